@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# One entry point for everything: ./build.sh <verb> [args]. Run without arguments for help.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# The in-process Durable Task test host runs only ProcessorCount work items at once and then polls every
+# 500 ms (DESIGN.md); a high count keeps tests that use it fast on 2-core machines.
+export DOTNET_PROCESSOR_COUNT="${DOTNET_PROCESSOR_COUNT:-64}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+CONFIG="${CONFIG:-Release}"
+
+usage() {
+  cat <<'USAGE'
+Usage: ./build.sh <verb> [options]
+
+  local [options]  The main job, offline: Azurite + the local function host + many concurrent starts of
+                   one exclusive operation; prints who got OK and who got Conflict, and checks that no two
+                   OK runs on a key overlapped. Options: --runs N --keys K --seconds D (see --help).
+  host             Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both).
+  test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
+  bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
+  publish          Builds the deployable Function App package: out/functionapp.zip.
+  build            Restores (npm ci + dotnet restore) and builds the solution.
+USAGE
+}
+
+setup() {
+  if [ ! -x deploy/local/node_modules/.bin/azurite ] || [ deploy/local/package-lock.json -nt deploy/local/node_modules/.package-lock.json ]; then
+    echo "==> npm ci (Azurite, pinned in deploy/local/package-lock.json)"
+    npm ci --prefix deploy/local --no-audit --no-fund --loglevel=error
+  fi
+}
+
+build() {
+  setup
+  echo "==> dotnet build Infra.sln -c $CONFIG"
+  dotnet build Infra.sln -c "$CONFIG" -nologo -clp:NoSummary -v:q
+}
+
+run_tests() {
+  build
+  local results=out/test-results
+  rm -rf "$results"; mkdir -p "$results"
+  local passed=0 failed=0 skipped=0 status=0
+  for project in tests/*/*.Tests.csproj; do
+    local name; name=$(basename "$project" .csproj)
+    echo "==> dotnet test $name"
+    set +e
+    dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" \
+      --logger "trx;LogFileName=$name.trx" --results-directory "$results" 2>&1 | tee "$results/$name.log" \
+      | grep -E "^\s+(Passed|Failed|Skipped) |Failed!|Passed!|error|Error Message" || true
+    local code=${PIPESTATUS[0]}
+    set -e
+    local line; line=$(grep -E "(Passed|Failed)! +- +Failed:" "$results/$name.log" | tail -1 || true)
+    if [ -z "$line" ]; then
+      echo "!! $name produced no test summary (exit code $code); see $results/$name.log"
+      failed=$((failed + 1)); status=1; continue
+    fi
+    local f p s
+    f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$line")
+    p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")
+    s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    [ "$code" -eq 0 ] || status=1
+  done
+  echo "$passed passed, $failed failed, $skipped skipped"
+  return $status
+}
+
+publish() {
+  setup
+  rm -rf out/functionapp out/functionapp.zip
+  dotnet publish functionapp/FunctionApp/FunctionApp.csproj -c Release -o out/functionapp -nologo -v:q
+  (cd out/functionapp && python3 -c "import shutil; shutil.make_archive('../functionapp', 'zip', '.')")
+  echo "Function App package: out/functionapp.zip ($(du -h out/functionapp.zip | cut -f1))"
+}
+
+verb="${1:-help}"; shift || true
+case "$verb" in
+  build) build ;;
+  test) run_tests ;;
+  host)
+    build
+    exec dotnet "deploy/LocalFunctionHost/bin/$CONFIG/net10.0/LocalFunctionHost.dll" \
+      --LocalHost:StartAzurite=true --LocalHost:AzuriteLocation="$PWD/out/azurite" "$@" ;;
+  local)
+    build
+    exec dotnet "deploy/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" "$@" ;;
+  bench-host)
+    build
+    exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
+  publish) publish ;;
+  help|-h|--help) usage ;;
+  *) echo "Unknown verb '$verb'."; usage; exit 2 ;;
+esac

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace ExclusiveOperations.LocalHost;
+
+/// <summary>
+/// Runs Azurite (the storage emulator, installed by <c>npm ci</c> in <c>deploy/local</c>) as a child
+/// process on free loopback ports, and stops it the way it needs: Azurite ignores SIGTERM, so SIGINT
+/// first, then kill.
+/// </summary>
+public sealed class AzuriteServer : IAsyncDisposable
+{
+    // Azurite's published development account key (the same for every Azurite install); not a secret.
+    private const string DevAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string location)
+    {
+        _process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+        Location = location;
+    }
+
+    public int BlobPort { get; }
+    public int QueuePort { get; }
+    public int TablePort { get; }
+
+    /// <summary>The folder where Azurite keeps its data; a restarted Azurite on the same folder keeps it.</summary>
+    public string Location { get; }
+
+    public string ConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + DevAccountKey + ";" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    /// <summary>Starts Azurite and returns once all three services accept connections.</summary>
+    /// <param name="location">Data folder; a new temporary folder when null.</param>
+    /// <param name="ports">Blob, queue and table ports; free ports when null.</param>
+    public static async Task<AzuriteServer> StartAsync(string? location = null, (int Blob, int Queue, int Table)? ports = null, CancellationToken cancellationToken = default)
+    {
+        var executable = FindExecutable();
+        location ??= Directory.CreateTempSubdirectory("azurite-").FullName;
+        Directory.CreateDirectory(location);
+        var (blob, queue, table) = ports ?? (FreePort(), FreePort(), FreePort());
+
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl", "--location", location,
+            "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
+            "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
+            "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start Azurite ({executable}).");
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var server = new AzuriteServer(process, blob, queue, table, location);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(await IsListeningAsync(blob) && await IsListeningAsync(queue) && await IsListeningAsync(table)))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await server.DisposeAsync();
+                throw new InvalidOperationException(
+                    $"Azurite did not start on ports {blob}/{queue}/{table} " +
+                    (process.HasExited ? $"(it exited with code {process.ExitCode})" : "within 60 s") +
+                    $". Its output:\n{string.Join('\n', output)}");
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _ = kill(_process.Id, SIGINT);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        _process.Dispose();
+    }
+
+    /// <summary><c>AZURITE_PATH</c>, else <c>deploy/local/node_modules/.bin/azurite</c> above the current or the app folder.</summary>
+    private static string FindExecutable()
+    {
+        var configured = Environment.GetEnvironmentVariable("AZURITE_PATH");
+        if (!string.IsNullOrEmpty(configured))
+            return File.Exists(configured) ? configured : throw new FileNotFoundException($"AZURITE_PATH points at '{configured}', which does not exist.");
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "deploy", "local", "node_modules", ".bin", "azurite");
+                if (File.Exists(candidate))
+                    return candidate;
+            }
+        }
+        throw new FileNotFoundException(
+            "Azurite is not installed. Run 'npm ci --prefix deploy/local' in the repository (./build.sh does it), or set AZURITE_PATH.");
+    }
+
+    /// <summary>Azurite's usual ports (10000-10002, what tools like Storage Explorer expect) when free, else any free ports.</summary>
+    public static (int Blob, int Queue, int Table) DefaultPortsIfFree() =>
+        IsFree(10000) && IsFree(10001) && IsFree(10002) ? (10000, 10001, 10002) : (FreePort(), FreePort(), FreePort());
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> IsListeningAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private const int SIGINT = 2;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}

@@ -1,0 +1,98 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Operations;
+using ExclusiveOperations.Orchestration;
+using ExclusiveOperations.Starter;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Options;
+
+namespace ExclusiveOperations.LocalHost;
+
+/// <summary>
+/// The Durable Task Framework with its Azure Storage backend (queues, tables and blobs in Azurite, as
+/// Azure Functions keeps them in the app's storage account). The Function App's class-based orchestrator
+/// and activities run through the SDK's public shims, under the same names as in the Functions app.
+/// State lives in storage, so a restarted host resumes every orchestration, and several hosts can share
+/// one task hub.
+/// </summary>
+public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
+{
+    private readonly AzureStorageOrchestrationService _service;
+    private readonly TaskHubWorker _worker;
+
+    public DurableTaskBackend(IServiceProvider services, StorageConnection storage, IOptions<LocalHostOptions> options, ILoggerFactory loggerFactory)
+    {
+        var settings = options.Value;
+        _service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
+            TaskHubName = settings.TaskHubName,
+            MaxQueuePollingInterval = settings.MaxQueuePollingInterval,
+            LeaseInterval = settings.PartitionLeaseInterval,
+            LeaseRenewInterval = settings.PartitionLeaseInterval / 3,
+            LeaseAcquireInterval = settings.PartitionLeaseInterval / 3,
+            WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
+            LoggerFactory = loggerFactory,
+        });
+
+        var shims = new DurableTaskShimFactory(new Microsoft.DurableTask.Worker.DurableTaskWorkerOptions(), loggerFactory);
+        _worker = new TaskHubWorker(_service, loggerFactory);
+        _worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(ActivityNames.Orchestrator,
+            () => shims.CreateOrchestration(ActivityNames.Orchestrator, services.GetRequiredService<ExclusiveOperationOrchestrator>())));
+        _worker.AddTaskActivities(
+            Activity<TryAcquireLockActivity>(ActivityNames.TryAcquireLock),
+            Activity<RenewLockActivity>(ActivityNames.RenewLock),
+            Activity<ReleaseLockActivity>(ActivityNames.ReleaseLock),
+            Activity<CompactBlobsActivity>(ActivityNames.CompactBlobs));
+
+        // Inputs and outputs go through the SDK's System.Text.Json converter, exactly as in the Functions worker.
+        Client = new TaskHubClient(_service, new SdkDataConverter(JsonDataConverter.Default), loggerFactory);
+
+        ObjectCreator<TaskActivity> Activity<T>(string name) where T : ITaskActivity =>
+            new Creator<TaskActivity>(name, () => shims.CreateActivity(name, services.GetRequiredService<T>()));
+    }
+
+    public TaskHubClient Client { get; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _service.CreateIfNotExistsAsync();
+        await _worker.StartAsync();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _worker.StopAsync(isForced: true);
+
+    public Task ScheduleAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken) =>
+        Client.CreateOrchestrationInstanceAsync(orchestratorName, version: "", instanceId, request);
+
+    /// <summary>A new shim per work item: orchestration shims keep per-execution state.</summary>
+    private sealed class Creator<T> : ObjectCreator<T>
+    {
+        private readonly Func<T> _create;
+
+        public Creator(string name, Func<T> create)
+        {
+            Name = name;
+            Version = "";
+            _create = create;
+        }
+
+        public override T Create() => _create();
+    }
+}
+
+/// <summary>Lets the framework's client serialize with the SDK's converter (the shims' own adapter is internal).</summary>
+internal sealed class SdkDataConverter(DataConverter converter) : DurableTask.Core.Serializing.DataConverter
+{
+    public override string? Serialize(object value) => converter.Serialize(value);
+
+    public override string? Serialize(object value, bool formatted) => converter.Serialize(value);
+
+    public override object? Deserialize(string data, Type objectType) => converter.Deserialize(data, objectType);
+}
+
+/// <summary>The storage the host uses: the configured <c>AzureWebJobsStorage</c> or a private Azurite's.</summary>
+public sealed record StorageConnection(string ConnectionString);

@@ -1,0 +1,31 @@
+namespace ExclusiveOperations.LocalHost;
+
+/// <summary>Settings of the local host, bound from configuration section <c>LocalHost</c> (or --LocalHost:Name=value).</summary>
+public sealed class LocalHostOptions
+{
+    public const string Section = "LocalHost";
+
+    /// <summary>The task hub; the same name as host.json's <c>durableTask.hubName</c>, so local and cloud state look alike.</summary>
+    public string TaskHubName { get; set; } = "ExclusiveOperations";
+
+    /// <summary>
+    /// The longest the backend waits between queue polls when idle. Azure Functions defaults to 30 s;
+    /// locally a short interval keeps round trips fast, at the cost of more (free) emulator requests.
+    /// </summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long a host's hold on a task hub partition lasts without renewal: after a crash, another host
+    /// (or the restarted one) takes over the crashed host's orchestrations after at most this long.
+    /// </summary>
+    public TimeSpan PartitionLeaseInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The <c>Retry-After</c> header sent with 202 answers of the status URL.</summary>
+    public int StatusRetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Start a private Azurite (in <c>AzuriteLocation</c>) instead of using <c>AzureWebJobsStorage</c>.</summary>
+    public bool StartAzurite { get; set; }
+
+    /// <summary>Azurite's data folder when <see cref="StartAzurite"/>; kept between runs so state survives restarts.</summary>
+    public string AzuriteLocation { get; set; } = Path.Combine("out", "azurite");
+}

@@ -1,0 +1,92 @@
+using ExclusiveOperations.Hosting;
+using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.Starter;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Extensions.Options;
+
+// Settings (appsettings.json) live beside the program, wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var hostOptions = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
+
+AzuriteServer? azurite = null;
+if (hostOptions.StartAzurite)
+{
+    azurite = await AzuriteServer.StartAsync(Path.GetFullPath(hostOptions.AzuriteLocation), AzuriteServer.DefaultPortsIfFree());
+    builder.Configuration[ServiceCollectionExtensions.StorageSetting] = azurite.ConnectionString;
+}
+var connectionString = builder.Configuration[ServiceCollectionExtensions.StorageSetting];
+if (string.IsNullOrWhiteSpace(connectionString))
+{
+    Console.Error.WriteLine(
+        $"No storage configured. Set {ServiceCollectionExtensions.StorageSetting} to a connection string " +
+        "(e.g. UseDevelopmentStorage=true with Azurite running), or pass --LocalHost:StartAzurite=true.");
+    return 2;
+}
+
+builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
+builder.Services.AddExclusiveOperations(builder.Configuration);
+builder.Services.AddSingleton(new StorageConnection(connectionString));
+builder.Services.AddSingleton<DurableTaskBackend>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableTaskBackend>());
+
+var app = builder.Build();
+var taskHub = hostOptions.TaskHubName;
+
+app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>
+{
+    var result = await starter.StartAsync(operation, request.Body, backend, cancellationToken);
+    if (result is OperationStarter.Result.Refused refused)
+        return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
+
+    var instanceId = ((OperationStarter.Result.Started)result).InstanceId;
+    var body = StatusResponse.CheckStatusBody($"{request.Scheme}://{request.Host}", instanceId, taskHub);
+    request.HttpContext.Response.Headers.Location = body["statusQueryGetUri"]!.GetValue<string>();
+    return Results.Json(body, statusCode: StatusCodes.Status202Accepted);
+});
+
+app.MapGet(StatusResponse.InstancesPath + "/{instanceId}", async (
+    string instanceId, HttpRequest request, DurableTaskBackend backend, IOptions<LocalHostOptions> options,
+    bool? showInput, bool? returnInternalServerErrorOnFailure) =>
+{
+    var state = await backend.Client.GetOrchestrationStateAsync(instanceId);
+    if (state is null)
+        return Results.Json(new { error = "instance not found", detail = $"No orchestration instance has the id '{instanceId}'." }, statusCode: 404);
+
+    var statusCode = StatusResponse.StatusCodeFor(state.OrchestrationStatus, returnInternalServerErrorOnFailure ?? false);
+    if (StatusResponse.IsRunning(statusCode))
+    {
+        request.HttpContext.Response.Headers.Location = request.GetEncodedUrl();
+        request.HttpContext.Response.Headers.RetryAfter = options.Value.StatusRetryAfterSeconds.ToString();
+    }
+    return Results.Json(StatusResponse.Body(state, showInput ?? true), statusCode: statusCode);
+});
+
+app.MapPost(StatusResponse.InstancesPath + "/{instanceId}/terminate", async (string instanceId, string? reason, DurableTaskBackend backend) =>
+{
+    var state = await backend.Client.GetOrchestrationStateAsync(instanceId);
+    if (state is null)
+        return Results.Json(new { error = "instance not found", detail = $"No orchestration instance has the id '{instanceId}'." }, statusCode: 404);
+    if (StatusResponse.StatusCodeFor(state.OrchestrationStatus, false) != 202)
+        return Results.Json(new { error = "instance not running", detail = $"Instance '{instanceId}' is {state.OrchestrationStatus}." }, statusCode: 410);
+    await backend.Client.TerminateInstanceAsync(state.OrchestrationInstance, reason ?? "terminated through the local host");
+    return Results.Accepted();
+});
+
+// The other management URIs of the check-status body are not served locally; say so instead of a bare 404.
+app.MapMethods(StatusResponse.InstancesPath + "/{instanceId}/{action}", ["POST"], (string instanceId, string action) =>
+    Results.Json(new { error = "not supported locally", detail = $"The local host serves status and terminate; '{action}' is not implemented." }, statusCode: 501));
+
+app.Lifetime.ApplicationStarted.Register(() =>
+    Console.WriteLine($"Local function host ready on {string.Join(", ", app.Urls)} (task hub '{taskHub}', " +
+        (azurite is null ? "storage from AzureWebJobsStorage" : $"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}, data in {azurite.Location}") + ")"));
+
+try
+{
+    await app.RunAsync();
+}
+finally
+{
+    if (azurite is not null)
+        await azurite.DisposeAsync();
+}
+return 0;

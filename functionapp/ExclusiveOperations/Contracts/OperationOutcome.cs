@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace ExclusiveOperations.Contracts;
+
+/// <summary>
+/// The orchestration output and custom status of every run (DESIGN.md contract). Property names are
+/// camelCase on the wire because pipelines read them as <c>output.status</c>, <c>output.result</c>, ...
+/// </summary>
+public sealed record OperationOutcome
+{
+    [JsonPropertyName("status")] public required string Status { get; init; }
+    [JsonPropertyName("operation")] public required string Operation { get; init; }
+    [JsonPropertyName("lockKey")] public required string LockKey { get; init; }
+    [JsonPropertyName("instanceId")] public required string InstanceId { get; init; }
+
+    /// <summary>Who holds the lock: this run when OK, the other run when Conflict.</summary>
+    [JsonPropertyName("holder")] public LockHolder? Holder { get; init; }
+
+    /// <summary>When Conflict: how long to wait before asking again (from the holder's expected end, capped).</summary>
+    [JsonPropertyName("retryAfterSeconds")] public int? RetryAfterSeconds { get; init; }
+
+    [JsonPropertyName("startedAt")] public required DateTimeOffset StartedAt { get; init; }
+    [JsonPropertyName("completedAt")] public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>When OK: the interval this run held the lock, as recorded by the lock store.</summary>
+    [JsonPropertyName("lockAcquiredAt")] public DateTimeOffset? LockAcquiredAt { get; init; }
+    [JsonPropertyName("lockReleasedAt")] public DateTimeOffset? LockReleasedAt { get; init; }
+
+    [JsonPropertyName("result")] public JsonNode? Result { get; init; }
+}

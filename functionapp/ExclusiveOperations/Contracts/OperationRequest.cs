@@ -1,0 +1,13 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace ExclusiveOperations.Contracts;
+
+/// <summary>The orchestration's input: a validated request to run one operation under one lock key.</summary>
+/// <param name="Operation">Registered operation name.</param>
+/// <param name="LockKey">The key whose lock must be held while the operation runs.</param>
+/// <param name="Input">The request body (the operation's input), already validated by the operation.</param>
+public sealed record OperationRequest(
+    [property: JsonPropertyName("operation")] string Operation,
+    [property: JsonPropertyName("lockKey")] string LockKey,
+    [property: JsonPropertyName("input")] JsonObject Input);

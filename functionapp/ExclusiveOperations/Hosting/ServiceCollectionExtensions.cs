@@ -1,0 +1,76 @@
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using ExclusiveOperations.Locking;
+using ExclusiveOperations.Operations;
+using ExclusiveOperations.Orchestration;
+using ExclusiveOperations.Starter;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ExclusiveOperations.Hosting;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>The Functions host's storage setting; the lock lives in the app's own storage account.</summary>
+    public const string StorageSetting = "AzureWebJobsStorage";
+
+    /// <summary>
+    /// Registers the lock, the starter logic, the orchestrator, the activities and the two built-in
+    /// operations (<c>wait</c>, <c>compact</c>). Both hosts call this, so they run the same code.
+    /// </summary>
+    public static IServiceCollection AddExclusiveOperations(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LockOptions>().Bind(configuration.GetSection(LockOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => CreateBlobServiceClient(configuration));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LockOptions>>().Value;
+            options.Validate();
+            return options;
+        });
+        services.TryAddSingleton(sp => new StorageLock(
+            sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container),
+            sp.GetRequiredService<LockOptions>(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        services.AddExclusiveOperation<WaitOperation>();
+        services.AddExclusiveOperation<CompactOperation>();
+        services.TryAddSingleton<OperationCatalog>();
+        services.TryAddSingleton<StartRequestParser>();
+        services.TryAddSingleton<OperationStarter>();
+
+        services.TryAddSingleton<ExclusiveOperationOrchestrator>();
+        services.TryAddSingleton<TryAcquireLockActivity>();
+        services.TryAddSingleton<RenewLockActivity>();
+        services.TryAddSingleton<ReleaseLockActivity>();
+        services.TryAddSingleton<CompactBlobsActivity>();
+        return services;
+    }
+
+    /// <summary>Adds a pluggable operation; its name becomes a starter route.</summary>
+    public static IServiceCollection AddExclusiveOperation<T>(this IServiceCollection services) where T : class, IExclusiveOperation
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExclusiveOperation, T>());
+        return services;
+    }
+
+    /// <summary>
+    /// A connection string in <c>AzureWebJobsStorage</c> (Azurite locally), or identity-based access
+    /// through <c>AzureWebJobsStorage__blobServiceUri</c> (managed identity in Azure: no key at all).
+    /// </summary>
+    public static BlobServiceClient CreateBlobServiceClient(IConfiguration configuration)
+    {
+        var connectionString = configuration[StorageSetting];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+            return new BlobServiceClient(connectionString);
+        var serviceUri = configuration[$"{StorageSetting}:blobServiceUri"];
+        if (!string.IsNullOrWhiteSpace(serviceUri))
+            return new BlobServiceClient(new Uri(serviceUri), new DefaultAzureCredential());
+        throw new InvalidOperationException(
+            $"No storage is configured: set '{StorageSetting}' to a connection string (UseDevelopmentStorage=true for Azurite) " +
+            $"or '{StorageSetting}__blobServiceUri' to the blob endpoint for identity-based access.");
+    }
+}

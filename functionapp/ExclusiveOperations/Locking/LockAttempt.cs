@@ -1,0 +1,27 @@
+using ExclusiveOperations.Contracts;
+
+namespace ExclusiveOperations.Locking;
+
+/// <summary>The answer to a try-acquire: either this caller holds the lock now, or somebody else does.</summary>
+/// <param name="Acquired">True when the caller holds the lock.</param>
+/// <param name="Holder">The current holder (the caller itself when acquired).</param>
+/// <param name="RetryAfterSeconds">When refused: seconds until the holder expects to finish (at least 1, capped).</param>
+public sealed record LockAttempt(bool Acquired, LockHolder Holder, int? RetryAfterSeconds = null);
+
+/// <summary>What a release did.</summary>
+public enum ReleaseOutcome
+{
+    /// <summary>The caller held the lock and it is now free.</summary>
+    Released,
+
+    /// <summary>The lock was already free (e.g. a retried release): nothing to do.</summary>
+    NotHeld,
+
+    /// <summary>Another holder has the lock (the caller's expired and was reclaimed): refused, nothing changed.</summary>
+    HeldByAnother,
+}
+
+/// <param name="Outcome">What happened.</param>
+/// <param name="At">When the lock store saw the release.</param>
+/// <param name="CurrentHolder">The other holder when refused.</param>
+public sealed record LockRelease(ReleaseOutcome Outcome, DateTimeOffset At, LockHolder? CurrentHolder);

@@ -1,0 +1,29 @@
+namespace ExclusiveOperations.Locking;
+
+/// <summary>Lock settings, bound from configuration section <c>ExclusiveOperations:Lock</c>.</summary>
+public sealed class LockOptions
+{
+    public const string Section = "ExclusiveOperations:Lock";
+
+    /// <summary>Blob container that holds one lock blob per lock key (in the app's own storage account).</summary>
+    public string Container { get; set; } = "exclusive-operation-locks";
+
+    /// <summary>
+    /// How long a lock stays valid without renewal. A holder renews it between steps; a holder that
+    /// dies loses the lock at most this long after its last renewal.
+    /// </summary>
+    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Upper bound of the <c>retryAfterSeconds</c> hint given with a Conflict.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Container))
+            throw new InvalidOperationException($"{Section}:Container must name a blob container.");
+        if (TimeToLive < TimeSpan.FromSeconds(1))
+            throw new InvalidOperationException($"{Section}:TimeToLive must be at least 1 second (was {TimeToLive}).");
+        if (MaxRetryAfter < TimeSpan.FromSeconds(1))
+            throw new InvalidOperationException($"{Section}:MaxRetryAfter must be at least 1 second (was {MaxRetryAfter}).");
+    }
+}

@@ -1,0 +1,88 @@
+using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Locking;
+using ExclusiveOperations.Operations;
+using Microsoft.DurableTask;
+
+namespace ExclusiveOperations.Orchestration;
+
+/// <summary>
+/// Try the lock; when it is held, finish at once with <c>Conflict</c> (nothing waits); else run the
+/// operation, release the lock and finish <c>OK</c>. A failing operation releases the lock and fails
+/// the orchestration with its error. Deterministic: all I/O happens in activities.
+/// </summary>
+public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, LockOptions lockOptions)
+    : TaskOrchestrator<OperationRequest, OperationOutcome>
+{
+    public override async Task<OperationOutcome> RunAsync(TaskOrchestrationContext context, OperationRequest request)
+    {
+        var startedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
+        var operation = catalog.Get(request.Operation);
+        var lockInput = new LockActivityInput(request.LockKey, context.InstanceId, request.Operation, operation.EstimateDuration(request.Input));
+
+        var attempt = await context.CallActivityAsync<LockAttempt>(ActivityNames.TryAcquireLock, lockInput);
+        if (!attempt.Acquired)
+        {
+            return Finish(context, new OperationOutcome
+            {
+                Status = OperationStatus.Conflict,
+                Operation = request.Operation,
+                LockKey = request.LockKey,
+                InstanceId = context.InstanceId,
+                Holder = attempt.Holder,
+                RetryAfterSeconds = attempt.RetryAfterSeconds,
+                StartedAt = startedAt,
+                CompletedAt = Now(context),
+            });
+        }
+
+        // The lock is visible as custom status while the operation runs, so a status poll shows who holds what.
+        context.SetCustomStatus(new OperationOutcome
+        {
+            Status = OperationStatus.Running,
+            Operation = request.Operation,
+            LockKey = request.LockKey,
+            InstanceId = context.InstanceId,
+            Holder = attempt.Holder,
+            StartedAt = startedAt,
+            LockAcquiredAt = attempt.Holder.AcquiredAt,
+        });
+
+        System.Text.Json.Nodes.JsonNode? result;
+        try
+        {
+            result = await operation.RunAsync(new OperationContext(context, request, lockOptions.TimeToLive));
+        }
+        catch
+        {
+            await context.CallActivityAsync<LockRelease>(ActivityNames.ReleaseLock, lockInput);
+            throw;
+        }
+
+        var release = await context.CallActivityAsync<LockRelease>(ActivityNames.ReleaseLock, lockInput);
+        if (release.Outcome == ReleaseOutcome.HeldByAnother)
+            throw new InvalidOperationException(
+                $"The lock for key '{request.LockKey}' expired while the operation ran and was taken by '{release.CurrentHolder?.HolderId}'; the result may overlap with another run.");
+
+        return Finish(context, new OperationOutcome
+        {
+            Status = OperationStatus.Ok,
+            Operation = request.Operation,
+            LockKey = request.LockKey,
+            InstanceId = context.InstanceId,
+            Holder = attempt.Holder,
+            StartedAt = startedAt,
+            CompletedAt = Now(context),
+            LockAcquiredAt = attempt.Holder.AcquiredAt,
+            LockReleasedAt = release.At,
+            Result = result,
+        });
+    }
+
+    private static OperationOutcome Finish(TaskOrchestrationContext context, OperationOutcome outcome)
+    {
+        context.SetCustomStatus(outcome);
+        return outcome;
+    }
+
+    private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
+}

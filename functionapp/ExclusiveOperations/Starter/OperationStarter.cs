@@ -1,0 +1,34 @@
+using ExclusiveOperations.Contracts;
+
+namespace ExclusiveOperations.Starter;
+
+/// <summary>Schedules a new orchestration on whatever Durable Task backend hosts the app.</summary>
+public interface IOrchestrationScheduler
+{
+    Task ScheduleAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>The starter's logic, host-agnostic: validate, then schedule the orchestrator under a new instance id.</summary>
+public sealed class OperationStarter(StartRequestParser parser)
+{
+    public abstract record Result
+    {
+        private Result() { }
+
+        public sealed record Started(string InstanceId, OperationRequest Request) : Result;
+
+        public sealed record Refused(StartDecision.Refuse Error) : Result;
+    }
+
+    public async Task<Result> StartAsync(string? operationName, Stream body, IOrchestrationScheduler scheduler, CancellationToken cancellationToken = default)
+    {
+        var decision = await parser.ParseAsync(operationName, body, cancellationToken);
+        if (decision is StartDecision.Refuse refuse)
+            return new Result.Refused(refuse);
+
+        var request = ((StartDecision.Start)decision).Request;
+        var instanceId = Guid.NewGuid().ToString("N");
+        await scheduler.ScheduleAsync(Orchestration.ActivityNames.Orchestrator, instanceId, request, cancellationToken);
+        return new Result.Started(instanceId, request);
+    }
+}

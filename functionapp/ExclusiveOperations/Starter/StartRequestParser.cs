@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Locking;
+using ExclusiveOperations.Operations;
+
+namespace ExclusiveOperations.Starter;
+
+/// <summary>
+/// Turns <c>POST /api/operations/{operation}</c> + body into a validated <see cref="OperationRequest"/>,
+/// or into a 400/404 that says what was wrong. Shared by the Functions starter and the local host, so
+/// both refuse exactly the same inputs.
+/// </summary>
+public sealed class StartRequestParser(OperationCatalog catalog)
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+    public const string LockKeyProperty = "lockKey";
+
+    public async Task<StartDecision> ParseAsync(string? operationName, Stream body, CancellationToken cancellationToken = default)
+    {
+        if (!OperationName.IsValid(operationName))
+            return BadRequest("invalid operation name",
+                $"The operation name '{Printable(operationName)}' must be 1-64 characters of A-Z, a-z, 0-9, '-' and '_'.");
+        var operation = catalog.Find(operationName!);
+        if (operation is null)
+            return new StartDecision.Refuse(404, "unknown operation",
+                $"No operation is named '{operationName}'. Known operations: {string.Join(", ", catalog.Names.Order())}.");
+
+        var bytes = await ReadBoundedAsync(body, cancellationToken);
+        if (bytes is null)
+            return BadRequest("body too large", $"The request body is larger than {MaxBodyBytes} bytes (1 MB). Send a smaller input, e.g. a reference to data in storage.");
+
+        JsonObject input;
+        if (bytes.Length == 0 || bytes.AsSpan().IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        {
+            input = [];
+        }
+        else
+        {
+            JsonNode? parsed;
+            try
+            {
+                parsed = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            }
+            catch (JsonException e)
+            {
+                return BadRequest("malformed JSON", $"The request body is not valid JSON: {e.Message}");
+            }
+            if (parsed is not JsonObject obj)
+                return BadRequest("body must be a JSON object",
+                    $"The request body must be a JSON object such as {{ \"lockKey\": \"k\", ... }}, but was {Kind(parsed)}.");
+            input = obj;
+        }
+
+        string lockKey;
+        if (input.TryGetPropertyValue(LockKeyProperty, out var keyNode))
+        {
+            if (keyNode is not JsonValue keyValue || !keyValue.TryGetValue<string>(out var key))
+                return BadRequest("invalid lockKey", $"'{LockKeyProperty}' must be a string, but was {Kind(keyNode)}.");
+            if (LockKey.Problem(key) is { } problem)
+                return BadRequest("invalid lockKey", $"'{LockKeyProperty}': {problem}. Omit it to lock on the operation name.");
+            lockKey = key;
+        }
+        else
+        {
+            lockKey = operation.Name;
+        }
+
+        try
+        {
+            operation.Validate(input);
+        }
+        catch (OperationInputException e)
+        {
+            return BadRequest($"invalid input for operation '{operation.Name}'", e.Message);
+        }
+
+        return new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input));
+    }
+
+    private static StartDecision.Refuse BadRequest(string error, string detail) => new(400, error, detail);
+
+    /// <summary>Reads at most <see cref="MaxBodyBytes"/>; null when the body is larger (whatever Content-Length said).</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static string Kind(JsonNode? node) => node is null ? "null" : $"{node.GetValueKind().ToString().ToLowerInvariant()} {Truncate(node.ToJsonString())}";
+
+    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "...";
+
+    private static string Printable(string? text)
+    {
+        if (text is null) return "";
+        var builder = new StringBuilder();
+        foreach (var c in Truncate(text))
+            builder.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c);
+        return builder.ToString();
+    }
+}

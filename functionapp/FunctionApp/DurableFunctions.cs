@@ -1,0 +1,50 @@
+using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Locking;
+using ExclusiveOperations.Operations;
+using ExclusiveOperations.Orchestration;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace ExclusiveOperations.FunctionApp;
+
+/// <summary>
+/// The orchestrator and activities as Azure Functions. Each function only hands its trigger to the
+/// shared class registered under the same name in the local host; no logic lives here.
+/// </summary>
+public sealed class DurableFunctions(
+    ExclusiveOperationOrchestrator orchestrator,
+    TryAcquireLockActivity tryAcquireLock,
+    RenewLockActivity renewLock,
+    ReleaseLockActivity releaseLock,
+    CompactBlobsActivity compactBlobs)
+{
+    [Function(ActivityNames.Orchestrator)]
+    public Task<OperationOutcome> RunOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        orchestrator.RunAsync(context, context.GetInput<OperationRequest>()
+            ?? throw new InvalidOperationException("The orchestration was started without an OperationRequest input."));
+
+    [Function(ActivityNames.TryAcquireLock)]
+    public Task<LockAttempt> TryAcquireLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
+        tryAcquireLock.RunAsync(ActivityContext(context, ActivityNames.TryAcquireLock), input);
+
+    [Function(ActivityNames.RenewLock)]
+    public Task<bool> RenewLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
+        renewLock.RunAsync(ActivityContext(context, ActivityNames.RenewLock), input);
+
+    [Function(ActivityNames.ReleaseLock)]
+    public Task<LockRelease> ReleaseLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
+        releaseLock.RunAsync(ActivityContext(context, ActivityNames.ReleaseLock), input);
+
+    [Function(ActivityNames.CompactBlobs)]
+    public Task<CompactResult> CompactBlobsAsync([ActivityTrigger] CompactRequest input, FunctionContext context) =>
+        compactBlobs.RunAsync(ActivityContext(context, ActivityNames.CompactBlobs), input);
+
+    private static TaskActivityContext ActivityContext(FunctionContext context, string name) =>
+        new FunctionActivityContext(name, context.BindingContext.BindingData.TryGetValue("instanceId", out var id) ? id?.ToString() ?? "" : "");
+
+    private sealed class FunctionActivityContext(string name, string instanceId) : TaskActivityContext
+    {
+        public override TaskName Name => new(name);
+        public override string InstanceId => instanceId;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Net;
+using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Starter;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Http;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace ExclusiveOperations.FunctionApp;
+
+/// <summary><c>POST /api/operations/{operation}</c>: 202 + Location, or 400/404 with <c>{ error, detail }</c>.</summary>
+public sealed class StarterFunction(OperationStarter starter)
+{
+    [Function("StartOperation")]
+    public async Task<HttpResponseData> StartAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "operations/{operation}")] HttpRequestData request,
+        string operation,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        var result = await starter.StartAsync(operation, request.Body, new Scheduler(client), cancellationToken);
+        if (result is OperationStarter.Result.Refused refused)
+        {
+            var response = request.CreateResponse((HttpStatusCode)refused.Error.StatusCode);
+            await response.WriteAsJsonAsync(refused.Error.Body, cancellationToken);
+            response.StatusCode = (HttpStatusCode)refused.Error.StatusCode; // WriteAsJsonAsync resets it to 200.
+            return response;
+        }
+        var started = (OperationStarter.Result.Started)result;
+        return await client.CreateCheckStatusResponseAsync(request, started.InstanceId, cancellationToken);
+    }
+
+    private sealed class Scheduler(DurableTaskClient client) : IOrchestrationScheduler
+    {
+        public Task ScheduleAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken) =>
+            client.ScheduleNewOrchestrationInstanceAsync(
+                new TaskName(orchestratorName), request, new StartOrchestrationOptions(instanceId), cancellationToken);
+    }
+}

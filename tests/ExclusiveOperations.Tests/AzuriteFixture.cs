@@ -1,0 +1,36 @@
+using Azure.Storage.Blobs;
+using ExclusiveOperations.LocalHost;
+
+namespace ExclusiveOperations.Tests;
+
+/// <summary>One real Azurite for the test assembly (started with the product's own launcher).</summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private AzuriteServer? _server;
+
+    public AzuriteServer Server => _server ?? throw new InvalidOperationException("Azurite is not started.");
+
+    public BlobServiceClient Blobs => new(Server.ConnectionString);
+
+    /// <summary>A fresh container per test, so tests never see each other's locks or blobs.</summary>
+    public BlobContainerClient NewContainer(string prefix = "t")
+    {
+        var container = Blobs.GetBlobContainerClient($"{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)]);
+        container.CreateIfNotExists();
+        return container;
+    }
+
+    public async Task InitializeAsync() => _server = await AzuriteServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}

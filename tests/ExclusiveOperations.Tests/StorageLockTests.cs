@@ -1,0 +1,139 @@
+using ExclusiveOperations.Locking;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ExclusiveOperations.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class StorageLockTests(AzuriteFixture azurite)
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
+
+    private StorageLock NewLock(TimeProvider time) =>
+        new(azurite.NewContainer("lock"), new LockOptions { TimeToLive = Ttl, MaxRetryAfter = TimeSpan.FromMinutes(5) }, time);
+
+    [Fact]
+    public async Task Fifty_parallel_acquisitions_of_one_key_have_exactly_one_winner()
+    {
+        var locks = NewLock(TimeProvider.System);
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            Task.Run(() => locks.TryAcquireAsync("shared-key", $"holder-{i}", "wait", TimeSpan.FromSeconds(10)))));
+
+        var winners = attempts.Where(a => a.Acquired).ToList();
+        Assert.Single(winners);
+        var winner = winners[0].Holder.HolderId;
+        // Every loser was told who holds it, and how long to wait.
+        Assert.All(attempts.Where(a => !a.Acquired), a =>
+        {
+            Assert.Equal(winner, a.Holder.HolderId);
+            Assert.InRange(a.RetryAfterSeconds!.Value, 1, 11);
+        });
+        Assert.Equal(winner, (await locks.PeekAsync("shared-key"))!.HolderId);
+    }
+
+    [Fact]
+    public async Task Fifty_parallel_acquisitions_on_different_keys_all_win()
+    {
+        var locks = NewLock(TimeProvider.System);
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            Task.Run(() => locks.TryAcquireAsync($"key-{i}", $"holder-{i}", "wait", TimeSpan.FromSeconds(1)))));
+        Assert.All(attempts, a => Assert.True(a.Acquired));
+    }
+
+    [Fact]
+    public async Task An_expired_lock_is_reclaimed_by_the_next_caller()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = NewLock(time);
+        Assert.True((await locks.TryAcquireAsync("k", "dead-holder", "wait", TimeSpan.FromSeconds(5))).Acquired);
+
+        time.Advance(Ttl - TimeSpan.FromSeconds(1));
+        var early = await locks.TryAcquireAsync("k", "next", "wait", TimeSpan.FromSeconds(5));
+        Assert.False(early.Acquired);
+        Assert.Equal("dead-holder", early.Holder.HolderId);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var late = await locks.TryAcquireAsync("k", "next", "wait", TimeSpan.FromSeconds(5));
+        Assert.True(late.Acquired);
+        Assert.Equal(time.GetUtcNow(), late.Holder.AcquiredAt);
+        Assert.Equal(time.GetUtcNow() + Ttl, late.Holder.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task Renewal_keeps_a_live_holder_past_its_first_ttl()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = NewLock(time);
+        await locks.TryAcquireAsync("k", "live", "wait", TimeSpan.FromMinutes(5));
+        time.Advance(Ttl / 2);
+        Assert.True(await locks.RenewAsync("k", "live"));
+        time.Advance(Ttl / 2 + TimeSpan.FromSeconds(1)); // past the first expiry, within the renewed one
+
+        var other = await locks.TryAcquireAsync("k", "other", "wait", TimeSpan.FromSeconds(1));
+        Assert.False(other.Acquired);
+        Assert.False(await locks.RenewAsync("k", "other"));
+    }
+
+    [Fact]
+    public async Task Release_by_a_non_holder_is_refused_and_changes_nothing()
+    {
+        var locks = NewLock(TimeProvider.System);
+        await locks.TryAcquireAsync("k", "owner", "wait", TimeSpan.FromSeconds(5));
+
+        var refused = await locks.ReleaseAsync("k", "intruder");
+        Assert.Equal(ReleaseOutcome.HeldByAnother, refused.Outcome);
+        Assert.Equal("owner", refused.CurrentHolder!.HolderId);
+        Assert.Equal("owner", (await locks.PeekAsync("k"))!.HolderId);
+
+        Assert.Equal(ReleaseOutcome.Released, (await locks.ReleaseAsync("k", "owner")).Outcome);
+        Assert.Null(await locks.PeekAsync("k"));
+        Assert.Equal(ReleaseOutcome.NotHeld, (await locks.ReleaseAsync("k", "owner")).Outcome);
+    }
+
+    [Fact]
+    public async Task A_retried_acquire_by_the_holder_succeeds_and_keeps_the_original_start()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = NewLock(time);
+        var first = await locks.TryAcquireAsync("k", "me", "wait", TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromSeconds(3));
+        var again = await locks.TryAcquireAsync("k", "me", "wait", TimeSpan.FromSeconds(10));
+        Assert.True(again.Acquired);
+        Assert.Equal(first.Holder.AcquiredAt, again.Holder.AcquiredAt);
+    }
+
+    [Fact]
+    public async Task Retry_hint_counts_down_to_the_holders_expected_end_and_is_capped()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = new StorageLock(azurite.NewContainer("lock"),
+            new LockOptions { TimeToLive = TimeSpan.FromHours(2), MaxRetryAfter = TimeSpan.FromSeconds(120) }, time);
+        await locks.TryAcquireAsync("short", "a", "wait", TimeSpan.FromSeconds(40));
+        await locks.TryAcquireAsync("long", "a", "wait", TimeSpan.FromHours(1));
+        time.Advance(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(25, (await locks.TryAcquireAsync("short", "b", "wait", TimeSpan.Zero)).RetryAfterSeconds);
+        Assert.Equal(120, (await locks.TryAcquireAsync("long", "b", "wait", TimeSpan.Zero)).RetryAfterSeconds);
+        time.Advance(TimeSpan.FromSeconds(60)); // holder overran its estimate but is still alive
+        Assert.Equal(1, (await locks.TryAcquireAsync("short", "b", "wait", TimeSpan.Zero)).RetryAfterSeconds);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("tab\there")]
+    public async Task Invalid_keys_are_rejected_before_touching_storage(string key)
+    {
+        var locks = NewLock(TimeProvider.System);
+        await Assert.ThrowsAsync<ArgumentException>(() => locks.TryAcquireAsync(key, "h", "wait", TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task Keys_with_slashes_and_unicode_map_to_distinct_locks()
+    {
+        var locks = NewLock(TimeProvider.System);
+        Assert.True((await locks.TryAcquireAsync("a/b", "h1", "wait", TimeSpan.Zero)).Acquired);
+        Assert.True((await locks.TryAcquireAsync("a%2Fb", "h2", "wait", TimeSpan.Zero)).Acquired);
+        Assert.True((await locks.TryAcquireAsync("ключ ✓", "h3", "wait", TimeSpan.Zero)).Acquired);
+        Assert.Equal("h1", (await locks.PeekAsync("a/b"))!.HolderId);
+    }
+}
