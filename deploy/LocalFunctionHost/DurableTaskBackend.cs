@@ -1,7 +1,6 @@
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using ExclusiveOperations.Contracts;
-using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
 using Microsoft.DurableTask;
@@ -40,19 +39,16 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
 
         var shims = new DurableTaskShimFactory(new Microsoft.DurableTask.Worker.DurableTaskWorkerOptions(), loggerFactory);
         _worker = new TaskHubWorker(_service, loggerFactory);
-        _worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(ActivityNames.Orchestrator,
-            () => shims.CreateOrchestration(ActivityNames.Orchestrator, services.GetRequiredService<ExclusiveOperationOrchestrator>())));
-        _worker.AddTaskActivities(
-            Activity<TryAcquireLockActivity>(ActivityNames.TryAcquireLock),
-            Activity<RenewLockActivity>(ActivityNames.RenewLock),
-            Activity<ReleaseLockActivity>(ActivityNames.ReleaseLock),
-            Activity<CompactBlobsActivity>(ActivityNames.CompactBlobs));
+        _worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(FunctionNames.Orchestrator,
+            () => shims.CreateOrchestration(FunctionNames.Orchestrator, services.GetRequiredService<ExclusiveOperationOrchestrator>())));
+        foreach (var (name, type) in FunctionNames.Activities)
+        {
+            _worker.AddTaskActivities(new Creator<TaskActivity>(name,
+                () => shims.CreateActivity(name, (ITaskActivity)services.GetRequiredService(type))));
+        }
 
         // Inputs and outputs go through the SDK's System.Text.Json converter, exactly as in the Functions worker.
         Client = new TaskHubClient(_service, new SdkDataConverter(JsonDataConverter.Default), loggerFactory);
-
-        ObjectCreator<TaskActivity> Activity<T>(string name) where T : ITaskActivity =>
-            new Creator<TaskActivity>(name, () => shims.CreateActivity(name, services.GetRequiredService<T>()));
     }
 
     public TaskHubClient Client { get; }

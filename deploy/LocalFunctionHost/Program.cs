@@ -6,19 +6,26 @@ using Microsoft.Extensions.Options;
 
 // Settings (appsettings.json) live beside the program, wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// Not appsettings.json: programs that reference this one (tests) would pick that name up as their own.
+builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+{
+    Path = "localhost.settings.json", Optional = false, ReloadOnChange = false,
+});
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+    builder.WebHost.UseUrls("http://127.0.0.1:7071"); // the Functions host's usual local port
 var hostOptions = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
 
 AzuriteServer? azurite = null;
 if (hostOptions.StartAzurite)
 {
     azurite = await AzuriteServer.StartAsync(Path.GetFullPath(hostOptions.AzuriteLocation), AzuriteServer.DefaultPortsIfFree());
-    builder.Configuration[ServiceCollectionExtensions.StorageSetting] = azurite.ConnectionString;
+    builder.Configuration[ExclusiveOperationsServices.StorageSetting] = azurite.ConnectionString;
 }
-var connectionString = builder.Configuration[ServiceCollectionExtensions.StorageSetting];
+var connectionString = builder.Configuration[ExclusiveOperationsServices.StorageSetting];
 if (string.IsNullOrWhiteSpace(connectionString))
 {
     Console.Error.WriteLine(
-        $"No storage configured. Set {ServiceCollectionExtensions.StorageSetting} to a connection string " +
+        $"No storage configured. Set {ExclusiveOperationsServices.StorageSetting} to a connection string " +
         "(e.g. UseDevelopmentStorage=true with Azurite running), or pass --LocalHost:StartAzurite=true.");
     return 2;
 }

@@ -18,26 +18,26 @@ public sealed class DurableFunctions(
     ReleaseLockActivity releaseLock,
     CompactBlobsActivity compactBlobs)
 {
-    [Function(ActivityNames.Orchestrator)]
+    [Function(FunctionNames.Orchestrator)]
     public Task<OperationOutcome> RunOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
         orchestrator.RunAsync(context, context.GetInput<OperationRequest>()
             ?? throw new InvalidOperationException("The orchestration was started without an OperationRequest input."));
 
-    [Function(ActivityNames.TryAcquireLock)]
+    [Function(FunctionNames.TryAcquireLock)]
     public Task<LockAttempt> TryAcquireLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
-        tryAcquireLock.RunAsync(ActivityContext(context, ActivityNames.TryAcquireLock), input);
+        tryAcquireLock.RunAsync(ActivityContext(context, FunctionNames.TryAcquireLock), input);
 
-    [Function(ActivityNames.RenewLock)]
+    [Function(FunctionNames.RenewLock)]
     public Task<bool> RenewLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
-        renewLock.RunAsync(ActivityContext(context, ActivityNames.RenewLock), input);
+        renewLock.RunAsync(ActivityContext(context, FunctionNames.RenewLock), input);
 
-    [Function(ActivityNames.ReleaseLock)]
+    [Function(FunctionNames.ReleaseLock)]
     public Task<LockRelease> ReleaseLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
-        releaseLock.RunAsync(ActivityContext(context, ActivityNames.ReleaseLock), input);
+        releaseLock.RunAsync(ActivityContext(context, FunctionNames.ReleaseLock), input);
 
-    [Function(ActivityNames.CompactBlobs)]
+    [Function(FunctionNames.CompactBlobs)]
     public Task<CompactResult> CompactBlobsAsync([ActivityTrigger] CompactRequest input, FunctionContext context) =>
-        compactBlobs.RunAsync(ActivityContext(context, ActivityNames.CompactBlobs), input);
+        compactBlobs.RunAsync(ActivityContext(context, FunctionNames.CompactBlobs), input);
 
     private static TaskActivityContext ActivityContext(FunctionContext context, string name) =>
         new FunctionActivityContext(name, context.BindingContext.BindingData.TryGetValue("instanceId", out var id) ? id?.ToString() ?? "" : "");

@@ -22,7 +22,7 @@ public sealed partial class CompactOperation : IExclusiveOperation
     public async Task<JsonNode?> RunAsync(OperationContext context)
     {
         var request = Parse(context.Input) with { RunId = context.Orchestration.InstanceId };
-        var result = await context.Orchestration.CallActivityAsync<CompactResult>(ActivityNames.CompactBlobs, request);
+        var result = await context.Orchestration.CallActivityAsync<CompactResult>(FunctionNames.CompactBlobs, request);
         return new JsonObject
         {
             ["container"] = request.Container,

@@ -22,7 +22,7 @@ public sealed class OperationContext(TaskOrchestrationContext orchestration, Ope
     public async Task KeepLockAsync()
     {
         var renewed = await orchestration.CallActivityAsync<bool>(
-            ActivityNames.RenewLock, new LockActivityInput(request.LockKey, orchestration.InstanceId, request.Operation, TimeSpan.Zero));
+            FunctionNames.RenewLock, new LockActivityInput(request.LockKey, orchestration.InstanceId, request.Operation, TimeSpan.Zero));
         if (!renewed)
             throw new InvalidOperationException(
                 $"The lock for key '{request.LockKey}' was lost by instance '{orchestration.InstanceId}' before the operation finished.");

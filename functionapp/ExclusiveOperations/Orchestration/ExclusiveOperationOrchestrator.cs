@@ -19,7 +19,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
         var operation = catalog.Get(request.Operation);
         var lockInput = new LockActivityInput(request.LockKey, context.InstanceId, request.Operation, operation.EstimateDuration(request.Input));
 
-        var attempt = await context.CallActivityAsync<LockAttempt>(ActivityNames.TryAcquireLock, lockInput);
+        var attempt = await context.CallActivityAsync<LockAttempt>(FunctionNames.TryAcquireLock, lockInput);
         if (!attempt.Acquired)
         {
             return Finish(context, new OperationOutcome
@@ -54,11 +54,11 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
         }
         catch
         {
-            await context.CallActivityAsync<LockRelease>(ActivityNames.ReleaseLock, lockInput);
+            await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput);
             throw;
         }
 
-        var release = await context.CallActivityAsync<LockRelease>(ActivityNames.ReleaseLock, lockInput);
+        var release = await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput);
         if (release.Outcome == ReleaseOutcome.HeldByAnother)
             throw new InvalidOperationException(
                 $"The lock for key '{request.LockKey}' expired while the operation ran and was taken by '{release.CurrentHolder?.HolderId}'; the result may overlap with another run.");

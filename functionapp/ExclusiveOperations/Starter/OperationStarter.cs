@@ -28,7 +28,7 @@ public sealed class OperationStarter(StartRequestParser parser)
 
         var request = ((StartDecision.Start)decision).Request;
         var instanceId = Guid.NewGuid().ToString("N");
-        await scheduler.ScheduleAsync(Orchestration.ActivityNames.Orchestrator, instanceId, request, cancellationToken);
+        await scheduler.ScheduleAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
         return new Result.Started(instanceId, request);
     }
 }

@@ -38,6 +38,8 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         }
         else
         {
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+                return BadRequest("malformed JSON", "The request body is not valid UTF-8 text; send JSON encoded as UTF-8.");
             JsonNode? parsed;
             try
             {

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace ExclusiveOperations.Hosting;
 
-public static class ServiceCollectionExtensions
+public static class ExclusiveOperationsServices
 {
     /// <summary>The Functions host's storage setting; the lock lives in the app's own storage account.</summary>
     public const string StorageSetting = "AzureWebJobsStorage";

@@ -1,0 +1,38 @@
+using ExclusiveOperations.Operations;
+using Microsoft.DurableTask;
+
+namespace ExclusiveOperations.Orchestration;
+
+/// <summary>
+/// The durable function names and the classes behind them. The Functions app declares one function per
+/// name; the local host and the in-process test host register these same classes under the same names,
+/// so orchestrations run unchanged on every backend.
+/// </summary>
+public static class FunctionNames
+{
+    public const string Orchestrator = "ExclusiveOperation";
+    public const string TryAcquireLock = "TryAcquireLock";
+    public const string RenewLock = "RenewLock";
+    public const string ReleaseLock = "ReleaseLock";
+    public const string CompactBlobs = "CompactBlobs";
+
+    public static readonly IReadOnlyList<(string Name, Type Type)> Activities =
+    [
+        (TryAcquireLock, typeof(TryAcquireLockActivity)),
+        (RenewLock, typeof(RenewLockActivity)),
+        (ReleaseLock, typeof(ReleaseLockActivity)),
+        (CompactBlobs, typeof(CompactBlobsActivity)),
+    ];
+
+    /// <summary>
+    /// Registers the orchestrator and activities on a Durable Task SDK worker. The SDK creates orchestrators
+    /// without dependency injection, so the (stateless) orchestrator is passed as an instance.
+    /// </summary>
+    public static DurableTaskRegistry AddExclusiveOperationFunctions(this DurableTaskRegistry registry, ExclusiveOperationOrchestrator orchestrator)
+    {
+        registry.AddOrchestrator(Orchestrator, orchestrator);
+        foreach (var (name, type) in Activities)
+            registry.AddActivity(name, type);
+        return registry;
+    }
+}
