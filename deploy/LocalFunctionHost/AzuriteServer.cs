@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace ExclusiveOperations.LocalHost;
 
@@ -47,7 +46,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         var executable = FindExecutable();
         location ??= Directory.CreateTempSubdirectory("azurite-").FullName;
         Directory.CreateDirectory(location);
-        var (blob, queue, table) = ports ?? (FreePort(), FreePort(), FreePort());
+        var (blob, queue, table) = ports ?? (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
 
         var start = new ProcessStartInfo(executable)
         {
@@ -94,7 +93,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _ = kill(_process.Id, SIGINT);
+            LocalProcesses.Signal(_process.Id, LocalProcesses.SIGINT);
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
@@ -130,28 +129,9 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     /// <summary>Azurite's usual ports (10000-10002, what tools like Storage Explorer expect) when free, else any free ports.</summary>
     public static (int Blob, int Queue, int Table) DefaultPortsIfFree() =>
-        IsFree(10000) && IsFree(10001) && IsFree(10002) ? (10000, 10001, 10002) : (FreePort(), FreePort(), FreePort());
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+        LocalProcesses.IsFree(10000) && LocalProcesses.IsFree(10001) && LocalProcesses.IsFree(10002)
+            ? (10000, 10001, 10002)
+            : (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
 
     private static async Task<bool> IsListeningAsync(int port)
     {
@@ -166,9 +146,4 @@ public sealed class AzuriteServer : IAsyncDisposable
             return false;
         }
     }
-
-    private const int SIGINT = 2;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
 }

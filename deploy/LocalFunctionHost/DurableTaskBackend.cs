@@ -33,6 +33,8 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
             LeaseInterval = settings.PartitionLeaseInterval,
             LeaseRenewInterval = settings.PartitionLeaseInterval / 3,
             LeaseAcquireInterval = settings.PartitionLeaseInterval / 3,
+            ControlQueueVisibilityTimeout = settings.MessageVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = settings.MessageVisibilityTimeout,
             WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
             LoggerFactory = loggerFactory,
         });

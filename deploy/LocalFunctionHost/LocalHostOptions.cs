@@ -20,6 +20,12 @@ public sealed class LocalHostOptions
     /// </summary>
     public TimeSpan PartitionLeaseInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a dequeued message stays invisible before another host may take it. The backend renews it
+    /// while working; after a crash, the message comes back after at most this long (Azure's default is 5 min).
+    /// </summary>
+    public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The <c>Retry-After</c> header sent with 202 answers of the status URL.</summary>
     public int StatusRetryAfterSeconds { get; set; } = 1;
 

@@ -9,7 +9,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 // Not appsettings.json: programs that reference this one (tests) would pick that name up as their own.
 builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
 {
-    Path = "localhost.settings.json", Optional = false, ReloadOnChange = false,
+    Path = "localhost.settings.json",
+    Optional = false,
+    ReloadOnChange = false,
 });
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:7071"); // the Functions host's usual local port

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ExclusiveOperations.LocalHost;
+
+/// <summary>
+/// Starts this local function host as a separate process (as the tests, the local environment and the
+/// benchmarks need: a real process that can be stopped, killed and restarted, and run twice for scale-out).
+/// </summary>
+public sealed class LocalHostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output;
+
+    private LocalHostProcess(Process process, ConcurrentQueue<string> output, Uri baseUrl)
+    {
+        _process = process;
+        _output = output;
+        BaseUrl = baseUrl;
+    }
+
+    public Uri BaseUrl { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the host printed so far (for failure messages).</summary>
+    public string Output => string.Join('\n', _output);
+
+    /// <param name="storageConnectionString">The storage the host uses (AzureWebJobsStorage).</param>
+    /// <param name="taskHub">Task hub name; hosts that share it share orchestrations.</param>
+    /// <param name="settings">More configuration, as key=value pairs (e.g. ExclusiveOperations:Lock:TimeToLive).</param>
+    /// <param name="port">The HTTP port; a free one when null.</param>
+    public static async Task<LocalHostProcess> StartAsync(
+        string storageConnectionString, string taskHub, IReadOnlyDictionary<string, string>? settings = null, int? port = null,
+        CancellationToken cancellationToken = default)
+    {
+        var hostDll = typeof(LocalHostProcess).Assembly.Location;
+        var url = new Uri($"http://127.0.0.1:{port ?? LocalProcesses.FreePort()}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(hostDll);
+        start.ArgumentList.Add($"--urls={url.ToString().TrimEnd('/')}");
+        start.ArgumentList.Add($"--LocalHost:TaskHubName={taskHub}");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.ArgumentList.Add($"--{key}={value}");
+        // The connection string goes through the environment, not the command line (which `ps` shows).
+        start.Environment["AzureWebJobsStorage"] = storageConnectionString;
+
+        var output = new ConcurrentQueue<string>();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the local function host.");
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            if (e.Data.StartsWith("Local function host ready", StringComparison.Ordinal))
+                ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var host = new LocalHostProcess(process, output, url);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            await Task.WhenAny(ready.Task, process.WaitForExitAsync(timeout.Token));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (!ready.Task.IsCompleted)
+        {
+            await host.KillAsync();
+            throw new InvalidOperationException($"The local function host did not become ready on {url}. Its output:\n{host.Output}");
+        }
+        return host;
+    }
+
+    /// <summary>Graceful stop (SIGTERM), as a platform stopping an instance would; kill after 30 s.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        LocalProcesses.Signal(_process.Id, LocalProcesses.SIGTERM);
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
+    /// <summary>Abrupt death (SIGKILL): no cleanup, leases and locks are left behind as after a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+
+
+}

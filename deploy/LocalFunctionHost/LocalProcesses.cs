@@ -1,0 +1,39 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace ExclusiveOperations.LocalHost;
+
+/// <summary>Ports and signals for the child processes of the local environment (Azurite, hosts).</summary>
+internal static partial class LocalProcesses
+{
+    public const int SIGINT = 2;
+    public const int SIGTERM = 15;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends a POSIX signal (Process.Kill only sends SIGKILL).</summary>
+    public static void Signal(int processId, int signal) => _ = kill(processId, signal);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+}

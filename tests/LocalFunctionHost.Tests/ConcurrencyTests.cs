@@ -1,0 +1,76 @@
+namespace ExclusiveOperations.LocalHost.Tests;
+
+/// <summary>Many parallel starts against real host processes: the lock's promises under real concurrency.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ConcurrencyTests(AzuriteFixture azurite)
+{
+    private OperationsClient Client => new(azurite.Http);
+
+    [Fact]
+    public async Task Thirty_simultaneous_starts_on_one_key_never_overlap_and_the_rest_get_Conflict()
+    {
+        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub());
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
+            Task.Run(() => Client.RunAsync(host.BaseUrl, "wait", new { seconds = 1, lockKey = "one-key" }))));
+
+        Assert.All(runs, r => Assert.Equal("Completed", r.RuntimeStatus));
+        var ok = runs.Where(r => r.OutcomeStatus == "OK").ToList();
+        var conflicts = runs.Where(r => r.OutcomeStatus == "Conflict").ToList();
+        Assert.NotEmpty(ok);
+        Assert.NotEmpty(conflicts);
+        Assert.Equal(30, ok.Count + conflicts.Count);
+        Assert.Empty(LockIntervals.Overlaps(runs));
+        Assert.All(conflicts, c =>
+        {
+            Assert.NotEqual(c.InstanceId, c.Output!["holder"]!["holderId"]!.GetValue<string>());
+            Assert.InRange(c.Output["retryAfterSeconds"]!.GetValue<int>(), 1, 300);
+            Assert.Null(c.Output["result"]);
+        });
+    }
+
+    [Fact]
+    public async Task Different_keys_do_not_block_each_other()
+    {
+        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub());
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            Task.Run(() => Client.RunAsync(host.BaseUrl, "wait", new { seconds = 2, lockKey = $"key-{i}" }))));
+
+        Assert.All(runs, r => Assert.Equal("OK", r.OutcomeStatus));
+        // They held their locks at the same time: the latest acquisition precedes the earliest release.
+        Assert.True(runs.Max(r => r.LockAcquiredAt) < runs.Min(r => r.LockReleasedAt));
+    }
+
+    [Fact]
+    public async Task Two_hosts_on_one_task_hub_never_run_two_OK_operations_on_a_key_at_once()
+    {
+        var hub = AzuriteFixture.NewTaskHub();
+        await using var first = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub);
+        await using var second = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub);
+        Uri[] hosts = [first.BaseUrl, second.BaseUrl];
+
+        // 30 simultaneous starts spread over both hosts.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            Task.Run(() => Client.RunAsync(hosts[i % 2], "wait", new { seconds = 1, lockKey = "scaled-key" }))));
+        Assert.All(burst, r => Assert.Equal("Completed", r.RuntimeStatus));
+        Assert.Contains(burst, r => r.OutcomeStatus == "Conflict");
+        Assert.Empty(LockIntervals.Overlaps(burst));
+
+        // Then 6 callers that retry until OK, as the pipeline's Until loop does: every one gets its turn, one at a time.
+        var callers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        {
+            var attempts = new List<OperationsClient.Run>();
+            while (true)
+            {
+                var run = await Client.RunAsync(hosts[(i + attempts.Count) % 2], "wait", new { seconds = 1, lockKey = "scaled-loop" });
+                attempts.Add(run);
+                if (run.OutcomeStatus == "OK" || attempts.Count == 60)
+                    return attempts;
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(run.Output!["retryAfterSeconds"]!.GetValue<int>(), 1)));
+            }
+        })));
+        Assert.All(callers, attempts => Assert.Equal("OK", attempts[^1].OutcomeStatus));
+        Assert.Empty(LockIntervals.Overlaps(callers.SelectMany(a => a)));
+    }
+}

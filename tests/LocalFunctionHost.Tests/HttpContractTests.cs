@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ExclusiveOperations.LocalHost.Tests;
+
+/// <summary>The starter and status URL contract (DESIGN.md, PROTOCOL.md), against a real host process.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private LocalHostProcess _host = null!;
+    private HttpClient Http => azurite.Http;
+    private OperationsClient Client => new(Http);
+
+    public async Task InitializeAsync() => _host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub());
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task The_starter_answers_202_with_Location_and_the_check_status_body()
+    {
+        using var response = await Client.PostAsync(_host.BaseUrl, "wait", new { seconds = 0, lockKey = "contract-1" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        var id = body["id"]!.GetValue<string>();
+        Assert.Equal(body["statusQueryGetUri"]!.GetValue<string>(), response.Headers.Location!.ToString());
+        Assert.StartsWith($"{_host.BaseUrl}runtime/webhooks/durabletask/instances/{id}?", response.Headers.Location.ToString());
+        foreach (var uri in new[] { "sendEventPostUri", "terminatePostUri", "purgeHistoryDeleteUri" })
+            Assert.Contains(id, body[uri]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_status_url_answers_202_with_Location_and_Retry_After_while_running_then_200_with_the_outcome()
+    {
+        using var start = await Client.PostAsync(_host.BaseUrl, "wait", new { seconds = 3, lockKey = "contract-2" });
+        var statusUrl = start.Headers.Location!;
+
+        using var running = await Http.GetAsync(statusUrl);
+        Assert.Equal(HttpStatusCode.Accepted, running.StatusCode);
+        Assert.Equal(statusUrl, running.Headers.Location);
+        Assert.NotNull(running.Headers.RetryAfter?.Delta);
+        var runningBody = (await running.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains(runningBody["runtimeStatus"]!.GetValue<string>(), new[] { "Pending", "Running" });
+
+        var run = await Client.PollAsync(statusUrl, TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.OK, run.FinalStatusCode);
+        Assert.Equal("Completed", run.RuntimeStatus);
+        Assert.Equal("OK", run.OutcomeStatus);
+        Assert.Equal("OK", run.Status["customStatus"]!["status"]!.GetValue<string>());
+        Assert.Equal("contract-2", run.Output!["lockKey"]!.GetValue<string>());
+        Assert.Equal(3, run.Output["result"]!["waitedSeconds"]!.GetValue<double>());
+        Assert.Equal("wait", run.Status["input"]!["operation"]!.GetValue<string>());
+        foreach (var field in new[] { "status", "operation", "lockKey", "instanceId", "holder", "retryAfterSeconds", "startedAt", "completedAt", "result" })
+            Assert.True(run.Output.ContainsKey(field), $"output lacks '{field}'");
+    }
+
+    [Fact]
+    public async Task A_failed_orchestration_is_200_with_runtimeStatus_Failed_or_500_when_asked()
+    {
+        // compact on a container that does not exist: the activity fails, so the orchestration fails.
+        using var start = await Client.PostAsync(_host.BaseUrl, "compact", new { container = "missing-container", prefix = "in/" });
+        var run = await Client.PollAsync(start.Headers.Location!, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, run.FinalStatusCode);
+        Assert.Equal("Failed", run.RuntimeStatus);
+        Assert.Contains("missing-container", run.Status["output"]!.GetValue<string>());
+
+        using var asked = await Http.GetAsync(start.Headers.Location + "&returnInternalServerErrorOnFailure=true");
+        Assert.Equal(HttpStatusCode.InternalServerError, asked.StatusCode);
+        Assert.Null(asked.Headers.Location);
+    }
+
+    [Fact]
+    public async Task An_unknown_instance_is_404()
+    {
+        using var response = await Http.GetAsync(new Uri(_host.BaseUrl, "/runtime/webhooks/durabletask/instances/no-such-instance"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("wait", "{", 400, "malformed JSON")]
+    [InlineData("wait", "[1]", 400, "body must be a JSON object")]
+    [InlineData("wait", "{\"seconds\":\"x\"}", 400, "invalid input for operation 'wait'")]
+    [InlineData("wait", "{\"seconds\":1,\"lockKey\":\"\"}", 400, "invalid lockKey")]
+    [InlineData("bad.name", "{}", 400, "invalid operation name")]
+    [InlineData("nope", "{}", 404, "unknown operation")]
+    public async Task Bad_requests_get_a_json_error_and_start_nothing(string operation, string body, int status, string error)
+    {
+        using var response = await Http.PostAsync(new Uri(_host.BaseUrl, $"/api/operations/{operation}"),
+            new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        var json = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(error, json["error"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(json["detail"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_body_over_1_MB_is_400()
+    {
+        var big = "{\"seconds\":1,\"pad\":\"" + new string('x', 1024 * 1024) + "\"}";
+        using var response = await Http.PostAsync(new Uri(_host.BaseUrl, "/api/operations/wait"), new StringContent(big, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("body too large", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Terminate_ends_a_running_instance()
+    {
+        using var start = await Client.PostAsync(_host.BaseUrl, "wait", new { seconds = 60, lockKey = "contract-terminate" });
+        var id = (await start.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        using var terminate = await Http.PostAsync(new Uri(_host.BaseUrl, $"/runtime/webhooks/durabletask/instances/{id}/terminate?reason=test"), null);
+        Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
+
+        var run = await Client.PollAsync(start.Headers.Location!, TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.OK, run.FinalStatusCode);
+        Assert.Equal("Terminated", run.RuntimeStatus);
+    }
+}

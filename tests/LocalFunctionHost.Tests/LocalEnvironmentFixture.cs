@@ -1,0 +1,29 @@
+namespace ExclusiveOperations.LocalHost.Tests;
+
+/// <summary>One Azurite for the assembly; each test class starts its own host(s) on its own task hub.</summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private AzuriteServer? _server;
+
+    public string ConnectionString => (_server ?? throw new InvalidOperationException("Azurite is not started.")).ConnectionString;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Task hub names: 3-45 letters and digits, starting with a letter.</summary>
+    public static string NewTaskHub() => "t" + Guid.NewGuid().ToString("N")[..20];
+
+    public async Task InitializeAsync() => _server = await AzuriteServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (_server is not null)
+            await _server.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}
