@@ -45,21 +45,23 @@ run_tests() {
   for project in tests/*/*.Tests.csproj; do
     local name; name=$(basename "$project" .csproj)
     echo "==> dotnet test $name"
-    set +e
+    local code=0
     dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" \
-      --logger "trx;LogFileName=$name.trx" --results-directory "$results" 2>&1 | tee "$results/$name.log" \
-      | grep -E "^\s+(Passed|Failed|Skipped) |Failed!|Passed!|error|Error Message" || true
-    local code=${PIPESTATUS[0]}
-    set -e
-    local line; line=$(grep -E "(Passed|Failed)! +- +Failed:" "$results/$name.log" | tail -1 || true)
-    if [ -z "$line" ]; then
-      echo "!! $name produced no test summary (exit code $code); see $results/$name.log"
+      --logger "trx;LogFileName=$name.trx" --results-directory "$results" >"$results/$name.log" 2>&1 || code=$?
+    grep -E "^\s+(Failed|Skipped) |Error Message|\[FAIL\]" -A6 "$results/$name.log" || true
+    # The TRX report's counters are the machine-readable truth (console summaries vary with verbosity).
+    local counters; counters=$(grep -o '<Counters [^>]*>' "$results/$name.trx" 2>/dev/null || true)
+    if [ -z "$counters" ]; then
+      echo "!! $name produced no test report (exit code $code); see $results/$name.log"
       failed=$((failed + 1)); status=1; continue
     fi
-    local f p s
-    f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$line")
-    p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")
-    s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$line")
+    local t e p f
+    t=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+    e=$(sed -E 's/.* executed="([0-9]+)".*/\1/' <<<"$counters")
+    p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+    f=$(( $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters") + $(sed -E 's/.* error="([0-9]+)".*/\1/' <<<"$counters") ))
+    local s=$((t - e))
+    echo "    $name: $p passed, $f failed, $s skipped (log: $results/$name.log)"
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     [ "$code" -eq 0 ] || status=1
   done

@@ -43,7 +43,7 @@ var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>
 {
-    var result = await starter.StartAsync(operation, request.Body, backend, cancellationToken);
+    var result = await starter.StartAsync(operation, request.Body, request.Query[StartRequestParser.LockKeyProperty], backend, cancellationToken);
     if (result is OperationStarter.Result.Refused refused)
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 

@@ -146,6 +146,26 @@ public sealed class StartRequestParserTests
         Assert.Equal(1, start.Request.Input["note"]!.GetValue<int>());
     }
 
+    [Theory]
+    [InlineData("{\"seconds\":1}", "from-query", "from-query")]
+    [InlineData("{\"seconds\":1,\"lockKey\":\"same\"}", "same", "same")]
+    [InlineData("{\"seconds\":1,\"lockKey\":\"body\"}", null, "body")]
+    public async Task The_lock_key_may_come_from_the_query(string body, string? query, string expected)
+    {
+        var start = Assert.IsType<StartDecision.Start>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes(body)), query));
+        Assert.Equal(expected, start.Request.LockKey);
+    }
+
+    [Theory]
+    [InlineData("{\"seconds\":1,\"lockKey\":\"body\"}", "query")]
+    [InlineData("{\"seconds\":1}", "")]
+    [InlineData("{\"seconds\":1}", "a\u0001")]
+    public async Task A_bad_or_contradictory_query_lock_key_is_400(string body, string query)
+    {
+        var refuse = Assert.IsType<StartDecision.Refuse>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes(body)), query));
+        Assert.Equal("invalid lockKey", refuse.Error);
+    }
+
     [Fact]
     public async Task An_empty_body_is_an_empty_input()
     {

@@ -4,7 +4,7 @@ namespace ExclusiveOperations.LocalHost.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class ConcurrencyTests(AzuriteFixture azurite)
 {
-    private OperationsClient Client => new(azurite.Http);
+    private DurableHttpClient Client => new(azurite.Http, TimeSpan.FromMilliseconds(500));
 
     [Fact]
     public async Task Thirty_simultaneous_starts_on_one_key_never_overlap_and_the_rest_get_Conflict()
@@ -60,7 +60,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite)
         // Then 6 callers that retry until OK, as the pipeline's Until loop does: every one gets its turn, one at a time.
         var callers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
         {
-            var attempts = new List<OperationsClient.Run>();
+            var attempts = new List<DurableHttpClient.Run>();
             while (true)
             {
                 var run = await Client.RunAsync(hosts[(i + attempts.Count) % 2], "wait", new { seconds = 1, lockKey = "scaled-loop" });

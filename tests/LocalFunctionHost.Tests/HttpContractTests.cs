@@ -11,7 +11,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private LocalHostProcess _host = null!;
     private HttpClient Http => azurite.Http;
-    private OperationsClient Client => new(Http);
+    private DurableHttpClient Client => new(Http, TimeSpan.FromMilliseconds(500));
 
     public async Task InitializeAsync() => _host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub());
 
@@ -51,6 +51,8 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("OK", run.Status["customStatus"]!["status"]!.GetValue<string>());
         Assert.Equal("contract-2", run.Output!["lockKey"]!.GetValue<string>());
         Assert.Equal(3, run.Output["result"]!["waitedSeconds"]!.GetValue<double>());
+        // The operation held the lock for at least its duration (timers that fire early are waited out).
+        Assert.True(run.LockReleasedAt - run.LockAcquiredAt >= TimeSpan.FromSeconds(3), $"{run.LockAcquiredAt:O} - {run.LockReleasedAt:O}");
         Assert.Equal("wait", run.Status["input"]!["operation"]!.GetValue<string>());
         foreach (var field in new[] { "status", "operation", "lockKey", "instanceId", "holder", "retryAfterSeconds", "startedAt", "completedAt", "result" })
             Assert.True(run.Output.ContainsKey(field), $"output lacks '{field}'");

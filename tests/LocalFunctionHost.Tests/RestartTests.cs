@@ -7,7 +7,7 @@ namespace ExclusiveOperations.LocalHost.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class RestartTests(AzuriteFixture azurite)
 {
-    private OperationsClient Client => new(azurite.Http);
+    private DurableHttpClient Client => new(azurite.Http, TimeSpan.FromMilliseconds(500));
 
     [Theory]
     [InlineData(false)]

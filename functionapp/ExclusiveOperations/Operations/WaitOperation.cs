@@ -21,16 +21,14 @@ public sealed class WaitOperation : IExclusiveOperation
         var orchestration = context.Orchestration;
         var seconds = Seconds(context.Input);
         var end = orchestration.CurrentUtcDateTime.AddSeconds(seconds);
+        // Loop until the orchestration's clock has passed the end: the Azure Storage backend delivers timer
+        // messages with whole-second queue visibility, so a timer can fire up to a second early.
         while (orchestration.CurrentUtcDateTime < end)
         {
             var stepEnd = orchestration.CurrentUtcDateTime + context.RenewInterval;
-            if (stepEnd >= end)
-            {
-                await orchestration.CreateTimer(end, CancellationToken.None);
-                break;
-            }
-            await orchestration.CreateTimer(stepEnd, CancellationToken.None);
-            await context.KeepLockAsync();
+            await orchestration.CreateTimer(stepEnd < end ? stepEnd : end, CancellationToken.None);
+            if (stepEnd < end)
+                await context.KeepLockAsync();
         }
         return new JsonObject { ["waitedSeconds"] = seconds };
     }

@@ -20,9 +20,10 @@ public sealed class OperationStarter(StartRequestParser parser)
         public sealed record Refused(StartDecision.Refuse Error) : Result;
     }
 
-    public async Task<Result> StartAsync(string? operationName, Stream body, IOrchestrationScheduler scheduler, CancellationToken cancellationToken = default)
+    public async Task<Result> StartAsync(
+        string? operationName, Stream body, string? queryLockKey, IOrchestrationScheduler scheduler, CancellationToken cancellationToken = default)
     {
-        var decision = await parser.ParseAsync(operationName, body, cancellationToken);
+        var decision = await parser.ParseAsync(operationName, body, queryLockKey, cancellationToken);
         if (decision is StartDecision.Refuse refuse)
             return new Result.Refused(refuse);
 

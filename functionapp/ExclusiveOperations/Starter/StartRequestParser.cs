@@ -17,7 +17,9 @@ public sealed class StartRequestParser(OperationCatalog catalog)
     public const int MaxBodyBytes = 1024 * 1024;
     public const string LockKeyProperty = "lockKey";
 
-    public async Task<StartDecision> ParseAsync(string? operationName, Stream body, CancellationToken cancellationToken = default)
+    /// <param name="queryLockKey">The <c>lockKey</c> query parameter, if any: pipelines send the key there so that
+    /// the body can be the operation's input object exactly as the user wrote it.</param>
+    public async Task<StartDecision> ParseAsync(string? operationName, Stream body, string? queryLockKey = null, CancellationToken cancellationToken = default)
     {
         if (!OperationName.IsValid(operationName))
             return BadRequest("invalid operation name",
@@ -55,19 +57,20 @@ public sealed class StartRequestParser(OperationCatalog catalog)
             input = obj;
         }
 
-        string lockKey;
+        string? bodyLockKey = null;
         if (input.TryGetPropertyValue(LockKeyProperty, out var keyNode))
         {
-            if (keyNode is not JsonValue keyValue || !keyValue.TryGetValue<string>(out var key))
+            if (keyNode is not JsonValue keyValue || !keyValue.TryGetValue<string>(out bodyLockKey))
                 return BadRequest("invalid lockKey", $"'{LockKeyProperty}' must be a string, but was {Kind(keyNode)}.");
-            if (LockKey.Problem(key) is { } problem)
-                return BadRequest("invalid lockKey", $"'{LockKeyProperty}': {problem}. Omit it to lock on the operation name.");
-            lockKey = key;
         }
-        else
+        if (bodyLockKey is not null && queryLockKey is not null && bodyLockKey != queryLockKey)
         {
-            lockKey = operation.Name;
+            return BadRequest("invalid lockKey",
+                $"The body's '{LockKeyProperty}' ('{Printable(bodyLockKey)}') differs from the query's ('{Printable(queryLockKey)}'); send one of them.");
         }
+        var lockKey = bodyLockKey ?? queryLockKey ?? operation.Name;
+        if (LockKey.Problem(lockKey) is { } problem)
+            return BadRequest("invalid lockKey", $"'{LockKeyProperty}': {problem}. Omit it to lock on the operation name.");
 
         try
         {

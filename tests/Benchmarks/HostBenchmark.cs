@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Hosting;
+using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.Locking;
+using ExclusiveOperations.Operations;
+using ExclusiveOperations.Orchestration;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Spectre.Console;
+
+namespace ExclusiveOperations.Benchmarks;
+
+/// <summary>
+/// Uncontended round trip (start to finished status seen) p50/p95 and orchestrations per second, measured
+/// side by side in one run on: the local function host (Durable Task Azure Storage backend on Azurite,
+/// over HTTP, as a pipeline sees it) and the in-process Durable Task test host (in memory, no HTTP).
+/// Both run the same orchestrator, activities and storage lock.
+/// </summary>
+public static class HostBenchmark
+{
+    private const int ConcurrentRuns = 50;
+
+    public sealed record Figures(string Backend, int Samples, double P50Ms, double P95Ms, int ConcurrentRuns, double OrchestrationsPerSecond);
+
+    public static async Task<int> RunAsync(int samples)
+    {
+        AnsiConsole.MarkupLine($"[bold]Host benchmark[/]: {samples} sequential uncontended runs of 'wait' 0 s, then {ConcurrentRuns} at once on distinct keys. " +
+            $"ProcessorCount={Environment.ProcessorCount} (DOTNET_PROCESSOR_COUNT={Environment.GetEnvironmentVariable("DOTNET_PROCESSOR_COUNT") ?? "unset"})");
+        // The in-process host's gRPC sidecar logs every request at Information through the default host builder.
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        await using var azurite = await AzuriteServer.StartAsync();
+        var figures = new List<Figures>
+        {
+            await LocalHostAsync(azurite, samples),
+            await InProcessHostAsync(azurite, samples),
+        };
+
+        var table = new Table().AddColumns("backend", "round trip p50", "p95", $"{ConcurrentRuns} at once: orchestrations/s");
+        foreach (var f in figures)
+            table.AddRow(f.Backend, $"{f.P50Ms:0} ms", $"{f.P95Ms:0} ms", $"{f.OrchestrationsPerSecond:0.0}");
+        AnsiConsole.Write(table);
+
+        Directory.CreateDirectory("out/bench");
+        await File.WriteAllTextAsync("out/bench/host.json", JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
+        AnsiConsole.MarkupLine("Figures written to out/bench/host.json");
+        Directory.Delete(azurite.Location, recursive: true);
+        return 0;
+    }
+
+    private static async Task<Figures> LocalHostAsync(AzuriteServer azurite, int samples)
+    {
+        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "BenchLocalHost");
+        using var http = new HttpClient();
+        // Poll every 50 ms rather than the 1 s Retry-After, so the figure is the backend's latency, not the poll interval's.
+        var client = new DurableHttpClient(http, TimeSpan.FromMilliseconds(50));
+        await client.RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = "warm-up" });
+
+        var roundTrips = new List<double>();
+        for (var i = 0; i < samples; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var run = await client.RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = $"seq-{i}" });
+            roundTrips.Add(watch.Elapsed.TotalMilliseconds);
+            Ensure(run.OutcomeStatus == OperationStatus.Ok, $"local host run {i} ended {run.RuntimeStatus}/{run.OutcomeStatus}");
+        }
+
+        // 50 callers polling every 50 ms would measure the emulator's capacity for status reads instead.
+        var concurrentClient = new DurableHttpClient(http, TimeSpan.FromMilliseconds(250));
+        var all = Stopwatch.StartNew();
+        var runs = await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(i =>
+            Task.Run(() => concurrentClient.RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = $"par-{i}" }))));
+        var seconds = all.Elapsed.TotalSeconds;
+        Ensure(runs.All(r => r.OutcomeStatus == OperationStatus.Ok), "not every concurrent local host run ended OK");
+        return Summarize("local host (Azure Storage backend, HTTP)", roundTrips, ConcurrentRuns / seconds);
+    }
+
+    private static async Task<Figures> InProcessHostAsync(AzuriteServer azurite, int samples)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ExclusiveOperationsServices.StorageSetting] = azurite.ConnectionString,
+            [$"{LockOptions.Section}:Container"] = "bench-in-process-locks",
+        }).Build();
+        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog([new WaitOperation(), new CompactOperation()]), new LockOptions());
+        await using var host = await DurableTaskTestHost.StartAsync(
+            registry => registry.AddExclusiveOperationFunctions(orchestrator),
+            new DurableTaskTestHostOptions { ConfigureServices = services => services.AddExclusiveOperations(configuration) });
+
+        async Task<OperationOutcome> RunOnce(string key)
+        {
+            var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator,
+                new OperationRequest("wait", key, new JsonObject { ["seconds"] = 0 }));
+            var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true);
+            return metadata.ReadOutputAs<OperationOutcome>() ?? throw new InvalidOperationException($"{id} ended {metadata.RuntimeStatus}");
+        }
+
+        await RunOnce("warm-up");
+        var roundTrips = new List<double>();
+        for (var i = 0; i < samples; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var outcome = await RunOnce($"seq-{i}");
+            roundTrips.Add(watch.Elapsed.TotalMilliseconds);
+            Ensure(outcome.Status == OperationStatus.Ok, $"in-process run {i} ended {outcome.Status}");
+        }
+
+        var all = Stopwatch.StartNew();
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(i => Task.Run(() => RunOnce($"par-{i}"))));
+        var seconds = all.Elapsed.TotalSeconds;
+        Ensure(outcomes.All(o => o.Status == OperationStatus.Ok), "not every concurrent in-process run ended OK");
+        return Summarize("in-process test host (memory, no HTTP)", roundTrips, ConcurrentRuns / seconds);
+    }
+
+    private static Figures Summarize(string backend, List<double> roundTrips, double perSecond)
+    {
+        roundTrips.Sort();
+        return new Figures(backend, roundTrips.Count, Percentile(roundTrips, 0.5), Percentile(roundTrips, 0.95), ConcurrentRuns, perSecond);
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Ceiling(p * sorted.Count) - 1];
+
+    private static void Ensure(bool condition, string message)
+    {
+        if (!condition)
+            throw new InvalidOperationException(message);
+    }
+}
