@@ -48,22 +48,13 @@ public sealed class AzuriteServer : IAsyncDisposable
         Directory.CreateDirectory(location);
         var (blob, queue, table) = ports ?? (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
 
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
+        var start = LocalProcesses.StartInfo(executable,
+        [
             "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl", "--location", location,
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
             "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ]);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start Azurite ({executable}).");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -21,10 +21,12 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
 {
     private readonly AzureStorageOrchestrationService _service;
     private readonly TaskHubWorker _worker;
+    private readonly ILogger _logger;
 
     public DurableTaskBackend(IServiceProvider services, StorageConnection storage, IOptions<LocalHostOptions> options, ILoggerFactory loggerFactory)
     {
         var settings = options.Value;
+        _logger = loggerFactory.CreateLogger<DurableTaskBackend>();
         _service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
@@ -61,7 +63,21 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
         await _worker.StartAsync();
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _worker.StopAsync(isForced: true);
+    /// <summary>
+    /// Stops taking work and gives up partition leases, so another host takes over at once. Bounded: if storage
+    /// is already gone, the framework would retry forever; state is durable, so nothing is lost by giving up.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _worker.StopAsync(isForced: true).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            _logger.LogWarning("The Durable Task worker did not stop within 10 s (is storage still up?); exiting anyway.");
+        }
+    }
 
     public Task ScheduleAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken) =>
         Client.CreateOrchestrationInstanceAsync(orchestratorName, version: "", instanceId, request);

@@ -38,17 +38,10 @@ public sealed class LocalHostProcess : IAsyncDisposable
     {
         var hostDll = typeof(LocalHostProcess).Assembly.Location;
         var url = new Uri($"http://127.0.0.1:{port ?? LocalProcesses.FreePort()}");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(hostDll);
-        start.ArgumentList.Add($"--urls={url.ToString().TrimEnd('/')}");
-        start.ArgumentList.Add($"--LocalHost:TaskHubName={taskHub}");
+        var arguments = new List<string> { hostDll, $"--urls={url.ToString().TrimEnd('/')}", $"--LocalHost:TaskHubName={taskHub}" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-            start.ArgumentList.Add($"--{key}={value}");
+            arguments.Add($"--{key}={value}");
+        var start = LocalProcesses.StartInfo("dotnet", arguments);
         // The connection string goes through the environment, not the command line (which `ps` shows).
         start.Environment["AzureWebJobsStorage"] = storageConnectionString;
 

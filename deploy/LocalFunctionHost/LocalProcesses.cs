@@ -10,6 +10,27 @@ internal static partial class LocalProcesses
     public const int SIGINT = 2;
     public const int SIGTERM = 15;
 
+    /// <summary>
+    /// Start info for a child in its own session (via <c>setsid</c> where it exists), so that a terminal's Ctrl+C
+    /// reaches only the parent, which then stops its children in order: the host before Azurite, because the
+    /// host needs storage to shut down cleanly.
+    /// </summary>
+    public static System.Diagnostics.ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments)
+    {
+        var setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+        var start = new System.Diagnostics.ProcessStartInfo(setsid ?? fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (setsid is not null)
+            start.ArgumentList.Add(fileName);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        return start;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
