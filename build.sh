@@ -19,6 +19,7 @@ Usage: ./build.sh <verb> [options]
   host             Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both).
   test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
+  pipelines        Writes pipelines/generated (ADF git layout + ARM template) from the C# definitions.
   publish          Builds the deployable Function App package: out/functionapp.zip.
   build            Restores (npm ci + dotnet restore) and builds the solution.
 USAGE
@@ -91,6 +92,9 @@ case "$verb" in
   bench-host)
     build
     exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
+  pipelines)
+    build
+    dotnet "pipelines/ExclusiveOperationPipelines/bin/$CONFIG/net10.0/ExclusiveOperationPipelines.dll" pipelines/generated ;;
   publish) publish ;;
   help|-h|--help) usage ;;
   *) echo "Unknown verb '$verb'."; usage; exit 2 ;;

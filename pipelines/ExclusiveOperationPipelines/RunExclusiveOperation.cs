@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+using DataFactory.Pipelines.Model;
+
+namespace ExclusiveOperationPipelines;
+
+/// <summary>
+/// Runs one exclusive operation of the Function App to the end: call the starter (the Web activity polls the
+/// status URL by itself), fail at once if the orchestration failed, and while the answer is Conflict wait
+/// (the function's retry hint, or a fixed interval) and call again, a bounded number of times.
+/// </summary>
+public static class RunExclusiveOperation
+{
+    public const string Name = "RunExclusiveOperation";
+    private const string Call = "Call Durable Azure Function";
+    private const string CallOutput = $"activity('{Call}').output";
+
+    public static Pipeline Define() => new(Name)
+    {
+        Description = "Runs an exclusive operation of the Function App; retries while another run holds its lock key (status Conflict), fails on a failed orchestration or when the attempts are used up.",
+        Folder = "ExclusiveOperations",
+        Parameters =
+        {
+            ["functionBaseUrl"] = new(ParameterType.String),
+            ["functionKey"] = new(ParameterType.SecureString),
+            ["operation"] = new(ParameterType.String, "wait"),
+            ["lockKey"] = new(ParameterType.String, ""),
+            ["input"] = new(ParameterType.Object, new JsonObject()),
+            ["retryIntervalSeconds"] = new(ParameterType.Int, 30),
+            ["useRetryHint"] = new(ParameterType.Bool, true),
+            ["maxAttempts"] = new(ParameterType.Int, 20),
+            ["untilTimeout"] = new(ParameterType.String, "0.12:00:00"),
+        },
+        Variables =
+        {
+            ["status"] = new(VariableType.String, ""),
+            ["attempt"] = new(VariableType.String, "0"),
+            ["nextAttempt"] = new(VariableType.String, "0"),
+            ["outcome"] = new(VariableType.String, "{}"),
+        },
+        Activities =
+        {
+            new UntilActivity("Until OK")
+            {
+                Expression = new("@or(equals(variables('status'), 'OK'), greaterOrEquals(int(variables('attempt')), pipeline().parameters.maxAttempts))"),
+                Timeout = new Expression("@pipeline().parameters.untilTimeout"),
+                Activities =
+                {
+                    new SetVariableActivity("Count Attempt")
+                    {
+                        VariableName = "nextAttempt",
+                        Value = new Expression("@string(add(int(variables('attempt')), 1))"),
+                    },
+                    new SetVariableActivity("Store Attempt")
+                    {
+                        DependsOn = { new("Count Attempt", DependencyCondition.Succeeded) },
+                        VariableName = "attempt",
+                        Value = new Expression("@variables('nextAttempt')"),
+                    },
+                    new WebActivity(Call)
+                    {
+                        DependsOn = { new("Store Attempt", DependencyCondition.Succeeded) },
+                        // The key travels in a header and the activity's input is masked in run records.
+                        Policy = new() { Timeout = "0.12:00:00", Retry = 2, RetryIntervalInSeconds = 30, SecureInput = true, SecureOutput = false },
+                        Method = "POST",
+                        Url = new Expression("@concat(pipeline().parameters.functionBaseUrl, '/api/operations/', pipeline().parameters.operation, " +
+                            "if(empty(pipeline().parameters.lockKey), '', concat('?lockKey=', uriComponent(pipeline().parameters.lockKey))))"),
+                        Headers =
+                        {
+                            ["Content-Type"] = "application/json",
+                            ["x-functions-key"] = new Expression("@pipeline().parameters.functionKey"),
+                        },
+                        Body = new Expression("@pipeline().parameters.input"),
+                        HttpRequestTimeout = "00:01:00",
+                    },
+                    new IfConditionActivity("Check Runtime Status")
+                    {
+                        DependsOn = { new(Call, DependencyCondition.Succeeded) },
+                        // A failed orchestration answers 200 too: check runtimeStatus, never retry a failure.
+                        Expression = new($"@or(not(equals({CallOutput}.runtimeStatus, 'Completed')), not(contains(createArray('OK', 'Conflict'), string({CallOutput}.output?.status))))"),
+                        IfTrueActivities =
+                        {
+                            new FailActivity("Operation Failed")
+                            {
+                                Message = new Expression($"@concat('Orchestration ', {CallOutput}.instanceId, ' of operation ', pipeline().parameters.operation, ' ended ', {CallOutput}.runtimeStatus, ': ', string({CallOutput}.output))"),
+                                ErrorCode = "OperationFailed",
+                            },
+                        },
+                    },
+                    new SetVariableActivity("Set Status")
+                    {
+                        DependsOn = { new("Check Runtime Status", DependencyCondition.Succeeded) },
+                        VariableName = "status",
+                        Value = new Expression($"@string({CallOutput}.output.status)"),
+                    },
+                    new SetVariableActivity("Store Outcome")
+                    {
+                        DependsOn = { new("Check Runtime Status", DependencyCondition.Succeeded) },
+                        VariableName = "outcome",
+                        Value = new Expression($"@string({CallOutput}.output)"),
+                    },
+                    new IfConditionActivity("Wait If Conflict")
+                    {
+                        DependsOn =
+                        {
+                            new("Set Status", DependencyCondition.Succeeded),
+                            new("Store Outcome", DependencyCondition.Succeeded),
+                        },
+                        Expression = new("@and(not(equals(variables('status'), 'OK')), less(int(variables('attempt')), pipeline().parameters.maxAttempts))"),
+                        IfTrueActivities =
+                        {
+                            new WaitActivity("Wait Before Retry")
+                            {
+                                WaitTimeInSeconds = new Expression($"@if(and(pipeline().parameters.useRetryHint, greater(int(coalesce({CallOutput}.output?.retryAfterSeconds, 0)), 0)), " +
+                                    $"int({CallOutput}.output.retryAfterSeconds), pipeline().parameters.retryIntervalSeconds)"),
+                            },
+                        },
+                    },
+                },
+            },
+            new IfConditionActivity("Check Lock Acquired")
+            {
+                DependsOn = { new("Until OK", DependencyCondition.Succeeded) },
+                Expression = new("@not(equals(variables('status'), 'OK'))"),
+                IfTrueActivities =
+                {
+                    new FailActivity("Lock Not Acquired")
+                    {
+                        Message = new Expression("@concat('Operation ', pipeline().parameters.operation, ' could not take its lock in ', variables('attempt'), " +
+                            "' attempts; last answer: ', variables('outcome'))"),
+                        ErrorCode = "LockNotAcquired",
+                    },
+                },
+            },
+            new SetVariableActivity("Get Function App Output")
+            {
+                DependsOn = { new("Check Lock Acquired", DependencyCondition.Succeeded) },
+                ReturnValues = new()
+                {
+                    ["status"] = new Expression("@variables('status')"),
+                    ["attempts"] = new Expression("@int(variables('attempt'))"),
+                    ["instanceId"] = new Expression("@json(variables('outcome')).instanceId"),
+                    ["result"] = new Expression("@json(variables('outcome')).result"),
+                },
+            },
+        },
+    };
+}
