@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DataFactory.Runner.Expressions;
+
+namespace DataFactory.Runner.Cli;
+
+/// <summary>The context of <c>adf eval</c>: parameters only; variables, activities and item() are not available.</summary>
+public sealed class EvalContext(JsonObject parameters) : IExpressionContext
+{
+    public static EvalContext From(IEnumerable<string> assignments)
+    {
+        var parameters = new JsonObject();
+        foreach (var assignment in assignments)
+        {
+            var equals = assignment.IndexOf('=');
+            if (equals <= 0) throw new ArgumentException($"'{assignment}' is not name=value.");
+            var text = assignment[(equals + 1)..];
+            JsonNode? value;
+            try
+            {
+                value = JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                value = JsonValue.Create(text);
+            }
+            parameters[assignment[..equals]] = value;
+        }
+        return new EvalContext(parameters);
+    }
+
+    /// <summary>"@expr" and "text @{expr}" as in pipeline JSON; a bare "expr" is taken as "@expr".</summary>
+    public static JsonNode? Evaluate(string expression, IExpressionContext context) =>
+        Template.EvaluateString(expression.StartsWith('@') || expression.Contains("@{", StringComparison.Ordinal) ? expression : "@" + expression, context);
+
+    public JsonObject Pipeline => new() { ["parameters"] = parameters.DeepClone(), ["RunId"] = "eval", ["Pipeline"] = "eval", ["DataFactory"] = "local" };
+
+    public JsonNode? Variable(string name) => throw new KeyNotFoundException("variables() is not available in eval");
+
+    public JsonNode? Activity(string name) => throw new KeyNotFoundException("activity() is not available in eval");
+
+    public JsonNode? Item() => throw new KeyNotFoundException("item() is not available in eval");
+
+    public DateTimeOffset UtcNow => DateTimeOffset.UtcNow;
+}

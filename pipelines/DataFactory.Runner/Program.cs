@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Text.Json;
+using DataFactory.Pipelines.Json;
+using DataFactory.Runner.Cli;
+using DataFactory.Runner.Run;
+
+var pipelineFile = new Argument<FileInfo>("pipeline") { Description = "Pipeline JSON (ADF git layout: { \"name\", \"properties\" })." };
+var parameters = new Option<string[]>("--param") { Description = "A parameter value, name=value (repeatable); typed by the pipeline's declaration.", AllowMultipleArgumentsPerToken = false };
+var output = new Option<FileInfo?>("--output") { Description = "Write the run record (JSON, like Data Factory monitoring) here." };
+var run = new Command("run", "Run a pipeline for real: Web activities call their URLs. Exit code 0 only when the run Succeeded.")
+{
+    pipelineFile, parameters, output,
+};
+run.SetAction(async (parse, cancellationToken) =>
+{
+    var file = parse.GetValue(pipelineFile)!;
+    if (!file.Exists)
+    {
+        Console.Error.WriteLine($"No pipeline file at {file.FullName}.");
+        return 2;
+    }
+    try
+    {
+        var pipeline = PipelineJson.Deserialize(await File.ReadAllTextAsync(file.FullName, cancellationToken), file.Name);
+        var values = RunParameters.FromText(pipeline, parse.GetValue(parameters) ?? []);
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var runner = new PipelineRunner(http, TimeProvider.System, new RunnerOptions { PipelineResolver = PipelineFolder.Resolver(file.Directory!) });
+        var record = await runner.RunAsync(pipeline, values, cancellationToken: cancellationToken);
+        RunReport.Print(record, Console.Out);
+        if (parse.GetValue(output) is { } target)
+        {
+            target.Directory?.Create();
+            await File.WriteAllTextAsync(target.FullName, JsonSerializer.Serialize(record, RunReport.Json), cancellationToken);
+            Console.WriteLine($"Run record: {target.FullName}");
+        }
+        return record.Status == RunStatus.Succeeded ? 0 : 1;
+    }
+    catch (Exception e) when (e is PipelineFormatException or RunParameters.ParameterException)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+});
+
+var expressions = new Argument<string[]>("expression") { Description = "Expressions, e.g. \"@add(1, 2)\" or \"n=@{pipeline().parameters.n}\".", Arity = ArgumentArity.OneOrMore };
+var evalParameters = new Option<string[]>("--param") { Description = "pipeline().parameters.name, as name=value (value parsed as JSON when it is JSON, else a string)." };
+var eval = new Command("eval", "Evaluate expressions; prints each value as one JSON line.") { expressions, evalParameters };
+eval.SetAction(parse =>
+{
+    var context = EvalContext.From(parse.GetValue(evalParameters) ?? []);
+    var status = 0;
+    foreach (var expression in parse.GetValue(expressions)!)
+    {
+        try
+        {
+            Console.WriteLine(EvalContext.Evaluate(expression, context)?.ToJsonString() ?? "null");
+        }
+        catch (DataFactory.Runner.Expressions.ExpressionException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"  {e.Expression}");
+            Console.Error.WriteLine($"  {new string(' ', Math.Max(0, e.Column - 1))}^");
+            status = 1;
+        }
+    }
+    return status;
+});
+
+var root = new RootCommand("adf: runs Azure Data Factory pipeline JSON locally (control flow, expressions, real Web activities).") { run, eval };
+// Expressions start with '@', which System.CommandLine would otherwise read as response-file names.
+return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();

@@ -1,0 +1,464 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DataFactory.Pipelines.Model;
+using DataFactory.Runner.Expressions;
+
+namespace DataFactory.Runner.Run;
+
+/// <summary>
+/// Executes pipeline JSON (through the model) the way Data Factory does: activities start when their
+/// dependencies allow, containers run their children, Web activities make real HTTP calls and follow 202
+/// polling, waits and polling run on the injected <see cref="TimeProvider"/>. The pipeline's status follows
+/// Data Factory's rule: every leaf activity (or, if skipped, its parents) must have succeeded.
+/// </summary>
+public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOptions? options = null)
+{
+    private readonly RunnerOptions _options = options ?? new RunnerOptions();
+    private readonly WebCall _web = new(http, time, options ?? new RunnerOptions());
+
+    /// <param name="parameters">Values for the pipeline's parameters (typed JSON); missing ones take their defaults.</param>
+    public async Task<PipelineRun> RunAsync(Pipeline pipeline, IReadOnlyDictionary<string, JsonNode?>? parameters = null,
+        string? parentRunId = null, CancellationToken cancellationToken = default)
+    {
+        var runId = Guid.NewGuid().ToString();
+        var start = time.GetUtcNow();
+        var record = new PipelineRun { RunId = runId, PipelineName = pipeline.Name, ParentRunId = parentRunId, RunStart = start };
+        try
+        {
+            var bound = RunParameters.Bind(pipeline, parameters ?? new Dictionary<string, JsonNode?>());
+            foreach (var (name, value) in bound)
+                record.Parameters[name] = pipeline.Parameters[name].Type == ParameterType.SecureString ? "***" : value?.DeepClone();
+
+            var pipelineObject = new JsonObject
+            {
+                ["parameters"] = bound.DeepClone(),
+                ["RunId"] = runId,
+                ["Pipeline"] = pipeline.Name,
+                ["DataFactory"] = "local",
+                ["TriggerTime"] = start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
+                ["TriggerType"] = "Manual",
+                ["TriggerName"] = "Manual",
+                ["TriggerId"] = runId,
+                ["GroupId"] = parentRunId ?? runId,
+            };
+            var state = new RunState(pipeline, record, pipelineObject, time);
+            foreach (var (name, variable) in pipeline.Variables)
+                state.Variables[name] = variable.DefaultValue?.DeepClone() ?? DefaultOf(variable.Type);
+
+            var scope = new RunScope(state, null, "", null, false, null);
+            var result = await RunActivitiesAsync(pipeline.Activities, scope, cancellationToken);
+            record.Status = result.Succeeded ? RunStatus.Succeeded : RunStatus.Failed;
+            if (result.Error is { } error)
+            {
+                record.Error = error;
+                record.Message = $"Operation on target {error.Target} failed: {error.Message}";
+            }
+            if (state.ReturnValue.Count > 0)
+                record.Output = (JsonObject)state.ReturnValue.DeepClone();
+        }
+        catch (RunParameters.ParameterException e)
+        {
+            record.Status = RunStatus.Failed;
+            record.Error = new RunError("BadRequest", e.Message, "UserError", pipeline.Name);
+            record.Message = e.Message;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            record.Status = RunStatus.Cancelled;
+            record.Message = "The run was cancelled.";
+        }
+        record.RunEnd = time.GetUtcNow();
+        record.DurationInMs = (long)(record.RunEnd.Value - start).TotalMilliseconds;
+        return record;
+    }
+
+    private static JsonNode? DefaultOf(VariableType type) => type switch
+    {
+        VariableType.Array => new JsonArray(),
+        VariableType.Boolean => JsonValue.Create(false),
+        VariableType.Integer => JsonValue.Create(0L),
+        _ => null,
+    };
+
+    /// <summary>The outcome of a list of activities: Data Factory's leaf rule, and the error that decided it.</summary>
+    internal sealed record ScopeResult(bool Succeeded, RunError? Error);
+
+    internal async Task<ScopeResult> RunActivitiesAsync(IReadOnlyList<Activity> activities, RunScope scope, CancellationToken cancellationToken)
+    {
+        var outcomes = new Dictionary<string, ActivityOutcome>();
+        var pending = activities.ToList();
+        var running = new Dictionary<Task<ActivityOutcome>, Activity>();
+        while (pending.Count > 0 || running.Count > 0)
+        {
+            foreach (var activity in pending.ToList())
+            {
+                if (!activity.DependsOn.All(d => outcomes.ContainsKey(d.Activity)))
+                    continue;
+                pending.Remove(activity);
+                if (activity.DependsOn.All(d => Satisfied(d, outcomes[d.Activity].Status)))
+                {
+                    running[RunWithPolicyAsync(activity, scope, cancellationToken)] = activity;
+                }
+                else
+                {
+                    var skipped = new ActivityOutcome(RunStatus.Skipped, null, null);
+                    outcomes[activity.Name] = skipped;
+                    scope.Record(activity.Name, skipped);
+                    RecordSkipped(activity, scope);
+                }
+            }
+            if (running.Count == 0)
+            {
+                if (pending.Count == 0) break;
+                // Only a dependency cycle or a dependency on a missing activity gets here (validation reports both).
+                var stuck = pending[0];
+                var error = new RunError("InvalidDependency", $"Activity '{stuck.Name}' depends on activities that can never complete: {string.Join(", ", stuck.DependsOn.Select(d => d.Activity))}.", "UserError", stuck.Name);
+                return new ScopeResult(false, error);
+            }
+            var done = await Task.WhenAny(running.Keys);
+            var finished = running[done];
+            running.Remove(done);
+            var outcome = await done;
+            outcomes[finished.Name] = outcome;
+            scope.Record(finished.Name, outcome);
+        }
+        return Evaluate(activities, outcomes);
+    }
+
+    private static bool Satisfied(Dependency dependency, RunStatus status) => dependency.Conditions.Any(c => c switch
+    {
+        DependencyCondition.Succeeded => status == RunStatus.Succeeded,
+        DependencyCondition.Failed => status == RunStatus.Failed,
+        DependencyCondition.Skipped => status == RunStatus.Skipped,
+        DependencyCondition.Completed => status is RunStatus.Succeeded or RunStatus.Failed,
+        _ => false,
+    });
+
+    /// <summary>Leaves must succeed; a skipped leaf is judged by the activities it depends on (tutorial-pipeline-failure-error-handling).</summary>
+    private static ScopeResult Evaluate(IReadOnlyList<Activity> activities, Dictionary<string, ActivityOutcome> outcomes)
+    {
+        var byName = activities.ToDictionary(a => a.Name);
+        var leaves = activities.Where(a => !activities.Any(other => other.DependsOn.Any(d => d.Activity == a.Name)));
+        RunError? firstError = null;
+        bool Succeeded(Activity activity)
+        {
+            var outcome = outcomes[activity.Name];
+            if (outcome.Status == RunStatus.Skipped)
+                return activity.DependsOn.All(d => byName.TryGetValue(d.Activity, out var parent) && Succeeded(parent));
+            if (outcome.Status != RunStatus.Succeeded)
+                firstError ??= outcome.Error;
+            return outcome.Status == RunStatus.Succeeded;
+        }
+        var succeeded = leaves.Select(Succeeded).ToList().All(s => s);
+        return new ScopeResult(succeeded, succeeded ? null : firstError);
+    }
+
+    private void RecordSkipped(Activity activity, RunScope scope)
+    {
+        var now = time.GetUtcNow();
+        AddRun(scope, new ActivityRun
+        {
+            ActivityRunId = Guid.NewGuid().ToString(),
+            ActivityName = activity.Name,
+            ActivityType = activity.Type,
+            Scope = scope.Path,
+            Iteration = scope.Iteration,
+            Status = RunStatus.Skipped,
+            ActivityRunStart = now,
+            ActivityRunEnd = now,
+            DurationInMs = 0,
+        });
+    }
+
+    private static void AddRun(RunScope scope, ActivityRun run)
+    {
+        lock (scope.State.Gate)
+            scope.State.Record.ActivityRuns.Add(run);
+    }
+
+    /// <summary>Runs one activity with its policy: timeout per attempt, then retries after the retry interval.</summary>
+    private async Task<ActivityOutcome> RunWithPolicyAsync(Activity activity, RunScope scope, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var policy = activity.Policy;
+        int retries;
+        TimeSpan timeout;
+        try
+        {
+            retries = policy?.Retry is { } retry ? (int)Values.AsLong(EvaluateValue(retry, scope)) : 0;
+            timeout = policy?.Timeout is { } t ? ParseTimeSpan(Values.ToText(EvaluateValue(t, scope)), "policy.timeout") : _options.DefaultActivityTimeout;
+        }
+        catch (Exception e) when (e is ExpressionException or FormatException or InvalidCastException)
+        {
+            var error = new RunError("InvalidTemplate", $"The activity policy is invalid: {e.Message}", "UserError", activity.Name);
+            return new ActivityOutcome(RunStatus.Failed, null, error);
+        }
+        var interval = TimeSpan.FromSeconds(policy?.RetryIntervalInSeconds ?? 30);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var run = new ActivityRun
+            {
+                ActivityRunId = Guid.NewGuid().ToString(),
+                ActivityName = activity.Name,
+                ActivityType = activity.Type,
+                Scope = scope.Path,
+                Iteration = scope.Iteration,
+                Attempt = attempt,
+                ActivityRunStart = time.GetUtcNow(),
+            };
+            AddRun(scope, run);
+            ActivityOutcome outcome;
+            using var timeoutSource = new CancellationTokenSource(timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+            try
+            {
+                var output = await ExecuteAsync(activity, scope, run, linked.Token);
+                outcome = new ActivityOutcome(RunStatus.Succeeded, output, null);
+            }
+            catch (ActivityFailedException e)
+            {
+                outcome = new ActivityOutcome(RunStatus.Failed, null, e.Error);
+            }
+            catch (Exception e) when (e is ExpressionException or FormatException)
+            {
+                outcome = new ActivityOutcome(RunStatus.Failed, null, new RunError("InvalidTemplate", e.Message, "UserError", activity.Name));
+            }
+            catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                outcome = new ActivityOutcome(RunStatus.Failed, null,
+                    new RunError("ActivityTimedOut", $"Activity '{activity.Name}' timed out after {timeout} (policy.timeout).", "UserError", activity.Name));
+            }
+            run.Status = outcome.Status;
+            run.Output = policy?.SecureOutput == true && outcome.Output is not null ? JsonValue.Create("***") : outcome.Output?.DeepClone();
+            run.Error = outcome.Error;
+            run.ActivityRunEnd = time.GetUtcNow();
+            run.DurationInMs = (long)(run.ActivityRunEnd.Value - run.ActivityRunStart).TotalMilliseconds;
+            if (outcome.Status == RunStatus.Succeeded || attempt > retries)
+                return outcome;
+            await Task.Delay(interval, time, cancellationToken);
+        }
+    }
+
+    private async Task<JsonNode?> ExecuteAsync(Activity activity, RunScope scope, ActivityRun run, CancellationToken cancellationToken)
+    {
+        void Input(JsonNode? input) => run.Input = activity.Policy?.SecureInput == true ? JsonValue.Create("***") : input;
+
+        switch (activity)
+        {
+            case WaitActivity wait:
+            {
+                var seconds = EvaluateValue(wait.WaitTimeInSeconds, scope);
+                if (!Values.IsNumber(seconds) || Values.AsDouble(seconds) < 0)
+                    throw Fail(activity, "InvalidTemplate", $"waitTimeInSeconds must be a non-negative number, but is {Values.Describe(seconds)}.");
+                Input(new JsonObject { ["waitTimeInSeconds"] = seconds });
+                await Task.Delay(TimeSpan.FromSeconds(Values.AsDouble(seconds)), time, cancellationToken);
+                return new JsonObject { ["waitTimeInSeconds"] = seconds?.DeepClone() };
+            }
+            case SetVariableActivity { ReturnValues: { } returns }:
+            {
+                var values = new JsonObject();
+                foreach (var (key, value) in returns)
+                    values[key] = EvaluateValue(value, scope);
+                Input(values.DeepClone());
+                lock (scope.State.Gate)
+                {
+                    foreach (var (key, value) in values)
+                        scope.State.ReturnValue[key] = value?.DeepClone();
+                }
+                return new JsonObject { ["name"] = SetVariableActivity.PipelineReturnValue, ["value"] = values };
+            }
+            case SetVariableActivity set:
+            {
+                var value = set.Value is null ? null : EvaluateValue(set.Value, scope);
+                Input(new JsonObject { ["variableName"] = set.VariableName, ["value"] = value?.DeepClone() });
+                Assign(activity, scope, set.VariableName, value);
+                return new JsonObject { ["name"] = set.VariableName, ["value"] = value?.DeepClone() };
+            }
+            case AppendVariableActivity append:
+            {
+                var value = append.Value is null ? null : EvaluateValue(append.Value, scope);
+                Input(new JsonObject { ["variableName"] = append.VariableName, ["value"] = value?.DeepClone() });
+                lock (scope.State.Gate)
+                {
+                    if (!scope.State.Variables.TryGetValue(append.VariableName, out var current) || current is not JsonArray array)
+                        throw Fail(activity, "InvalidVariable", $"AppendVariable needs an Array variable '{append.VariableName}'.");
+                    array.Add(value?.DeepClone());
+                }
+                return null;
+            }
+            case FailActivity fail:
+            {
+                var message = Values.ToText(EvaluateValue(fail.Message, scope));
+                var code = Values.ToText(EvaluateValue(fail.ErrorCode, scope));
+                Input(new JsonObject { ["message"] = message, ["errorCode"] = code });
+                throw new ActivityFailedException(new RunError(code, message, "UserError", activity.Name));
+            }
+            case IfConditionActivity condition:
+            {
+                var value = Evaluate(condition.Expression, scope);
+                if (Values.KindOf(value) != Values.Kind.Boolean)
+                    throw Fail(activity, "InvalidTemplate", $"The IfCondition expression must be a boolean, but is {Values.Describe(value)}.");
+                var branch = value!.GetValue<bool>();
+                Input(new JsonObject { ["expression"] = branch });
+                var result = await RunActivitiesAsync(branch ? condition.IfTrueActivities : condition.IfFalseActivities,
+                    scope.Child($"{scope.Path}{activity.Name}/{(branch ? "ifTrue" : "ifFalse")}/"), cancellationToken);
+                if (!result.Succeeded)
+                    throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the branch failed.", "UserError", activity.Name));
+                return new JsonObject { ["ifExpressionResult"] = branch };
+            }
+            case UntilActivity until:
+                return await RunUntilAsync(until, scope, Input, cancellationToken);
+            case ForEachActivity forEach:
+                return await RunForEachAsync(forEach, scope, Input, cancellationToken);
+            case ExecutePipelineActivity execute:
+                return await RunChildPipelineAsync(execute, scope, Input, cancellationToken);
+            case WebActivity web:
+                return await _web.RunAsync(web, scope, Input, cancellationToken);
+            default:
+                throw Fail(activity, "ActivityTypeNotSupported",
+                    $"Activity '{activity.Name}' is of type '{activity.Type}', which the local runner does not execute. " +
+                    "Supported: WebActivity, Until, ForEach, IfCondition, Wait, SetVariable, AppendVariable, Fail, ExecutePipeline.");
+        }
+    }
+
+    private async Task<JsonNode?> RunUntilAsync(UntilActivity until, RunScope scope, Action<JsonNode?> input, CancellationToken cancellationToken)
+    {
+        var timeout = until.Timeout is null ? _options.DefaultUntilTimeout : ParseTimeSpan(Values.ToText(EvaluateValue(until.Timeout, scope)), "timeout");
+        input(new JsonObject { ["expression"] = until.Expression.Value, ["timeout"] = timeout.ToString() });
+        using var timeoutSource = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        var iteration = 0;
+        try
+        {
+            while (true)
+            {
+                iteration++;
+                // Inner failures do not stop the loop (control-flow-until-activity); the last iteration's outcome is the loop's.
+                var result = await RunActivitiesAsync(until.Activities, scope.Child($"{scope.Path}{until.Name}[{iteration}]/", iteration), linked.Token);
+                var done = Evaluate(until.Expression, scope);
+                if (Values.KindOf(done) != Values.Kind.Boolean)
+                    throw Fail(until, "InvalidTemplate", $"The Until expression must be a boolean, but is {Values.Describe(done)}.");
+                if (done!.GetValue<bool>())
+                {
+                    if (!result.Succeeded)
+                        throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the last iteration failed.", "UserError", until.Name));
+                    return new JsonObject { ["iterations"] = iteration };
+                }
+                linked.Token.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw Fail(until, "ActivityTimedOut", $"The Until loop '{until.Name}' did not end within its timeout {timeout} ({iteration} iteration(s)).");
+        }
+    }
+
+    private async Task<JsonNode?> RunForEachAsync(ForEachActivity forEach, RunScope scope, Action<JsonNode?> input, CancellationToken cancellationToken)
+    {
+        var items = Evaluate(forEach.Items, scope) as JsonArray
+            ?? throw Fail(forEach, "InvalidTemplate", "The ForEach items expression must give an array.");
+        input(new JsonObject { ["items"] = items.DeepClone(), ["isSequential"] = forEach.IsSequential ?? false });
+        var parallel = forEach.IsSequential == true ? 1 : Math.Clamp(forEach.BatchCount ?? _options.DefaultBatchCount, 1, 50);
+        using var gate = new SemaphoreSlim(parallel);
+        var results = await Task.WhenAll(items.Select(async (item, index) =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                return await RunActivitiesAsync(forEach.Activities, scope.ForItem($"{scope.Path}{forEach.Name}[{index}]/", item, index), cancellationToken);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var failed = results.Where(r => !r.Succeeded).ToList();
+        if (failed.Count > 0)
+            throw new ActivityFailedException(failed[0].Error ?? new RunError("ActivityFailed", $"{failed.Count} iteration(s) failed.", "UserError", forEach.Name));
+        return new JsonObject { ["iterations"] = items.Count };
+    }
+
+    private async Task<JsonNode?> RunChildPipelineAsync(ExecutePipelineActivity execute, RunScope scope, Action<JsonNode?> input, CancellationToken cancellationToken)
+    {
+        var child = _options.PipelineResolver?.Invoke(execute.PipelineName)
+            ?? throw Fail(execute, "PipelineNotFound", $"Pipeline '{execute.PipelineName}' was not found (give the runner the folder of the factory's pipelines).");
+        var parameters = execute.Parameters.ToDictionary(p => p.Key, p => EvaluateValue(p.Value, scope));
+        input(new JsonObject { ["pipeline"] = execute.PipelineName, ["parameters"] = new JsonObject(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))) });
+        var runTask = RunAsync(child, parameters, scope.State.Record.RunId, cancellationToken);
+        if (execute.WaitOnCompletion == false)
+        {
+            _ = runTask;
+            return new JsonObject { ["pipelineName"] = execute.PipelineName };
+        }
+        var childRun = await runTask;
+        lock (scope.State.Gate)
+        {
+            foreach (var activityRun in childRun.ActivityRuns)
+                scope.State.Record.ActivityRuns.Add(WithScope(activityRun, $"{scope.Path}{execute.Name}>{child.Name}/"));
+        }
+        var output = new JsonObject
+        {
+            ["pipelineName"] = execute.PipelineName,
+            ["pipelineRunId"] = childRun.RunId,
+            ["pipelineReturnValue"] = childRun.Output?.DeepClone(),
+        };
+        if (childRun.Status != RunStatus.Succeeded)
+            throw new ActivityFailedException(childRun.Error ?? new RunError("PipelineFailed", $"Pipeline '{child.Name}' ended {childRun.Status}.", "UserError", execute.Name));
+        return output;
+    }
+
+    private static ActivityRun WithScope(ActivityRun run, string prefix) => new()
+    {
+        ActivityRunId = run.ActivityRunId,
+        ActivityName = run.ActivityName,
+        ActivityType = run.ActivityType,
+        Scope = prefix + run.Scope,
+        Iteration = run.Iteration,
+        Attempt = run.Attempt,
+        Status = run.Status,
+        ActivityRunStart = run.ActivityRunStart,
+        ActivityRunEnd = run.ActivityRunEnd,
+        DurationInMs = run.DurationInMs,
+        Input = run.Input,
+        Output = run.Output,
+        Error = run.Error,
+    };
+
+    private static void Assign(Activity activity, RunScope scope, string name, JsonNode? value)
+    {
+        if (!scope.State.Pipeline.Variables.TryGetValue(name, out var variable))
+            throw Fail(activity, "InvalidVariable", $"The pipeline has no variable '{name}'.");
+        var kind = Values.KindOf(value);
+        var fits = variable.Type switch
+        {
+            VariableType.String => kind is Values.Kind.String or Values.Kind.Null,
+            VariableType.Boolean => kind == Values.Kind.Boolean,
+            VariableType.Array => kind == Values.Kind.Array,
+            VariableType.Integer => kind == Values.Kind.Integer,
+            _ => true,
+        };
+        if (!fits)
+            throw Fail(activity, "InvalidVariableType", $"The variable '{name}' of type '{variable.Type}' cannot be set to {Values.Describe(value)}.");
+        scope.State.Variables[name] = value?.DeepClone();
+    }
+
+    internal static JsonNode? Evaluate(Expression expression, IExpressionContext context) => Template.EvaluateString(expression.Value, context);
+
+    internal static JsonNode? EvaluateValue(DfValue value, IExpressionContext context) => value switch
+    {
+        Expression expression => Evaluate(expression, context),
+        Literal literal => literal.Node is JsonValue v && v.TryGetValue<string>(out var text)
+            ? (text.StartsWith('@') || text.Contains("@{", StringComparison.Ordinal) ? Template.EvaluateString(text, context) : JsonValue.Create(text))
+            : literal.Node?.DeepClone(),
+        _ => null,
+    };
+
+    internal static TimeSpan ParseTimeSpan(string text, string what) =>
+        TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
+            ? value
+            : throw new FormatException($"{what} '{text}' is not a positive d.hh:mm:ss time span");
+
+    internal static ActivityFailedException Fail(Activity activity, string code, string message) =>
+        new(new RunError(code, message, "UserError", activity.Name));
+}

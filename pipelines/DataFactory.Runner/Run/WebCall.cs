@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DataFactory.Pipelines.Model;
+using DataFactory.Runner.Expressions;
+
+namespace DataFactory.Runner.Run;
+
+/// <summary>
+/// The Web activity: one real HTTP request, then, on 202 with a Location header, GETs of that location until
+/// the answer is not 202 (unless turnOffAsync), waiting Retry-After between polls. Output is the final body
+/// plus ADFWebActivityResponseHeaders; a non-2xx final answer fails the activity with its status and body.
+/// </summary>
+internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions options)
+{
+    public async Task<JsonNode?> RunAsync(WebActivity web, RunScope scope, Action<JsonNode?> input, CancellationToken cancellationToken)
+    {
+        var method = Values.ToText(PipelineRunner.EvaluateValue(web.Method, scope)).ToUpperInvariant();
+        var urlText = Values.ToText(web.Url is null ? null : PipelineRunner.EvaluateValue(web.Url, scope));
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw PipelineRunner.Fail(web, "InvalidUrl", $"The url '{urlText}' is not an absolute http(s) URL.");
+        var headers = web.Headers.ToDictionary(h => h.Key, h => Values.ToText(PipelineRunner.EvaluateValue(h.Value, scope)));
+        var body = web.Body is null ? null : PipelineRunner.EvaluateValue(web.Body, scope);
+        var requestTimeout = web.HttpRequestTimeout is null
+            ? options.DefaultHttpRequestTimeout
+            : PipelineRunner.ParseTimeSpan(Values.ToText(PipelineRunner.EvaluateValue(web.HttpRequestTimeout, scope)), "httpRequestTimeout");
+        input(new JsonObject
+        {
+            ["method"] = method,
+            ["url"] = url.ToString(),
+            ["headers"] = new JsonObject(headers.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(h.Value)))),
+            ["body"] = body?.DeepClone(),
+        });
+
+        var response = await SendAsync(web, new HttpMethod(method), url, headers, body, requestTimeout, cancellationToken);
+        var polls = 0;
+        while (response.StatusCode == HttpStatusCode.Accepted && web.TurnOffAsync != true && response.Headers.Location is { } location)
+        {
+            var wait = response.Headers.RetryAfter?.Delta ?? options.DefaultPollInterval;
+            response.Dispose();
+            await Task.Delay(wait, time, cancellationToken);
+            polls++;
+            response = await SendAsync(web, HttpMethod.Get, location.IsAbsoluteUri ? location : new Uri(url, location), headers, null, requestTimeout, cancellationToken);
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw PipelineRunner.Fail(web, ((int)response.StatusCode).ToString(),
+                    $"{method} {url} answered {(int)response.StatusCode} {response.ReasonPhrase}{(polls > 0 ? $" after {polls} status poll(s)" : "")}: {Truncate(text)}");
+            }
+            var output = ParseBody(text);
+            output["ADFWebActivityResponseHeaders"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
+                .Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(string.Join(",", h.Value)))));
+            return output;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(WebActivity web, HttpMethod method, Uri url, Dictionary<string, string> headers,
+        JsonNode? body, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        string? contentType = null;
+        foreach (var (name, value) in headers)
+        {
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                contentType = value;
+            else
+                request.Headers.TryAddWithoutValidation(name, value);
+        }
+        if (body is not null && method != HttpMethod.Get)
+        {
+            var payload = Values.KindOf(body) == Values.Kind.String ? body.GetValue<string>() : body.ToJsonString();
+            request.Content = new StringContent(payload, Encoding.UTF8);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType ?? "application/json");
+        }
+        using var timeoutSource = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        try
+        {
+            return await http.SendAsync(request, linked.Token);
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw PipelineRunner.Fail(web, "RequestTimeout", $"{method} {url} did not answer within httpRequestTimeout {timeout}.");
+        }
+        catch (HttpRequestException e)
+        {
+            throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {url} failed: {e.Message}");
+        }
+    }
+
+    /// <summary>A JSON object body is the output; any other body is kept under "Response" (as Data Factory does for non-JSON answers).</summary>
+    private static JsonObject ParseBody(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return [];
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject obj ? obj : new JsonObject { ["Response"] = JsonNode.Parse(text) };
+        }
+        catch (JsonException)
+        {
+            return new JsonObject { ["Response"] = text };
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000] + "...";
+}
