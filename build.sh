@@ -19,6 +19,10 @@ Usage: ./build.sh <verb> [options]
   host             Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both).
   test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
+  adf run PIPELINE.json [--param name=value]... [--output RUN.json]
+                   Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
+  adf eval EXPR... [--param name=value]...
+                   Evaluates Data Factory expressions, one JSON value per line.
   pipelines        Writes pipelines/generated (ADF git layout + ARM template) from the C# definitions.
   publish          Builds the deployable Function App package: out/functionapp.zip.
   build            Restores (npm ci + dotnet restore) and builds the solution.
@@ -92,6 +96,9 @@ case "$verb" in
   bench-host)
     build
     exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
+  adf)
+    build >/dev/null
+    exec dotnet "pipelines/DataFactory.Runner/bin/$CONFIG/net10.0/adf.dll" "$@" ;;
   pipelines)
     build
     dotnet "pipelines/ExclusiveOperationPipelines/bin/$CONFIG/net10.0/ExclusiveOperationPipelines.dll" pipelines/generated ;;

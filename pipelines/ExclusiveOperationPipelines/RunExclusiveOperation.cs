@@ -5,8 +5,8 @@ namespace ExclusiveOperationPipelines;
 
 /// <summary>
 /// Runs one exclusive operation of the Function App to the end: call the starter (the Web activity polls the
-/// status URL by itself), fail at once if the orchestration failed, and while the answer is Conflict wait
-/// (the function's retry hint, or a fixed interval) and call again, a bounded number of times.
+/// status URL by itself); while the answer is Conflict, wait (the function's retry hint, or a fixed interval) and
+/// call again, a bounded number of times; stop at once when the orchestration failed (never retry a failure).
 /// </summary>
 public static class RunExclusiveOperation
 {
@@ -41,7 +41,7 @@ public static class RunExclusiveOperation
         {
             new UntilActivity("Until OK")
             {
-                Expression = new("@or(equals(variables('status'), 'OK'), greaterOrEquals(int(variables('attempt')), pipeline().parameters.maxAttempts))"),
+                Expression = new("@or(contains(createArray('OK', 'Failed', 'CallFailed'), variables('status')), greaterOrEquals(int(variables('attempt')), pipeline().parameters.maxAttempts))"),
                 Timeout = new Expression("@pipeline().parameters.untilTimeout"),
                 Activities =
                 {
@@ -72,31 +72,26 @@ public static class RunExclusiveOperation
                         Body = new Expression("@pipeline().parameters.input"),
                         HttpRequestTimeout = "00:01:00",
                     },
-                    new IfConditionActivity("Check Runtime Status")
-                    {
-                        DependsOn = { new(Call, DependencyCondition.Succeeded) },
-                        // A failed orchestration answers 200 too: check runtimeStatus, never retry a failure.
-                        Expression = new($"@or(not(equals({CallOutput}.runtimeStatus, 'Completed')), not(contains(createArray('OK', 'Conflict'), string({CallOutput}.output?.status))))"),
-                        IfTrueActivities =
-                        {
-                            new FailActivity("Operation Failed")
-                            {
-                                Message = new Expression($"@concat('Orchestration ', {CallOutput}.instanceId, ' of operation ', pipeline().parameters.operation, ' ended ', {CallOutput}.runtimeStatus, ': ', string({CallOutput}.output))"),
-                                ErrorCode = "OperationFailed",
-                            },
-                        },
-                    },
+                    // No Fail inside the loop: Data Factory does not stop an Until when an inner activity fails.
+                    // A failed orchestration (it answers 200 too) or a failed call ends the loop through 'status'.
                     new SetVariableActivity("Set Status")
                     {
-                        DependsOn = { new("Check Runtime Status", DependencyCondition.Succeeded) },
+                        DependsOn = { new(Call, DependencyCondition.Succeeded) },
                         VariableName = "status",
-                        Value = new Expression($"@string({CallOutput}.output.status)"),
+                        Value = new Expression($"@if(and(equals({CallOutput}.runtimeStatus, 'Completed'), contains(createArray('OK', 'Conflict'), string({CallOutput}.output?.status))), " +
+                            $"string({CallOutput}.output?.status), 'Failed')"),
                     },
                     new SetVariableActivity("Store Outcome")
                     {
-                        DependsOn = { new("Check Runtime Status", DependencyCondition.Succeeded) },
+                        DependsOn = { new(Call, DependencyCondition.Succeeded) },
                         VariableName = "outcome",
-                        Value = new Expression($"@string({CallOutput}.output)"),
+                        Value = new Expression($"@string(coalesce({CallOutput}.output, ''))"),
+                    },
+                    new SetVariableActivity("Record Call Failure")
+                    {
+                        DependsOn = { new(Call, DependencyCondition.Failed) },
+                        VariableName = "status",
+                        Value = "CallFailed",
                     },
                     new IfConditionActivity("Wait If Conflict")
                     {
@@ -105,7 +100,7 @@ public static class RunExclusiveOperation
                             new("Set Status", DependencyCondition.Succeeded),
                             new("Store Outcome", DependencyCondition.Succeeded),
                         },
-                        Expression = new("@and(not(equals(variables('status'), 'OK')), less(int(variables('attempt')), pipeline().parameters.maxAttempts))"),
+                        Expression = new("@and(equals(variables('status'), 'Conflict'), less(int(variables('attempt')), pipeline().parameters.maxAttempts))"),
                         IfTrueActivities =
                         {
                             new WaitActivity("Wait Before Retry")
@@ -117,23 +112,26 @@ public static class RunExclusiveOperation
                     },
                 },
             },
-            new IfConditionActivity("Check Lock Acquired")
+            new IfConditionActivity("Check Outcome")
             {
-                DependsOn = { new("Until OK", DependencyCondition.Succeeded) },
+                // Completed, not Succeeded: a loop that timed out or whose last call failed still gets a clear error here.
+                DependsOn = { new("Until OK", DependencyCondition.Completed) },
                 Expression = new("@not(equals(variables('status'), 'OK'))"),
                 IfTrueActivities =
                 {
-                    new FailActivity("Lock Not Acquired")
+                    new FailActivity("Operation Not Completed")
                     {
-                        Message = new Expression("@concat('Operation ', pipeline().parameters.operation, ' could not take its lock in ', variables('attempt'), " +
-                            "' attempts; last answer: ', variables('outcome'))"),
-                        ErrorCode = "LockNotAcquired",
+                        Message = new Expression("@concat('Operation ', pipeline().parameters.operation, " +
+                            "if(equals(variables('status'), 'Failed'), ' failed in the Function App', " +
+                            "if(equals(variables('status'), 'CallFailed'), ' could not be started or polled', ' could not take its lock')), " +
+                            "' after ', variables('attempt'), ' attempt(s); last answer: ', variables('outcome'))"),
+                        ErrorCode = new Expression("@if(equals(variables('status'), 'Failed'), 'OperationFailed', if(equals(variables('status'), 'CallFailed'), 'FunctionCallFailed', 'LockNotAcquired'))"),
                     },
                 },
             },
             new SetVariableActivity("Get Function App Output")
             {
-                DependsOn = { new("Check Lock Acquired", DependencyCondition.Succeeded) },
+                DependsOn = { new("Check Outcome", DependencyCondition.Succeeded) },
                 ReturnValues = new()
                 {
                     ["status"] = new Expression("@variables('status')"),

@@ -54,12 +54,12 @@ public sealed class GeneratedPipelinesTests
     [Fact]
     public void The_loop_is_bounded_and_ends_in_LockNotAcquired_or_OperationFailed()
     {
-        var json = PipelineJson.Write(RunExclusiveOperation.Define()).ToJsonString();
+        var json = PipelineJson.Serialize(RunExclusiveOperation.Define());
         var until = RunExclusiveOperation.Define().Activities.OfType<UntilActivity>().Single();
         Assert.NotNull(until.Timeout);
         Assert.Contains("maxAttempts", until.Expression.Value);
-        Assert.Contains("\"errorCode\":\"LockNotAcquired\"", json);
-        Assert.Contains("\"errorCode\":\"OperationFailed\"", json);
+        Assert.Contains("'LockNotAcquired'", json);
+        Assert.Contains("'OperationFailed'", json);
     }
 
     [Theory]

@@ -73,7 +73,7 @@ public sealed class ExpressionParser
         var c = _text[_pos];
         if (c == '\'')
             return new LiteralNode(JsonValue.Create(ParseString()), start);
-        if (char.IsDigit(c) || (c is '-' or '+' && _pos + 1 < _end && char.IsDigit(_text[_pos + 1])))
+        if (char.IsDigit(c) || (c is '-' or '+' or '.' && _pos + 1 < _end && char.IsDigit(_text[_pos + 1])))
             return new LiteralNode(ParseNumber(), start);
         var name = ParseIdentifier() ?? throw Error($"Unexpected '{c}': expected a function call, a string in single quotes or a number");
         SkipSpace();
@@ -133,7 +133,7 @@ public sealed class ExpressionParser
         if (_text[_pos] is '-' or '+') _pos++;
         while (_pos < _end && char.IsDigit(_text[_pos])) _pos++;
         var isFloat = false;
-        if (_pos < _end && _text[_pos] == '.' && _pos + 1 < _end && char.IsDigit(_text[_pos + 1]))
+        if (_pos < _end && _text[_pos] == '.' && _pos + 1 < _end && char.IsDigit(_text[_pos + 1]) && (_pos == start || char.IsDigit(_text[_pos - 1]) || _text[_pos - 1] is '-' or '+'))
         {
             isFloat = true;
             _pos++;

@@ -1,0 +1,163 @@
+using System.Text.Json.Nodes;
+using DataFactory.Pipelines.Json;
+using DataFactory.Pipelines.Model;
+using DataFactory.Runner.Expressions;
+using DataFactory.Runner.Run;
+
+namespace Runner.Tests;
+
+/// <summary>
+/// The generated RunExclusiveOperation pipeline, executed by the runner against a scripted Function App
+/// (the Durable Functions HTTP contract), on virtual time.
+/// </summary>
+public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
+{
+    private readonly RunnerHarness _harness = new();
+    private ScriptedServer _function = null!;
+
+    private static Pipeline Generated(string name) =>
+        PipelineJson.Deserialize(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "generated", name + ".json")), name);
+
+    public Task InitializeAsync()
+    {
+        _function = new ScriptedServer();
+        _harness.Pipelines["RunExclusiveOperation"] = Generated("RunExclusiveOperation");
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _function.DisposeAsync();
+        _harness.Dispose();
+    }
+
+    private Dictionary<string, JsonNode?> Parameters(int maxAttempts = 5, bool hint = true) => new()
+    {
+        ["functionBaseUrl"] = _function.BaseUrl.ToString().TrimEnd('/'),
+        ["functionKey"] = "the-key",
+        ["operation"] = "wait",
+        ["lockKey"] = "sales/2026",
+        ["input"] = new JsonObject { ["seconds"] = 5 },
+        ["retryIntervalSeconds"] = 40,
+        ["useRetryHint"] = hint,
+        ["maxAttempts"] = maxAttempts,
+    };
+
+    /// <summary>The starter's 202, then the status URL's 200 with the orchestration's final state.</summary>
+    private void Orchestration(string id, string runtimeStatus, JsonObject? output)
+    {
+        _function.Then(new(202, $$"""{"id":"{{id}}"}""", new() { ["Location"] = $"{{base}}/runtime/webhooks/durabletask/instances/{id}", ["Retry-After"] = "1" }));
+        var body = new JsonObject { ["instanceId"] = id, ["runtimeStatus"] = runtimeStatus, ["output"] = output, ["customStatus"] = output?.DeepClone() };
+        _function.Then(new(200, body.ToJsonString()));
+    }
+
+    private static JsonObject Conflict(string id, int retryAfter) => new()
+    {
+        ["status"] = "Conflict", ["operation"] = "wait", ["lockKey"] = "sales/2026", ["instanceId"] = id,
+        ["holder"] = new JsonObject { ["holderId"] = "other" }, ["retryAfterSeconds"] = retryAfter, ["result"] = null,
+    };
+
+    private static JsonObject Ok(string id) => new()
+    {
+        ["status"] = "OK", ["operation"] = "wait", ["lockKey"] = "sales/2026", ["instanceId"] = id,
+        ["holder"] = new JsonObject { ["holderId"] = id }, ["retryAfterSeconds"] = null, ["result"] = new JsonObject { ["waitedSeconds"] = 5 },
+    };
+
+    private static string Describe(PipelineRun run) =>
+        string.Join('\n', run.ActivityRuns.OrderBy(a => a.ActivityRunStart).Select(a => $"{a.Scope}{a.ActivityName}: {a.Status} {a.Error?.Message}"));
+
+    [Fact]
+    public async Task Conflict_then_OK_waits_the_hint_retries_and_returns_the_result()
+    {
+        Orchestration("i1", "Completed", Conflict("i1", retryAfter: 7));
+        Orchestration("i2", "Completed", Ok("i2"));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        Assert.Equal("""{"status":"OK","attempts":2,"instanceId":"i2","result":{"waitedSeconds":5}}""", run.Output!.ToJsonString());
+        var posts = _function.Requests.Where(r => r.Method == "POST").ToList();
+        Assert.Equal(2, posts.Count);
+        Assert.All(posts, p =>
+        {
+            Assert.Equal("/api/operations/wait?lockKey=sales%2F2026", p.Path);
+            Assert.Equal("the-key", p.Headers["x-functions-key"]);
+            Assert.Equal("""{"seconds":5}""", p.Body);
+        });
+        var wait = Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry");
+        Assert.Equal(7, Values.AsLong(wait.Output!["waitTimeInSeconds"]));
+        // The key never appears in the run record.
+        Assert.DoesNotContain("the-key", System.Text.Json.JsonSerializer.Serialize(run));
+    }
+
+    [Fact]
+    public async Task The_fixed_strategy_waits_the_retry_interval()
+    {
+        Orchestration("i1", "Completed", Conflict("i1", retryAfter: 7));
+        Orchestration("i2", "Completed", Ok("i2"));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(hint: false));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(40, Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]));
+    }
+
+    [Fact]
+    public async Task A_failed_orchestration_fails_the_pipeline_at_once_without_retrying()
+    {
+        Orchestration("i1", "Failed", null);
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.True("OperationFailed" == run.Error!.ErrorCode, Describe(run));
+        Assert.Contains("failed in the Function App after 1 attempt(s)", run.Error.Message);
+        Assert.Single(_function.Requests, r => r.Method == "POST");
+    }
+
+    [Fact]
+    public async Task A_lock_that_never_frees_ends_in_LockNotAcquired_after_maxAttempts()
+    {
+        for (var i = 1; i <= 3; i++)
+            Orchestration($"i{i}", "Completed", Conflict($"i{i}", retryAfter: 30));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: 3), step: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.True("LockNotAcquired" == run.Error!.ErrorCode, Describe(run));
+        Assert.Contains("could not take its lock after 3 attempt(s)", run.Error.Message);
+        Assert.Equal(3, _function.Requests.Count(r => r.Method == "POST"));
+        // No wait after the last attempt: the loop ends as soon as the attempts are used up.
+        Assert.Equal(2, run.ActivityRuns.Count(a => a.ActivityName == "Wait Before Retry" && a.Status == RunStatus.Succeeded));
+    }
+
+    [Fact]
+    public async Task A_function_app_that_cannot_be_called_fails_with_FunctionCallFailed()
+    {
+        _function.Then(new(500, "host error")).Then(new(500, "host error")).Then(new(500, "host error"));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("FunctionCallFailed", run.Error!.ErrorCode);
+        Assert.Equal(3, _function.Requests.Count); // the Web activity's own retry policy: 1 + 2 retries
+    }
+
+    [Fact]
+    public async Task The_for_keys_pipeline_runs_one_exclusive_operation_per_key()
+    {
+        foreach (var key in new[] { "a", "b" })
+            Orchestration($"i-{key}", "Completed", Ok($"i-{key}"));
+        var parameters = Parameters();
+        parameters.Remove("lockKey");
+        parameters.Remove("useRetryHint");
+        parameters["lockKeys"] = new JsonArray("a", "b");
+
+        var run = await _harness.RunAsync(Generated("RunExclusiveOperationsForKeys"), parameters);
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        Assert.Equal(2, run.Output!["keys"]!.GetValue<long>());
+        Assert.Equal(["/api/operations/wait?lockKey=a", "/api/operations/wait?lockKey=b"],
+            _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path).Order());
+    }
+}

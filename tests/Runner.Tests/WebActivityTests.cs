@@ -1,0 +1,180 @@
+using System.Text.Json.Nodes;
+using DataFactory.Pipelines.Model;
+using DataFactory.Runner.Run;
+
+namespace Runner.Tests;
+
+/// <summary>The Web activity against a real HTTP server on loopback, scripted per test.</summary>
+public sealed class WebActivityTests : IAsyncLifetime
+{
+    private readonly RunnerHarness _harness = new();
+    private ScriptedServer _server = null!;
+
+    public Task InitializeAsync()
+    {
+        _server = new ScriptedServer();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _harness.Dispose();
+    }
+
+    private Pipeline Call(Action<WebActivity>? configure = null, ActivityPolicy? policy = null)
+    {
+        var web = new WebActivity("Call")
+        {
+            Method = "POST",
+            Url = new Uri(_server.BaseUrl, "start").ToString(),
+            Headers = { ["Content-Type"] = "application/json", ["x-functions-key"] = "k" },
+            Body = DfValue.Json(new JsonObject { ["seconds"] = 1 }),
+            Policy = policy,
+        };
+        configure?.Invoke(web);
+        return new Pipeline("P") { Activities = { web } };
+    }
+
+    private static Dictionary<string, string> Location(string path, int? retryAfter = null)
+    {
+        var headers = new Dictionary<string, string> { ["Location"] = "{base}" + path };
+        if (retryAfter is { } seconds) headers["Retry-After"] = seconds.ToString();
+        return headers;
+    }
+
+    [Fact]
+    public async Task A_plain_200_is_the_output_with_response_headers()
+    {
+        _server.Then(new(200, """{"answer":42}""", new() { ["X-Trace"] = "abc" }));
+
+        var run = await _harness.RunAsync(Call());
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        var output = RunnerHarness.Only(run, "Call").Output!;
+        Assert.Equal(42, output["answer"]!.GetValue<int>());
+        Assert.Equal("abc", output["ADFWebActivityResponseHeaders"]!["X-Trace"]!.GetValue<string>());
+        var request = Assert.Single(_server.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("""{"seconds":1}""", request.Body);
+        Assert.Equal("k", request.Headers["x-functions-key"]);
+    }
+
+    [Fact]
+    public async Task A_202_is_followed_by_GETs_of_Location_until_it_is_not_202_honouring_Retry_After()
+    {
+        _server
+            .Then(new(202, """{"id":"1"}""", Location("/status/1", retryAfter: 10)))
+            .Then(new(202, """{"runtimeStatus":"Running"}""", Location("/status/1", retryAfter: 10)))
+            .Then(new(202, """{"runtimeStatus":"Running"}""", Location("/status/1", retryAfter: 10)))
+            .Then(new(200, """{"runtimeStatus":"Completed","output":{"status":"OK"}}"""));
+
+        var run = await _harness.RunAsync(Call());
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        var call = RunnerHarness.Only(run, "Call");
+        Assert.Equal("OK", call.Output!["output"]!["status"]!.GetValue<string>());
+        Assert.Equal(["POST /start", "GET /status/1", "GET /status/1", "GET /status/1"], _server.Requests.Select(r => $"{r.Method} {r.Path}"));
+        Assert.True(call.DurationInMs >= 30_000, $"three Retry-After: 10 waits took {call.DurationInMs} ms of virtual time");
+    }
+
+    [Fact]
+    public async Task TurnOffAsync_stops_at_the_first_202()
+    {
+        _server.Then(new(202, """{"id":"1"}""", Location("/status/1")));
+
+        var run = await _harness.RunAsync(Call(web => web.TurnOffAsync = true));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Single(_server.Requests);
+        Assert.EndsWith("/status/1", RunnerHarness.Only(run, "Call").Output!["ADFWebActivityResponseHeaders"]!["Location"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(400, """{"error":"bad input"}""")]
+    [InlineData(404, """{"error":"unknown operation"}""")]
+    [InlineData(500, "boom")]
+    [InlineData(503, "")]
+    public async Task A_non_2xx_answer_fails_with_its_status_and_body(int status, string body)
+    {
+        _server.Then(new(status, body));
+
+        var run = await _harness.RunAsync(Call());
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(status.ToString(), run.Error!.ErrorCode);
+        Assert.Contains($"answered {status}", run.Error.Message);
+        Assert.Contains(body, run.Error.Message);
+    }
+
+    [Fact]
+    public async Task A_failure_while_polling_fails_the_activity()
+    {
+        _server.Then(new(202, "{}", Location("/status/1"))).Then(new(500, "status store down"));
+        var run = await _harness.RunAsync(Call());
+        Assert.Contains("after 1 status poll(s)", run.Error!.Message);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_kept_as_Response()
+    {
+        _server.Then(new(200, "plain words"));
+        var run = await _harness.RunAsync(Call());
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("plain words", RunnerHarness.Only(run, "Call").Output!["Response"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_slow_answer_fails_after_httpRequestTimeout()
+    {
+        _server.Then(new(200, "{}", Hang: true));
+        _harness.AdvanceDuringRequests = true; // the request hangs: only virtual time passing ends it
+        var run = await _harness.RunAsync(Call(web => web.HttpRequestTimeout = "00:00:05"));
+        Assert.Equal("RequestTimeout", run.Error!.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Retry_policy_rides_out_a_failed_attempt()
+    {
+        _server.Then(new(503, "restarting")).Then(new(200, """{"ok":true}"""));
+
+        var run = await _harness.RunAsync(Call(policy: new ActivityPolicy { Retry = 2, RetryIntervalInSeconds = 30 }));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal([RunStatus.Failed, RunStatus.Succeeded], run.ActivityRuns.OrderBy(a => a.Attempt).Select(a => a.Status));
+    }
+
+    [Fact]
+    public async Task A_connection_refused_fails_the_activity_with_the_reason()
+    {
+        var run = await _harness.RunAsync(Call(web => web.Url = "http://127.0.0.1:1/start"));
+        Assert.Equal("RequestFailed", run.Error!.ErrorCode);
+    }
+
+    [Fact]
+    public async Task An_invalid_url_fails_before_any_request()
+    {
+        var run = await _harness.RunAsync(Call(web => web.Url = "not a url"));
+        Assert.Equal("InvalidUrl", run.Error!.ErrorCode);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task Url_headers_and_body_take_expressions()
+    {
+        _server.Then(new(200, "{}"));
+        var pipeline = Call(web =>
+        {
+            web.Url = new Expression($"@concat('{_server.BaseUrl}', 'api/', pipeline().parameters.op, '?lockKey=', uriComponent('a b'))");
+            web.Body = new Expression("@pipeline().parameters.input");
+        });
+        pipeline.Parameters["op"] = new(ParameterType.String, "wait");
+        pipeline.Parameters["input"] = new(ParameterType.Object, new JsonObject { ["seconds"] = 2 });
+
+        await _harness.RunAsync(pipeline);
+
+        var request = Assert.Single(_server.Requests);
+        Assert.Equal("/api/wait?lockKey=a%20b", request.Path);
+        Assert.Equal("""{"seconds":2}""", request.Body);
+    }
+}
