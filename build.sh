@@ -18,6 +18,7 @@ Usage: ./build.sh <verb> [options]
                    OK runs on a key overlapped. Options: --runs N --keys K --seconds D (see --help).
   host             Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both).
   test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
+  bench            Contention benchmark: fixed vs hint strategy, 20 runs on 1 key, 1 s operations.
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
   adf run PIPELINE.json [--param name=value]... [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
@@ -93,6 +94,9 @@ case "$verb" in
   local)
     build
     exec dotnet "deploy/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" "$@" ;;
+  bench)
+    build
+    exec dotnet "deploy/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" bench "$@" ;;
   bench-host)
     build
     exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;

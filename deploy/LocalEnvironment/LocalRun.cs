@@ -1,38 +1,57 @@
+using System.Text.Json;
+using DataFactory.Pipelines.Json;
 using ExclusiveOperations.LocalHost;
 using Spectre.Console;
 
 namespace ExclusiveOperations.LocalEnvironment;
 
-/// <summary>Starts the local environment, runs the contention scenario, prints what happened, stops everything.</summary>
+/// <summary>
+/// The local environment, start to finish: Azurite, the local function host, N runs of the generated pipeline
+/// at once (live table), a summary, report.json + report.html; and everything stopped again, on success,
+/// failure and Ctrl+C.
+/// </summary>
 public static class LocalRun
 {
-    public static async Task<int> RunAsync(ScenarioOptions options, CancellationToken cancellationToken)
+    public static async Task<(int ExitCode, ContentionReport? Report)> RunAsync(ScenarioOptions options, string pipelinePath, string reportFolder, CancellationToken cancellationToken)
     {
-        AnsiConsole.MarkupLine($"[bold]Local environment[/]: {options.Runs} callers, {options.Keys} key(s), operation 'wait' {options.Seconds} s, " +
-            $"retry strategy {options.Strategy.ToString().ToLowerInvariant()}");
+        if (!File.Exists(pipelinePath))
+        {
+            AnsiConsole.MarkupLine($"[red]No pipeline at {Markup.Escape(pipelinePath)}.[/] Run ./build.sh pipelines, or pass --pipeline.");
+            return (2, null);
+        }
+        var pipeline = PipelineJson.Deserialize(await File.ReadAllTextAsync(pipelinePath, cancellationToken), pipelinePath);
+        AnsiConsole.MarkupLine($"[bold]Local environment[/]: {options.Runs} runs of pipeline {pipeline.Name} on {options.Keys} key(s), " +
+            $"operation 'wait' {options.Seconds} s, strategy {options.Strategy.ToString().ToLowerInvariant()}" +
+            (options.Strategy == RetryStrategy.Fixed ? $" ({options.WaitSeconds} s)" : ""));
 
         AzuriteServer? azurite = null;
         LocalHostProcess? host = null;
         try
         {
             azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
-            AnsiConsole.MarkupLine($"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort} ([grey]{azurite.Location}[/])");
+            AnsiConsole.MarkupLine($"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}");
             host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "LocalEnvironment", cancellationToken: cancellationToken);
-            AnsiConsole.MarkupLine($"Local function host on {host.BaseUrl} (Durable Task, Azure Storage backend)");
+            AnsiConsole.MarkupLine($"Local function host on {host.BaseUrl} (Durable Task Framework, Azure Storage backend)");
 
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            var scenario = new ContentionScenario(new DurableHttpClient(http), host.BaseUrl, options);
-            var began = DateTimeOffset.UtcNow;
-            scenario.AttemptFinished += (caller, attempt) => AnsiConsole.MarkupLine(Describe(caller, attempt, began));
-            var results = await scenario.RunAsync(cancellationToken);
-            var makespan = DateTimeOffset.UtcNow - began;
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var contention = new PipelineContention(http, pipeline, host.BaseUrl, options);
+            var runTask = contention.RunAsync(cancellationToken);
+            await ShowProgressAsync(contention, runTask);
+            var runs = await runTask;
 
-            return Summarize(results, options, began, makespan);
+            var report = ContentionReport.From(runs, options);
+            Directory.CreateDirectory(reportFolder);
+            await File.WriteAllTextAsync(Path.Combine(reportFolder, "report.json"),
+                JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(reportFolder, "report.html"), TimelineHtml.Render(report), cancellationToken);
+            PrintSummary(report);
+            AnsiConsole.MarkupLine($"Reports: {Markup.Escape(Path.Combine(reportFolder, "report.json"))}, {Markup.Escape(Path.Combine(reportFolder, "report.html"))}");
+            return (report.Totals.Failed == 0 && report.Totals.Overlaps == 0 ? 0 : 1, report);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
-            return 130;
+            return (130, null);
         }
         finally
         {
@@ -46,46 +65,57 @@ public static class LocalRun
         }
     }
 
-    private static string Describe(CallerResult caller, Attempt attempt, DateTimeOffset began)
+    private static async Task ShowProgressAsync(PipelineContention contention, Task runs)
     {
-        var at = $"{(attempt.EndedAt - began).TotalSeconds,6:0.0}s";
-        var who = $"run {caller.RunNumber,3} {caller.LockKey} attempt {attempt.Number}";
-        var run = attempt.Run;
-        return run.OutcomeStatus switch
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
-            "OK" => $"{at}  {who}: [green]OK[/] (held the lock {Seconds(run.LockAcquiredAt, began)} - {Seconds(run.LockReleasedAt, began)})",
-            "Conflict" => $"{at}  {who}: [yellow]Conflict[/] (held by {Short(run.HolderId)}, retry after {run.RetryAfterSeconds} s)",
-            _ => $"{at}  {who}: [red]{Markup.Escape(run.RuntimeStatus)}[/] {Markup.Escape(run.Status["output"]?.ToJsonString() ?? "")}",
-        };
+            // Logs and CI: a line every few seconds instead of a redrawn table.
+            while (await Task.WhenAny(runs, Task.Delay(TimeSpan.FromSeconds(3))) != runs)
+            {
+                var states = contention.Progress.Values;
+                AnsiConsole.WriteLine($"{states.Count(s => s.EndedAt is not null)}/{states.Count} runs done, {states.Sum(s => s.Attempt)} function calls so far");
+            }
+            return;
+        }
+        var table = new Table().AddColumns("run", "key", "attempt", "state", "elapsed");
+        await AnsiConsole.Live(table).StartAsync(async context =>
+        {
+            do
+            {
+                table.Rows.Clear();
+                foreach (var p in contention.Progress.Values.OrderBy(p => p.Run))
+                {
+                    var elapsed = ((p.EndedAt ?? DateTimeOffset.UtcNow) - p.StartedAt).TotalSeconds;
+                    var state = p.State switch { "Succeeded" => "[green]Succeeded[/]", "OK" => "[green]OK[/]", var s when s.StartsWith("Conflict", StringComparison.Ordinal) => $"[yellow]{Markup.Escape(s)}[/]", var s when s.StartsWith("Failed", StringComparison.Ordinal) => $"[red]{Markup.Escape(s)}[/]", var s => Markup.Escape(s) };
+                    table.AddRow(p.Run.ToString(), p.LockKey, p.Attempt.ToString(), state, $"{elapsed:0.0}s");
+                }
+                context.Refresh();
+            }
+            while (await Task.WhenAny(runs, Task.Delay(250)) != runs);
+        });
     }
 
-    private static int Summarize(IReadOnlyList<CallerResult> results, ScenarioOptions options, DateTimeOffset began, TimeSpan makespan)
+    public static void PrintSummary(ContentionReport report)
     {
-        var table = new Table().AddColumns("run", "key", "attempts", "result", "lock held", "finished");
-        foreach (var caller in results)
+        var table = new Table().AddColumns("run", "key", "status", "attempts", "lock held (s from start)", "ended");
+        var start = report.Runs.Min(r => r.StartedAt);
+        foreach (var run in report.Runs)
         {
-            var last = caller.Attempts[^1];
-            table.AddRow(
-                caller.RunNumber.ToString(), caller.LockKey, caller.Attempts.Count.ToString(),
-                caller.Succeeded ? "[green]OK[/]" : $"[red]{Markup.Escape(last.Run.OutcomeStatus ?? last.Run.RuntimeStatus)}[/]",
-                caller.Succeeded ? $"{Seconds(last.Run.LockAcquiredAt, began)} - {Seconds(last.Run.LockReleasedAt, began)}" : "",
-                $"{(last.EndedAt - began).TotalSeconds:0.0}s");
+            var ok = run.Operations.FirstOrDefault(o => o.Status == "OK");
+            table.AddRow(run.Number.ToString(), run.LockKey,
+                run.Status == "Succeeded" ? "[green]Succeeded[/]" : $"[red]{Markup.Escape(run.Status)} {Markup.Escape(run.Error?.ErrorCode ?? "")}[/]",
+                run.Attempts.ToString(),
+                ok is { LockAcquiredAt: { } a, LockReleasedAt: { } r } ? $"{(a - start).TotalSeconds:0.0} - {(r - start).TotalSeconds:0.0}" : "",
+                run.EndedAt is { } e ? $"{(e - start).TotalSeconds:0.0}s" : "");
         }
         AnsiConsole.Write(table);
-
-        var overlaps = LockIntervals.Overlaps(results.Where(r => r.Succeeded).Select(r => r.Winning!.Run));
-        var succeeded = results.Count(r => r.Succeeded);
-        var conflicts = results.Sum(r => r.Attempts.Count(a => a.Run.OutcomeStatus == "Conflict"));
-        var ideal = results.GroupBy(r => r.LockKey).Max(g => g.Count()) * options.Seconds;
-        AnsiConsole.MarkupLine(
-            $"[bold]{succeeded}/{results.Count} runs OK[/], {conflicts} conflicts, {results.Sum(r => r.Attempts.Count)} function starts, " +
-            $"overlaps {overlaps.Count}, makespan {makespan.TotalSeconds:0.0} s (ideal {ideal:0.0} s, ratio {(ideal > 0 ? makespan.TotalSeconds / ideal : 0):0.00})");
-        foreach (var overlap in overlaps)
+        var t = report.Totals;
+        AnsiConsole.MarkupLine($"[bold]{t.Succeeded}/{t.Runs} runs succeeded[/], {t.Conflicts} conflicts, {t.FunctionStarts} function starts " +
+            $"({t.StartsPerSuccess} per success), overlaps {(t.Overlaps == 0 ? "[green]0[/]" : $"[red]{t.Overlaps}[/]")}, " +
+            $"makespan {t.MakespanSeconds} s (ideal {t.IdealSeconds} s, ratio {t.MakespanRatio})");
+        foreach (var run in report.Runs.Where(r => r.Error is not null))
+            AnsiConsole.MarkupLine($"[red]run {run.Number}[/]: {Markup.Escape(run.Error!.ErrorCode)}: {Markup.Escape(run.Error.Message)}");
+        foreach (var overlap in report.OverlapDetails)
             AnsiConsole.MarkupLine($"[red]OVERLAP[/] {Markup.Escape(overlap)}");
-        return succeeded == results.Count && overlaps.Count == 0 ? 0 : 1;
     }
-
-    private static string Seconds(DateTimeOffset? at, DateTimeOffset began) => at is { } t ? $"{(t - began).TotalSeconds:0.0}s" : "?";
-
-    private static string Short(string? id) => id is null ? "?" : id[..Math.Min(8, id.Length)];
 }

@@ -1,28 +1,62 @@
 using System.CommandLine;
 using ExclusiveOperations.LocalEnvironment;
+using Spectre.Console;
 
-var runs = new Option<int>("--runs") { Description = "Callers that start at once.", DefaultValueFactory = _ => 8 };
-var keys = new Option<int>("--keys") { Description = "Lock keys they are spread over.", DefaultValueFactory = _ => 2 };
+var runs = new Option<int>("--runs") { Description = "Pipeline runs started at once.", DefaultValueFactory = _ => 8 };
+var keys = new Option<int>("--keys") { Description = "Lock keys the runs are spread over.", DefaultValueFactory = _ => 2 };
 var seconds = new Option<double>("--seconds") { Description = "How long each operation holds its lock.", DefaultValueFactory = _ => 2 };
-var strategy = new Option<RetryStrategy>("--strategy") { Description = "After a Conflict: wait the function's hint, or a fixed time.", DefaultValueFactory = _ => RetryStrategy.Hint };
-var waitSeconds = new Option<double>("--wait-seconds") { Description = "The fixed wait after a Conflict (--strategy fixed).", DefaultValueFactory = _ => 5 };
-var maxAttempts = new Option<int>("--max-attempts") { Description = "A caller gives up after this many attempts.", DefaultValueFactory = _ => 50 };
+var strategy = new Option<RetryStrategy>("--strategy") { Description = "After a Conflict: hint = the function's retryAfterSeconds, fixed = --wait-seconds.", DefaultValueFactory = _ => RetryStrategy.Hint };
+var waitSeconds = new Option<int>("--wait-seconds") { Description = "The fixed wait after a Conflict (and the hint's fallback).", DefaultValueFactory = _ => 5 };
+var maxAttempts = new Option<int>("--max-attempts") { Description = "The pipeline's bound on attempts per run.", DefaultValueFactory = _ => 100 };
+var report = new Option<string>("--report") { Description = "Folder for report.json and report.html.", DefaultValueFactory = _ => Path.Combine("out", "local") };
+var pipeline = new Option<string>("--pipeline") { Description = "The pipeline JSON to run.", DefaultValueFactory = _ => Path.Combine("pipelines", "generated", "pipeline", "RunExclusiveOperation.json") };
 
-var command = new RootCommand(
-    "The local environment: starts Azurite and the local function host, then many callers that ask for the same " +
-    "exclusive operation at once and retry after each Conflict until they get OK. Checks that no two OK operations " +
-    "on one key overlapped. Everything it starts is stopped at the end, on failure and on Ctrl+C.")
+var root = new RootCommand(
+    "The local environment: Azurite + the local function host + many runs of the generated RunExclusiveOperation pipeline " +
+    "at once, executed by the local pipeline runner. Checks that every run succeeds and no two operations on a key overlapped.")
 {
-    runs, keys, seconds, strategy, waitSeconds, maxAttempts,
+    runs, keys, seconds, strategy, waitSeconds, maxAttempts, report, pipeline,
 };
-command.SetAction(async (parse, cancellationToken) =>
+root.SetAction(async (parse, cancellationToken) =>
 {
-    var options = new ScenarioOptions(
-        parse.GetValue(runs), parse.GetValue(keys), parse.GetValue(seconds), parse.GetValue(strategy),
+    var options = new ScenarioOptions(parse.GetValue(runs), parse.GetValue(keys), parse.GetValue(seconds), parse.GetValue(strategy),
         parse.GetValue(waitSeconds), parse.GetValue(maxAttempts));
-    var problems = options.Problems();
-    foreach (var problem in problems)
-        Console.Error.WriteLine(problem);
-    return problems.Count > 0 ? 2 : await LocalRun.RunAsync(options, cancellationToken);
+    if (Invalid(options)) return 2;
+    return (await LocalRun.RunAsync(options, parse.GetValue(pipeline)!, parse.GetValue(report)!, cancellationToken)).ExitCode;
 });
-return await command.Parse(args).InvokeAsync();
+
+var bench = new Command("bench", "The contention benchmark: both strategies, one after the other on this machine (default N=20 runs, 1 key, D=1 s).")
+{
+    runs, keys, seconds, waitSeconds, pipeline,
+};
+bench.SetAction(async (parse, cancellationToken) =>
+{
+    var results = new List<ContentionReport>();
+    foreach (var chosen in new[] { RetryStrategy.Fixed, RetryStrategy.Hint })
+    {
+        var options = new ScenarioOptions(parse.GetValue(runs), parse.GetValue(keys), parse.GetValue(seconds), chosen, parse.GetValue(waitSeconds), 1000);
+        if (Invalid(options)) return 2;
+        var (code, result) = await LocalRun.RunAsync(options, parse.GetValue(pipeline)!, Path.Combine("out", "bench", chosen.ToString().ToLowerInvariant()), cancellationToken);
+        if (result is null || code != 0) return code == 0 ? 1 : code;
+        results.Add(result);
+    }
+    var table = new Table().AddColumns("strategy", "makespan s", "ideal s", "ratio (target hint <= 1.15)", "starts per success (target hint <= 2.0)", "conflicts", "overlaps");
+    foreach (var r in results.Select(r => r.Totals))
+        table.AddRow(r.Strategy, $"{r.MakespanSeconds}", $"{r.IdealSeconds}", $"{r.MakespanRatio}", $"{r.StartsPerSuccess}", $"{r.Conflicts}", $"{r.Overlaps}");
+    AnsiConsole.Write(table);
+    return 0;
+});
+root.Subcommands.Add(bench);
+
+// Scenario runs change the defaults of the bench: N=20, 1 key, 1 s.
+if (args is ["bench", ..] && !args.Contains("--runs")) args = [.. args, "--runs", "20"];
+if (args is ["bench", ..] && !args.Contains("--keys")) args = [.. args, "--keys", "1"];
+if (args is ["bench", ..] && !args.Contains("--seconds")) args = [.. args, "--seconds", "1"];
+return await root.Parse(args).InvokeAsync();
+
+static bool Invalid(ScenarioOptions options)
+{
+    foreach (var problem in options.Problems())
+        Console.Error.WriteLine(problem);
+    return options.Problems().Count > 0;
+}

@@ -17,10 +17,11 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
     private readonly WebCall _web = new(http, time, options ?? new RunnerOptions());
 
     /// <param name="parameters">Values for the pipeline's parameters (typed JSON); missing ones take their defaults.</param>
+    /// <param name="runId">The run's id; a new GUID when null (callers that follow progress choose it).</param>
     public async Task<PipelineRun> RunAsync(Pipeline pipeline, IReadOnlyDictionary<string, JsonNode?>? parameters = null,
-        string? parentRunId = null, CancellationToken cancellationToken = default)
+        string? parentRunId = null, string? runId = null, CancellationToken cancellationToken = default)
     {
-        var runId = Guid.NewGuid().ToString();
+        runId ??= Guid.NewGuid().ToString();
         var start = time.GetUtcNow();
         var record = new PipelineRun { RunId = runId, PipelineName = pipeline.Name, ParentRunId = parentRunId, RunStart = start };
         try
@@ -234,6 +235,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             run.Error = outcome.Error;
             run.ActivityRunEnd = time.GetUtcNow();
             run.DurationInMs = (long)(run.ActivityRunEnd.Value - run.ActivityRunStart).TotalMilliseconds;
+            _options.ActivityRunEnded?.Invoke(scope.State.Record, run);
             if (outcome.Status == RunStatus.Succeeded || attempt > retries)
                 return outcome;
             await Task.Delay(interval, time, cancellationToken);
@@ -385,7 +387,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             ?? throw Fail(execute, "PipelineNotFound", $"Pipeline '{execute.PipelineName}' was not found (give the runner the folder of the factory's pipelines).");
         var parameters = execute.Parameters.ToDictionary(p => p.Key, p => EvaluateValue(p.Value, scope));
         input(new JsonObject { ["pipeline"] = execute.PipelineName, ["parameters"] = new JsonObject(parameters.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))) });
-        var runTask = RunAsync(child, parameters, scope.State.Record.RunId, cancellationToken);
+        var runTask = RunAsync(child, parameters, scope.State.Record.RunId, cancellationToken: cancellationToken);
         if (execute.WaitOnCompletion == false)
         {
             _ = runTask;

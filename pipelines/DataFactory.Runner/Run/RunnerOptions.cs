@@ -18,6 +18,9 @@ public sealed record RunnerOptions
     /// <summary>ForEach: parallel iterations when batchCount is not set (Data Factory: 20).</summary>
     public int DefaultBatchCount { get; init; } = 20;
 
+    /// <summary>Called when an activity run ends (any status), with the pipeline run it belongs to: live progress for tools.</summary>
+    public Action<PipelineRun, ActivityRun>? ActivityRunEnded { get; init; }
+
     /// <summary>Resolves ExecutePipeline references by pipeline name; null: ExecutePipeline fails with a clear error.</summary>
     public Func<string, DataFactory.Pipelines.Model.Pipeline?>? PipelineResolver { get; init; }
 }

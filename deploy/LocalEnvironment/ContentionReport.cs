@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using DataFactory.Runner.Run;
+
+namespace ExclusiveOperations.LocalEnvironment;
+
+/// <summary>report.json: what happened in a contention run, computed from the pipeline run records alone.</summary>
+public sealed class ContentionReport
+{
+    public sealed record Summary(
+        [property: JsonPropertyName("runs")] int Runs,
+        [property: JsonPropertyName("succeeded")] int Succeeded,
+        [property: JsonPropertyName("failed")] int Failed,
+        [property: JsonPropertyName("conflicts")] int Conflicts,
+        [property: JsonPropertyName("functionStarts")] int FunctionStarts,
+        [property: JsonPropertyName("overlaps")] int Overlaps,
+        [property: JsonPropertyName("makespanSeconds")] double MakespanSeconds,
+        [property: JsonPropertyName("idealSeconds")] double IdealSeconds,
+        [property: JsonPropertyName("makespanRatio")] double MakespanRatio,
+        [property: JsonPropertyName("startsPerSuccess")] double StartsPerSuccess,
+        [property: JsonPropertyName("strategy")] string Strategy,
+        [property: JsonPropertyName("operationSeconds")] double OperationSeconds);
+
+    /// <summary>One call of the function: the orchestration it started and how it ended.</summary>
+    public sealed record Operation(
+        [property: JsonPropertyName("instanceId")] string InstanceId,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("calledAt")] DateTimeOffset CalledAt,
+        [property: JsonPropertyName("answeredAt")] DateTimeOffset? AnsweredAt,
+        [property: JsonPropertyName("lockAcquiredAt")] DateTimeOffset? LockAcquiredAt,
+        [property: JsonPropertyName("lockReleasedAt")] DateTimeOffset? LockReleasedAt,
+        [property: JsonPropertyName("retryAfterSeconds")] int? RetryAfterSeconds);
+
+    public sealed record Run(
+        [property: JsonPropertyName("runId")] string RunId,
+        [property: JsonPropertyName("run")] int Number,
+        [property: JsonPropertyName("lockKey")] string LockKey,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("error")] RunError? Error,
+        [property: JsonPropertyName("attempts")] int Attempts,
+        [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
+        [property: JsonPropertyName("endedAt")] DateTimeOffset? EndedAt,
+        [property: JsonPropertyName("operations")] IReadOnlyList<Operation> Operations,
+        [property: JsonPropertyName("waits")] IReadOnlyList<Wait> Waits);
+
+    /// <summary>A Wait Before Retry after a Conflict.</summary>
+    public sealed record Wait([property: JsonPropertyName("from")] DateTimeOffset From, [property: JsonPropertyName("to")] DateTimeOffset To);
+
+    [JsonPropertyName("summary")] public required Summary Totals { get; init; }
+    [JsonPropertyName("runs")] public required IReadOnlyList<Run> Runs { get; init; }
+    [JsonPropertyName("overlapDetails")] public required IReadOnlyList<string> OverlapDetails { get; init; }
+
+    public static ContentionReport From(IReadOnlyList<(int Run, string LockKey, PipelineRun Record)> runs, ScenarioOptions options)
+    {
+        var reportRuns = runs.OrderBy(r => r.Run).Select(r => ToRun(r.Run, r.LockKey, r.Record)).ToList();
+        var operations = reportRuns.SelectMany(r => r.Operations.Select(o => (r.LockKey, Operation: o))).ToList();
+        var overlaps = Overlaps(operations);
+        var start = reportRuns.Min(r => r.StartedAt);
+        var end = reportRuns.Max(r => r.EndedAt ?? r.StartedAt);
+        var makespan = (end - start).TotalSeconds;
+        var ideal = runs.GroupBy(r => r.LockKey).Max(g => g.Count()) * options.Seconds;
+        var succeeded = reportRuns.Count(r => r.Status == nameof(RunStatus.Succeeded));
+        return new ContentionReport
+        {
+            Totals = new Summary(
+                reportRuns.Count, succeeded, reportRuns.Count - succeeded,
+                operations.Count(o => o.Operation.Status == "Conflict"),
+                operations.Count, overlaps.Count,
+                Math.Round(makespan, 3), ideal, ideal > 0 ? Math.Round(makespan / ideal, 3) : 0,
+                succeeded > 0 ? Math.Round((double)operations.Count / succeeded, 3) : 0,
+                options.Strategy.ToString().ToLowerInvariant(), options.Seconds),
+            Runs = reportRuns,
+            OverlapDetails = overlaps,
+        };
+    }
+
+    private static Run ToRun(int number, string lockKey, PipelineRun record)
+    {
+        var calls = record.ActivityRuns.Where(a => a.ActivityName == PipelineContention.CallActivity).OrderBy(a => a.ActivityRunStart).ToList();
+        var operations = calls.Select(call =>
+        {
+            var output = call.Output?["output"] as JsonObject;
+            return new Operation(
+                call.Output?["instanceId"]?.GetValue<string>() ?? output?["instanceId"]?.GetValue<string>() ?? "",
+                output?["status"]?.GetValue<string>() ?? call.Output?["runtimeStatus"]?.GetValue<string>() ?? call.Status.ToString(),
+                call.ActivityRunStart, call.ActivityRunEnd,
+                output?["lockAcquiredAt"]?.GetValue<DateTimeOffset?>(),
+                output?["lockReleasedAt"]?.GetValue<DateTimeOffset?>(),
+                output?["retryAfterSeconds"]?.GetValue<int?>());
+        }).ToList();
+        var waits = record.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry" && a.ActivityRunEnd is not null)
+            .Select(a => new Wait(a.ActivityRunStart, a.ActivityRunEnd!.Value)).OrderBy(w => w.From).ToList();
+        return new Run(record.RunId, number, lockKey, record.Status.ToString(), record.Error, calls.Count,
+            record.RunStart, record.RunEnd, operations, waits);
+    }
+
+    /// <summary>Pairs of OK operations on one key whose lock intervals intersect; the lock promises there are none.</summary>
+    private static List<string> Overlaps(List<(string LockKey, Operation Operation)> operations)
+    {
+        var overlaps = new List<string>();
+        foreach (var key in operations.Where(o => o.Operation.Status == "OK").GroupBy(o => o.LockKey))
+        {
+            var held = key.Select(k => k.Operation).OrderBy(o => o.LockAcquiredAt).ToList();
+            for (var i = 0; i < held.Count; i++)
+            {
+                for (var j = i + 1; j < held.Count && held[j].LockAcquiredAt < held[i].LockReleasedAt; j++)
+                    overlaps.Add($"{key.Key}: {held[i].InstanceId} and {held[j].InstanceId}");
+            }
+        }
+        return overlaps;
+    }
+}

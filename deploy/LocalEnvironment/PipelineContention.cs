@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using DataFactory.Pipelines.Model;
+using DataFactory.Runner.Run;
+
+namespace ExclusiveOperations.LocalEnvironment;
+
+/// <summary>Where one pipeline run is, for the live table.</summary>
+public sealed record RunProgress(int Run, string LockKey, int Attempt, string State, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);
+
+/// <summary>
+/// Many runs of the generated RunExclusiveOperation pipeline at once, executed by the local pipeline runner
+/// against the local function host: the product's whole loop (pipeline -> HTTP -> durable function -> lock).
+/// </summary>
+public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Uri functionBaseUrl, ScenarioOptions options)
+{
+    public const string CallActivity = "Call Durable Azure Function";
+
+    public ConcurrentDictionary<int, RunProgress> Progress { get; } = new();
+
+    public async Task<IReadOnlyList<(int Run, string LockKey, PipelineRun Record)>> RunAsync(CancellationToken cancellationToken)
+    {
+        var runNumbers = Enumerable.Range(1, options.Runs).ToDictionary(run => $"local-run-{run:000}-{Guid.NewGuid():N}", run => run);
+        var runIds = runNumbers.ToDictionary(p => p.Value, p => p.Key);
+        var runner = new PipelineRunner(http, TimeProvider.System, new RunnerOptions
+        {
+            ActivityRunEnded = (record, activity) =>
+            {
+                if (!runNumbers.TryGetValue(record.RunId, out var run) || activity.ActivityName != CallActivity) return;
+                var status = activity.Output?["output"]?["status"]?.GetValue<string>() ?? activity.Output?["runtimeStatus"]?.GetValue<string>() ?? activity.Status.ToString();
+                Progress.AddOrUpdate(run, _ => throw new InvalidOperationException(), (_, p) => p with
+                {
+                    Attempt = p.Attempt + 1,
+                    State = status == "Conflict" ? $"Conflict, retry in {activity.Output?["output"]?["retryAfterSeconds"]} s" : status,
+                });
+            },
+        });
+
+        var tasks = Enumerable.Range(1, options.Runs).Select(run => Task.Run(async () =>
+        {
+            var key = options.KeyOf(run);
+            Progress[run] = new RunProgress(run, key, 0, "starting", DateTimeOffset.UtcNow, null);
+            var parameters = new Dictionary<string, JsonNode?>
+            {
+                ["functionBaseUrl"] = functionBaseUrl.ToString().TrimEnd('/'),
+                // The local host does not check function keys; the pipeline still sends one, as in Azure.
+                ["functionKey"] = "local-environment",
+                ["operation"] = "wait",
+                ["lockKey"] = key,
+                ["input"] = new JsonObject { ["seconds"] = options.Seconds },
+                ["retryIntervalSeconds"] = options.WaitSeconds,
+                ["useRetryHint"] = options.Strategy == RetryStrategy.Hint,
+                ["maxAttempts"] = options.MaxAttempts,
+            };
+            var record = await runner.RunAsync(pipeline, parameters, runId: runIds[run], cancellationToken: cancellationToken);
+            Progress[run] = Progress[run] with { State = record.Status == RunStatus.Succeeded ? "Succeeded" : $"{record.Status}: {record.Error?.ErrorCode}", EndedAt = DateTimeOffset.UtcNow };
+            return (run, key, record);
+        }, cancellationToken));
+        return await Task.WhenAll(tasks);
+    }
+}

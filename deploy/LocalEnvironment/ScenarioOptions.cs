@@ -1,0 +1,34 @@
+namespace ExclusiveOperations.LocalEnvironment;
+
+/// <summary>What a pipeline run waits after a Conflict.</summary>
+public enum RetryStrategy
+{
+    /// <summary>The function's <c>retryAfterSeconds</c> hint (pipeline parameter useRetryHint = true).</summary>
+    Hint,
+
+    /// <summary>A fixed <c>retryIntervalSeconds</c>: the original write-up's Until + Wait loop.</summary>
+    Fixed,
+}
+
+/// <param name="Runs">Pipeline runs started at once.</param>
+/// <param name="Keys">Lock keys they are spread over (run i uses key i mod Keys).</param>
+/// <param name="Seconds">How long each operation (<c>wait</c>) holds its lock.</param>
+/// <param name="Strategy">What a run waits after a Conflict.</param>
+/// <param name="WaitSeconds">The fixed wait (retryIntervalSeconds) for <see cref="RetryStrategy.Fixed"/>, and the fallback for Hint.</param>
+/// <param name="MaxAttempts">The pipeline's bound on attempts (then it fails with LockNotAcquired).</param>
+public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetryStrategy Strategy, int WaitSeconds, int MaxAttempts)
+{
+    /// <summary>What is wrong with the options, one sentence each naming the option; empty when they are fine.</summary>
+    public List<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Runs is < 1 or > 500) problems.Add($"--runs must be between 1 and 500 (was {Runs}).");
+        if (Keys < 1) problems.Add($"--keys must be at least 1 (was {Keys}).");
+        if (Seconds is < 0 or > 3600) problems.Add($"--seconds must be between 0 and 3600 (was {Seconds}).");
+        if (WaitSeconds < 1) problems.Add($"--wait-seconds must be at least 1 (was {WaitSeconds}).");
+        if (MaxAttempts < 1) problems.Add($"--max-attempts must be at least 1 (was {MaxAttempts}).");
+        return problems;
+    }
+
+    public string KeyOf(int run) => $"key-{(run - 1) % Keys + 1}";
+}
