@@ -12,14 +12,17 @@ public sealed class LocalHostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output;
 
-    private LocalHostProcess(Process process, ConcurrentQueue<string> output, Uri baseUrl)
+    private LocalHostProcess(Process process, ConcurrentQueue<string> output, Uri baseUrl, string taskHub)
     {
         _process = process;
         _output = output;
         BaseUrl = baseUrl;
+        TaskHub = taskHub;
     }
 
     public Uri BaseUrl { get; }
+
+    public string TaskHub { get; }
 
     public int ProcessId => _process.Id;
 
@@ -59,7 +62,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var host = new LocalHostProcess(process, output, url);
+        var host = new LocalHostProcess(process, output, url, taskHub);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         try

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using DataFactory.Pipelines.Json;
+using DataFactory.Pipelines.Model;
+using DataFactory.Runner.Run;
+using ExclusiveOperations.LocalEnvironment;
+using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.Locking;
+
+namespace EndToEnd.Tests;
+
+/// <summary>Real Azurite, real local host processes, the generated pipeline JSON run by the local runner on real time.</summary>
+public sealed class EndToEndTests : IAsyncLifetime
+{
+    private static readonly string PipelinePath = Path.Combine(AppContext.BaseDirectory, "generated", "RunExclusiveOperation.json");
+    private AzuriteServer _azurite = null!;
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    private static Pipeline Pipeline => PipelineJson.Deserialize(File.ReadAllText(PipelinePath), PipelinePath);
+
+    public async Task InitializeAsync() => _azurite = await AzuriteServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _azurite.DisposeAsync();
+    }
+
+    private Task<LocalHostProcess> HostAsync(int? port = null) =>
+        LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8], port: port);
+
+    private Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new()
+    {
+        ["functionBaseUrl"] = host.ToString().TrimEnd('/'),
+        ["functionKey"] = "test",
+        ["operation"] = operation,
+        ["lockKey"] = lockKey,
+        ["input"] = input,
+        ["retryIntervalSeconds"] = 1,
+        ["useRetryHint"] = true,
+        ["maxAttempts"] = maxAttempts,
+    };
+
+    [Fact]
+    public async Task Concurrent_pipelines_all_succeed_one_operation_at_a_time_per_key_and_the_reports_agree()
+    {
+        await using var host = await HostAsync();
+        var options = new ScenarioOptions(Runs: 6, Keys: 2, Seconds: 1, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
+        var runs = await new PipelineContention(_http, Pipeline, host.BaseUrl, options).RunAsync(CancellationToken.None);
+        var report = ContentionReport.From(runs, options);
+
+        Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
+        Assert.Equal(0, report.Totals.Overlaps);
+        Assert.True(report.Totals.Conflicts > 0, "6 runs on 2 keys must meet held locks");
+        Assert.Equal(6, report.Totals.Succeeded);
+        // The report is the run records, summed: every run has exactly one OK operation, the last one.
+        Assert.All(report.Runs, r => Assert.Equal("OK", Assert.Single(r.Operations, o => o.Status == "OK").Status));
+        Assert.Equal(report.Runs.Sum(r => r.Attempts), report.Totals.FunctionStarts);
+        Assert.Equal(report.Totals.FunctionStarts - 6, report.Totals.Conflicts);
+        Assert.Equal(3, report.Totals.IdealSeconds);
+        Assert.All(runs, r => Assert.Equal(r.Record.Output!["instanceId"]!.GetValue<string>(),
+            report.Runs.Single(x => x.RunId == r.Record.RunId).Operations.Single(o => o.Status == "OK").InstanceId));
+
+        // report.html has one timeline row and one lock bar per run; report.json carries the same figures.
+        var html = TimelineHtml.Render(report);
+        Assert.Equal(6, System.Text.RegularExpressions.Regex.Matches(html, ">run \\d+ · key-").Count);
+        Assert.Equal(6, System.Text.RegularExpressions.Regex.Matches(html, "<title>[0-9a-f]{32} held key-").Count);
+        var parsed = JsonNode.Parse(JsonSerializer.Serialize(report))!;
+        Assert.Equal(6, parsed["runs"]!.AsArray().Count);
+        Assert.Equal(0, parsed["summary"]!["overlaps"]!.GetValue<int>());
+        Assert.Equal(report.Totals.Conflicts, parsed["summary"]!["conflicts"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_failing_operation_fails_its_pipeline_with_the_orchestrations_error_and_is_not_retried()
+    {
+        await using var host = await HostAsync();
+        var runner = new PipelineRunner(_http, TimeProvider.System);
+
+        var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "compact", "compaction", new JsonObject { ["container"] = "no-such-container", ["prefix"] = "in/" }));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("OperationFailed", run.Error!.ErrorCode);
+        Assert.Contains("no-such-container", run.Error.Message);
+        Assert.Single(run.ActivityRuns, a => a.ActivityName == PipelineContention.CallActivity);
+    }
+
+    [Fact]
+    public async Task A_lock_that_never_frees_ends_in_the_bounded_LockNotAcquired_failure()
+    {
+        await using var host = await HostAsync();
+        var locks = new StorageLock(new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
+            new LockOptions { TimeToLive = TimeSpan.FromHours(1) }, TimeProvider.System);
+        Assert.True((await locks.TryAcquireAsync("stuck-key", "a-run-that-never-ends", "wait", TimeSpan.FromSeconds(1))).Acquired);
+        var runner = new PipelineRunner(_http, TimeProvider.System);
+
+        var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "wait", "stuck-key", new JsonObject { ["seconds"] = 1 }, maxAttempts: 3));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("LockNotAcquired", run.Error!.ErrorCode);
+        Assert.Contains("a-run-that-never-ends", run.Error.Message);
+        Assert.Equal(3, run.ActivityRuns.Count(a => a.ActivityName == PipelineContention.CallActivity));
+    }
+
+    [Fact]
+    public async Task Killing_the_host_mid_run_loses_no_run_and_no_operations_overlap()
+    {
+        var host = await HostAsync();
+        var port = host.BaseUrl.Port;
+        var options = new ScenarioOptions(Runs: 4, Keys: 2, Seconds: 3, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
+        var contention = new PipelineContention(_http, Pipeline, host.BaseUrl, options);
+        var running = contention.RunAsync(CancellationToken.None);
+
+        // Kill the host while the first operations hold their locks, then bring it back on the same port and task hub.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await host.KillAsync();
+        await host.DisposeAsync();
+        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port);
+
+        var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
+        var report = ContentionReport.From(runs, options);
+        Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
+        Assert.Equal(0, report.Totals.Overlaps);
+    }
+}
