@@ -31,6 +31,32 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Successive_holders_recorded_intervals_never_intersect()
+    {
+        // Twelve workers hand one key over as fast as they can; the interval each reports
+        // [HeldSince, release At] must not intersect any other (the report's overlap check relies on it).
+        var locks = NewLock(TimeProvider.System);
+        var intervals = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var attempt = await locks.TryAcquireAsync("handover", $"worker-{i}", "wait", TimeSpan.Zero);
+                if (attempt.Acquired)
+                {
+                    var release = await locks.ReleaseAsync("handover", $"worker-{i}");
+                    Assert.Equal(ReleaseOutcome.Released, release.Outcome);
+                    return (From: attempt.HeldSince!.Value, To: release.At);
+                }
+                await Task.Delay(1);
+            }
+        })));
+
+        var ordered = intervals.OrderBy(x => x.From).ToList();
+        for (var i = 1; i < ordered.Count; i++)
+            Assert.True(ordered[i].From >= ordered[i - 1].To, $"[{ordered[i - 1].From:O}, {ordered[i - 1].To:O}] intersects [{ordered[i].From:O}, {ordered[i].To:O}]");
+    }
+
+    [Fact]
     public async Task Fifty_parallel_acquisitions_on_different_keys_all_win()
     {
         var locks = NewLock(TimeProvider.System);

@@ -6,7 +6,9 @@ namespace ExclusiveOperations.Locking;
 /// <param name="Acquired">True when the caller holds the lock.</param>
 /// <param name="Holder">The current holder (the caller itself when acquired).</param>
 /// <param name="RetryAfterSeconds">When refused: seconds until the holder expects to finish (at least 1, capped).</param>
-public sealed record LockAttempt(bool Acquired, LockHolder Holder, int? RetryAfterSeconds = null);
+/// <param name="HeldSince">When acquired: an instant at which the write that took the lock had already succeeded,
+/// so the intervals [HeldSince, release At] of successive holders never intersect.</param>
+public sealed record LockAttempt(bool Acquired, LockHolder Holder, int? RetryAfterSeconds = null, DateTimeOffset? HeldSince = null);
 
 /// <summary>What a release did.</summary>
 public enum ReleaseOutcome
@@ -22,6 +24,6 @@ public enum ReleaseOutcome
 }
 
 /// <param name="Outcome">What happened.</param>
-/// <param name="At">When the lock store saw the release.</param>
+/// <param name="At">An instant before the release was sent: the holder no longer counts on the lock from then on.</param>
 /// <param name="CurrentHolder">The other holder when refused.</param>
 public sealed record LockRelease(ReleaseOutcome Outcome, DateTimeOffset At, LockHolder? CurrentHolder);

@@ -38,7 +38,11 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             var acquiredAt = current is { } mine && mine.Holder.HolderId == holderId ? mine.Holder.AcquiredAt : now;
             var holder = new LockHolder(holderId, operation, acquiredAt, now + options.TimeToLive, acquiredAt + expectedDuration);
             if (await TryWriteAsync(blob, holder, current?.ETag, cancellationToken))
-                return new LockAttempt(true, holder);
+            {
+                // Taken after the write: the previous holder's release happened before this instant.
+                var heldSince = holder.HolderId == current?.Holder.HolderId ? holder.AcquiredAt : time.GetUtcNow();
+                return new LockAttempt(true, holder, HeldSince: heldSince);
+            }
             // Somebody changed the blob between our read and write: read again and decide again.
         }
     }
@@ -69,10 +73,12 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
                 return new LockRelease(ReleaseOutcome.NotHeld, time.GetUtcNow(), null);
             if (held.Holder.HolderId != holderId)
                 return new LockRelease(ReleaseOutcome.HeldByAnother, time.GetUtcNow(), held.Holder);
+            // Taken before the delete: the next holder's write can only succeed after this instant.
+            var releasedAt = time.GetUtcNow();
             try
             {
                 await blob.DeleteAsync(DeleteSnapshotsOption.None, new BlobRequestConditions { IfMatch = held.ETag }, cancellationToken);
-                return new LockRelease(ReleaseOutcome.Released, time.GetUtcNow(), null);
+                return new LockRelease(ReleaseOutcome.Released, releasedAt, null);
             }
             catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
             {

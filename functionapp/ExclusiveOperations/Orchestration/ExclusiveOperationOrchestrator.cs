@@ -44,7 +44,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
             InstanceId = context.InstanceId,
             Holder = attempt.Holder,
             StartedAt = startedAt,
-            LockAcquiredAt = attempt.Holder.AcquiredAt,
+            LockAcquiredAt = attempt.HeldSince,
         });
 
         System.Text.Json.Nodes.JsonNode? result;
@@ -72,7 +72,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
             Holder = attempt.Holder,
             StartedAt = startedAt,
             CompletedAt = Now(context),
-            LockAcquiredAt = attempt.Holder.AcquiredAt,
+            LockAcquiredAt = attempt.HeldSince,
             LockReleasedAt = release.At,
             Result = result,
         });
