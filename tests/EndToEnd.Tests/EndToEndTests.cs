@@ -104,6 +104,41 @@ public sealed class EndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dead_holders_lock_is_reclaimed_after_its_ttl()
+    {
+        await using var host = await HostAsync();
+        // A holder that took the lock with a 3 s TTL and died: it never renews nor releases.
+        var dead = new StorageLock(new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
+            new LockOptions { TimeToLive = TimeSpan.FromSeconds(3) }, TimeProvider.System);
+        Assert.True((await dead.TryAcquireAsync("orphaned-key", "dead-holder", "wait", TimeSpan.FromSeconds(1))).Acquired);
+        var runner = new PipelineRunner(_http, TimeProvider.System);
+
+        var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "wait", "orphaned-key", new JsonObject { ["seconds"] = 0 }, maxAttempts: 30));
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        var calls = run.ActivityRuns.Where(a => a.ActivityName == PipelineContention.CallActivity).OrderBy(a => a.ActivityRunStart).ToList();
+        Assert.Equal("dead-holder", calls[0].Output!["output"]!["holder"]!["holderId"]!.GetValue<string>());
+        Assert.Equal("OK", calls[^1].Output!["output"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_local_command_writes_consistent_reports()
+    {
+        var folder = Directory.CreateTempSubdirectory("local-report-").FullName;
+        var options = new ScenarioOptions(Runs: 3, Keys: 1, Seconds: 1, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
+
+        var (exitCode, report) = await LocalRun.RunAsync(options, PipelinePath, folder, CancellationToken.None);
+
+        Assert.Equal(0, exitCode);
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")))!;
+        Assert.Equal(3, json["summary"]!["succeeded"]!.GetValue<int>());
+        Assert.Equal(0, json["summary"]!["overlaps"]!.GetValue<int>());
+        Assert.Equal(report!.Totals.FunctionStarts, json["runs"]!.AsArray().Sum(r => r!["operations"]!.AsArray().Count));
+        Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(folder, "report.html")));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task Killing_the_host_mid_run_loses_no_run_and_no_operations_overlap()
     {
         var host = await HostAsync();
