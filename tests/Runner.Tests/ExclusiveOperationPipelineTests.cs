@@ -53,14 +53,24 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
     private static JsonObject Conflict(string id, int retryAfter) => new()
     {
-        ["status"] = "Conflict", ["operation"] = "wait", ["lockKey"] = "sales/2026", ["instanceId"] = id,
-        ["holder"] = new JsonObject { ["holderId"] = "other" }, ["retryAfterSeconds"] = retryAfter, ["result"] = null,
+        ["status"] = "Conflict",
+        ["operation"] = "wait",
+        ["lockKey"] = "sales/2026",
+        ["instanceId"] = id,
+        ["holder"] = new JsonObject { ["holderId"] = "other" },
+        ["retryAfterSeconds"] = retryAfter,
+        ["result"] = null,
     };
 
     private static JsonObject Ok(string id) => new()
     {
-        ["status"] = "OK", ["operation"] = "wait", ["lockKey"] = "sales/2026", ["instanceId"] = id,
-        ["holder"] = new JsonObject { ["holderId"] = id }, ["retryAfterSeconds"] = null, ["result"] = new JsonObject { ["waitedSeconds"] = 5 },
+        ["status"] = "OK",
+        ["operation"] = "wait",
+        ["lockKey"] = "sales/2026",
+        ["instanceId"] = id,
+        ["holder"] = new JsonObject { ["holderId"] = id },
+        ["retryAfterSeconds"] = null,
+        ["result"] = new JsonObject { ["waitedSeconds"] = 5 },
     };
 
     private static string Describe(PipelineRun run) =>

@@ -249,66 +249,66 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         switch (activity)
         {
             case WaitActivity wait:
-            {
-                var seconds = EvaluateValue(wait.WaitTimeInSeconds, scope);
-                if (!Values.IsNumber(seconds) || Values.AsDouble(seconds) < 0)
-                    throw Fail(activity, "InvalidTemplate", $"waitTimeInSeconds must be a non-negative number, but is {Values.Describe(seconds)}.");
-                Input(new JsonObject { ["waitTimeInSeconds"] = seconds });
-                await Task.Delay(TimeSpan.FromSeconds(Values.AsDouble(seconds)), time, cancellationToken);
-                return new JsonObject { ["waitTimeInSeconds"] = seconds?.DeepClone() };
-            }
+                {
+                    var seconds = EvaluateValue(wait.WaitTimeInSeconds, scope);
+                    if (!Values.IsNumber(seconds) || Values.AsDouble(seconds) < 0)
+                        throw Fail(activity, "InvalidTemplate", $"waitTimeInSeconds must be a non-negative number, but is {Values.Describe(seconds)}.");
+                    Input(new JsonObject { ["waitTimeInSeconds"] = seconds });
+                    await Task.Delay(TimeSpan.FromSeconds(Values.AsDouble(seconds)), time, cancellationToken);
+                    return new JsonObject { ["waitTimeInSeconds"] = seconds?.DeepClone() };
+                }
             case SetVariableActivity { ReturnValues: { } returns }:
-            {
-                var values = new JsonObject();
-                foreach (var (key, value) in returns)
-                    values[key] = EvaluateValue(value, scope);
-                Input(values.DeepClone());
-                lock (scope.State.Gate)
                 {
-                    foreach (var (key, value) in values)
-                        scope.State.ReturnValue[key] = value?.DeepClone();
+                    var values = new JsonObject();
+                    foreach (var (key, value) in returns)
+                        values[key] = EvaluateValue(value, scope);
+                    Input(values.DeepClone());
+                    lock (scope.State.Gate)
+                    {
+                        foreach (var (key, value) in values)
+                            scope.State.ReturnValue[key] = value?.DeepClone();
+                    }
+                    return new JsonObject { ["name"] = SetVariableActivity.PipelineReturnValue, ["value"] = values };
                 }
-                return new JsonObject { ["name"] = SetVariableActivity.PipelineReturnValue, ["value"] = values };
-            }
             case SetVariableActivity set:
-            {
-                var value = set.Value is null ? null : EvaluateValue(set.Value, scope);
-                Input(new JsonObject { ["variableName"] = set.VariableName, ["value"] = value?.DeepClone() });
-                Assign(activity, scope, set.VariableName, value);
-                return new JsonObject { ["name"] = set.VariableName, ["value"] = value?.DeepClone() };
-            }
-            case AppendVariableActivity append:
-            {
-                var value = append.Value is null ? null : EvaluateValue(append.Value, scope);
-                Input(new JsonObject { ["variableName"] = append.VariableName, ["value"] = value?.DeepClone() });
-                lock (scope.State.Gate)
                 {
-                    if (!scope.State.Variables.TryGetValue(append.VariableName, out var current) || current is not JsonArray array)
-                        throw Fail(activity, "InvalidVariable", $"AppendVariable needs an Array variable '{append.VariableName}'.");
-                    array.Add(value?.DeepClone());
+                    var value = set.Value is null ? null : EvaluateValue(set.Value, scope);
+                    Input(new JsonObject { ["variableName"] = set.VariableName, ["value"] = value?.DeepClone() });
+                    Assign(activity, scope, set.VariableName, value);
+                    return new JsonObject { ["name"] = set.VariableName, ["value"] = value?.DeepClone() };
                 }
-                return null;
-            }
+            case AppendVariableActivity append:
+                {
+                    var value = append.Value is null ? null : EvaluateValue(append.Value, scope);
+                    Input(new JsonObject { ["variableName"] = append.VariableName, ["value"] = value?.DeepClone() });
+                    lock (scope.State.Gate)
+                    {
+                        if (!scope.State.Variables.TryGetValue(append.VariableName, out var current) || current is not JsonArray array)
+                            throw Fail(activity, "InvalidVariable", $"AppendVariable needs an Array variable '{append.VariableName}'.");
+                        array.Add(value?.DeepClone());
+                    }
+                    return null;
+                }
             case FailActivity fail:
-            {
-                var message = Values.ToText(EvaluateValue(fail.Message, scope));
-                var code = Values.ToText(EvaluateValue(fail.ErrorCode, scope));
-                Input(new JsonObject { ["message"] = message, ["errorCode"] = code });
-                throw new ActivityFailedException(new RunError(code, message, "UserError", activity.Name));
-            }
+                {
+                    var message = Values.ToText(EvaluateValue(fail.Message, scope));
+                    var code = Values.ToText(EvaluateValue(fail.ErrorCode, scope));
+                    Input(new JsonObject { ["message"] = message, ["errorCode"] = code });
+                    throw new ActivityFailedException(new RunError(code, message, "UserError", activity.Name));
+                }
             case IfConditionActivity condition:
-            {
-                var value = Evaluate(condition.Expression, scope);
-                if (Values.KindOf(value) != Values.Kind.Boolean)
-                    throw Fail(activity, "InvalidTemplate", $"The IfCondition expression must be a boolean, but is {Values.Describe(value)}.");
-                var branch = value!.GetValue<bool>();
-                Input(new JsonObject { ["expression"] = branch });
-                var result = await RunActivitiesAsync(branch ? condition.IfTrueActivities : condition.IfFalseActivities,
-                    scope.Child($"{scope.Path}{activity.Name}/{(branch ? "ifTrue" : "ifFalse")}/"), cancellationToken);
-                if (!result.Succeeded)
-                    throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the branch failed.", "UserError", activity.Name));
-                return new JsonObject { ["ifExpressionResult"] = branch };
-            }
+                {
+                    var value = Evaluate(condition.Expression, scope);
+                    if (Values.KindOf(value) != Values.Kind.Boolean)
+                        throw Fail(activity, "InvalidTemplate", $"The IfCondition expression must be a boolean, but is {Values.Describe(value)}.");
+                    var branch = value!.GetValue<bool>();
+                    Input(new JsonObject { ["expression"] = branch });
+                    var result = await RunActivitiesAsync(branch ? condition.IfTrueActivities : condition.IfFalseActivities,
+                        scope.Child($"{scope.Path}{activity.Name}/{(branch ? "ifTrue" : "ifFalse")}/"), cancellationToken);
+                    if (!result.Succeeded)
+                        throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the branch failed.", "UserError", activity.Name));
+                    return new JsonObject { ["ifExpressionResult"] = branch };
+                }
             case UntilActivity until:
                 return await RunUntilAsync(until, scope, Input, cancellationToken);
             case ForEachActivity forEach:
