@@ -43,7 +43,8 @@ var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>
 {
-    var result = await starter.StartAsync(operation, request.Body, request.Query[StartRequestParser.LockKeyProperty], backend, cancellationToken);
+    var result = await starter.StartAsync(operation, request.Body,
+        new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty]), backend, cancellationToken);
     if (result is OperationStarter.Result.Refused refused)
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 

@@ -18,7 +18,9 @@ public sealed class StarterFunction(OperationStarter starter)
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        var result = await starter.StartAsync(operation, request.Body, request.Query[StartRequestParser.LockKeyProperty], new Scheduler(client), cancellationToken);
+        var result = await starter.StartAsync(operation, request.Body,
+            new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty]),
+            new Scheduler(client), cancellationToken);
         if (result is OperationStarter.Result.Refused refused)
         {
             var response = request.CreateResponse((HttpStatusCode)refused.Error.StatusCode);

@@ -62,8 +62,10 @@ public static class RunExclusiveOperation
                         // The key travels in a header and the activity's input is masked in run records.
                         Policy = new() { Timeout = "0.12:00:00", Retry = 2, RetryIntervalInSeconds = 30, SecureInput = true, SecureOutput = false },
                         Method = "POST",
+                        // callerId (this run's id, the same on every attempt) puts the run in the lock's wait list.
                         Url = new Expression("@concat(pipeline().parameters.functionBaseUrl, '/api/operations/', pipeline().parameters.operation, " +
-                            "if(empty(pipeline().parameters.lockKey), '', concat('?lockKey=', uriComponent(pipeline().parameters.lockKey))))"),
+                            "'?callerId=', uriComponent(pipeline().RunId), " +
+                            "if(empty(pipeline().parameters.lockKey), '', concat('&lockKey=', uriComponent(pipeline().parameters.lockKey))))"),
                         Headers =
                         {
                             ["Content-Type"] = "application/json",

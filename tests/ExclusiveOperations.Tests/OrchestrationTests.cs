@@ -114,7 +114,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(1.5 * HostTtlSeconds));
         var competitor = await Locks.TryAcquireAsync("renew-key", "competitor", "wait", TimeSpan.Zero);
         Assert.False(competitor.Acquired);
-        Assert.True(competitor.Holder.ExpiresAt > holder.ExpiresAt);
+        Assert.True(competitor.Holder!.ExpiresAt > holder.ExpiresAt);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var metadata = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);

@@ -152,7 +152,7 @@ public sealed class StartRequestParserTests
     [InlineData("{\"seconds\":1,\"lockKey\":\"body\"}", null, "body")]
     public async Task The_lock_key_may_come_from_the_query(string body, string? query, string expected)
     {
-        var start = Assert.IsType<StartDecision.Start>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes(body)), query));
+        var start = Assert.IsType<StartDecision.Start>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes(body)), new StartQuery(query, null)));
         Assert.Equal(expected, start.Request.LockKey);
     }
 
@@ -162,8 +162,26 @@ public sealed class StartRequestParserTests
     [InlineData("{\"seconds\":1}", "a\u0001")]
     public async Task A_bad_or_contradictory_query_lock_key_is_400(string body, string query)
     {
-        var refuse = Assert.IsType<StartDecision.Refuse>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes(body)), query));
+        var refuse = Assert.IsType<StartDecision.Refuse>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes(body)), new StartQuery(query, null)));
         Assert.Equal("invalid lockKey", refuse.Error);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("run\n1")]
+    public async Task Invalid_caller_ids_are_400(string callerId)
+    {
+        var refuse = Assert.IsType<StartDecision.Refuse>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes("{\"seconds\":1}")), new StartQuery(null, callerId)));
+        Assert.Equal("invalid callerId", refuse.Error);
+        Assert.Contains("caller id", refuse.Detail);
+    }
+
+    [Fact]
+    public async Task The_caller_id_reaches_the_orchestration_input()
+    {
+        var start = Assert.IsType<StartDecision.Start>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes("{\"seconds\":1}")), new StartQuery("k", "run-42")));
+        Assert.Equal("run-42", start.Request.CallerId);
     }
 
     [Fact]

@@ -20,11 +20,11 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
 
         var winners = attempts.Where(a => a.Acquired).ToList();
         Assert.Single(winners);
-        var winner = winners[0].Holder.HolderId;
+        var winner = winners[0].Holder!.HolderId;
         // Every loser was told who holds it, and how long to wait.
         Assert.All(attempts.Where(a => !a.Acquired), a =>
         {
-            Assert.Equal(winner, a.Holder.HolderId);
+            Assert.Equal(winner, a.Holder!.HolderId);
             Assert.InRange(a.RetryAfterSeconds!.Value, 1, 11);
         });
         Assert.Equal(winner, (await locks.PeekAsync("shared-key"))!.HolderId);
@@ -75,12 +75,12 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
         time.Advance(Ttl - TimeSpan.FromSeconds(1));
         var early = await locks.TryAcquireAsync("k", "next", "wait", TimeSpan.FromSeconds(5));
         Assert.False(early.Acquired);
-        Assert.Equal("dead-holder", early.Holder.HolderId);
+        Assert.Equal("dead-holder", early.Holder!.HolderId);
 
         time.Advance(TimeSpan.FromSeconds(1));
         var late = await locks.TryAcquireAsync("k", "next", "wait", TimeSpan.FromSeconds(5));
         Assert.True(late.Acquired);
-        Assert.Equal(time.GetUtcNow(), late.Holder.AcquiredAt);
+        Assert.Equal(time.GetUtcNow(), late.Holder!.AcquiredAt);
         Assert.Equal(time.GetUtcNow() + Ttl, late.Holder.ExpiresAt);
     }
 
@@ -124,7 +124,7 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
         time.Advance(TimeSpan.FromSeconds(3));
         var again = await locks.TryAcquireAsync("k", "me", "wait", TimeSpan.FromSeconds(10));
         Assert.True(again.Acquired);
-        Assert.Equal(first.Holder.AcquiredAt, again.Holder.AcquiredAt);
+        Assert.Equal(first.Holder!.AcquiredAt, again.Holder!.AcquiredAt);
     }
 
     [Fact]
@@ -161,5 +161,78 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
         Assert.True((await locks.TryAcquireAsync("a%2Fb", "h2", "wait", TimeSpan.Zero)).Acquired);
         Assert.True((await locks.TryAcquireAsync("ключ ✓", "h3", "wait", TimeSpan.Zero)).Acquired);
         Assert.Equal("h1", (await locks.PeekAsync("a/b"))!.HolderId);
+    }
+
+    [Fact]
+    public async Task Waiting_callers_are_told_their_turn_in_the_order_they_first_asked()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = NewLock(time);
+        var turn = TimeSpan.FromSeconds(10);
+        Assert.True((await locks.TryAcquireAsync("q", "op-a", "wait", turn, callerId: "run-a")).Acquired);
+
+        var b = await locks.TryAcquireAsync("q", "op-b1", "wait", turn, callerId: "run-b");
+        var c = await locks.TryAcquireAsync("q", "op-c1", "wait", turn, callerId: "run-c");
+        var d = await locks.TryAcquireAsync("q", "op-d1", "wait", turn, callerId: "run-d");
+
+        // The first waiter comes back when the holder expects to end, each next one a turn (hold + handover) later.
+        Assert.Equal([10, 21, 31], new[] { b, c, d }.Select(x => x.RetryAfterSeconds!.Value));
+        Assert.Equal(["run-b", "run-c", "run-d"], (await locks.WaitersAsync("q")).Select(w => w.CallerId));
+        // Asking again does not lose the place in line.
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(17, (await locks.TryAcquireAsync("q", "op-c2", "wait", turn, callerId: "run-c")).RetryAfterSeconds);
+    }
+
+    [Fact]
+    public async Task A_freed_lock_goes_to_the_first_waiter_not_to_whoever_asks_first()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = NewLock(time);
+        var turn = TimeSpan.FromSeconds(10);
+        await locks.TryAcquireAsync("q", "op-a", "wait", turn, callerId: "run-a");
+        await locks.TryAcquireAsync("q", "op-b1", "wait", turn, callerId: "run-b");
+        await locks.TryAcquireAsync("q", "op-c1", "wait", turn, callerId: "run-c");
+        time.Advance(turn);
+        await locks.ReleaseAsync("q", "op-a");
+
+        var early = await locks.TryAcquireAsync("q", "op-c2", "wait", turn, callerId: "run-c");
+        Assert.False(early.Acquired);
+        Assert.Null(early.Holder); // free, but it is run-b's turn
+        var head = await locks.TryAcquireAsync("q", "op-b2", "wait", turn, callerId: "run-b");
+        Assert.True(head.Acquired);
+        Assert.Equal(["run-c"], (await locks.WaitersAsync("q")).Select(w => w.CallerId));
+        // run-c is first in line now: its hint is the new holder's remaining time.
+        Assert.Equal(10, (await locks.TryAcquireAsync("q", "op-c3", "wait", TimeSpan.FromSeconds(1), callerId: "run-c")).RetryAfterSeconds);
+    }
+
+    [Fact]
+    public async Task A_waiter_that_does_not_come_back_loses_its_place_after_the_grace_period()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = NewLock(time);
+        var turn = TimeSpan.FromSeconds(5);
+        await locks.TryAcquireAsync("q", "op-a", "wait", turn, callerId: "run-a");
+        await locks.TryAcquireAsync("q", "op-gone", "wait", turn, callerId: "run-gone"); // told: come back in 5 s
+        await locks.ReleaseAsync("q", "op-a");
+
+        Assert.False((await locks.TryAcquireAsync("q", "op-x1", "wait", turn, callerId: "run-x")).Acquired);
+        time.Advance(TimeSpan.FromSeconds(5) + new LockOptions().WaiterGrace + TimeSpan.FromSeconds(1));
+        Assert.True((await locks.TryAcquireAsync("q", "op-x2", "wait", turn, callerId: "run-x")).Acquired);
+    }
+
+    [Fact]
+    public async Task An_overdue_first_waiter_does_not_leave_a_freed_lock_idle_and_keeps_its_place()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var locks = NewLock(time);
+        var turn = TimeSpan.FromSeconds(5);
+        await locks.TryAcquireAsync("q", "op-a", "wait", turn, callerId: "run-a");
+        await locks.TryAcquireAsync("q", "op-late", "wait", turn, callerId: "run-late"); // due in 5 s
+        time.Advance(turn);
+        await locks.ReleaseAsync("q", "op-a");
+
+        time.Advance(new LockOptions().TurnReservation + TimeSpan.FromSeconds(1)); // the first waiter is overdue
+        Assert.True((await locks.TryAcquireAsync("q", "op-next", "wait", turn, callerId: "run-next")).Acquired);
+        Assert.Equal(["run-late"], (await locks.WaitersAsync("q")).Select(w => w.CallerId));
     }
 }

@@ -90,7 +90,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         Assert.Equal(2, posts.Count);
         Assert.All(posts, p =>
         {
-            Assert.Equal("/api/operations/wait?lockKey=sales%2F2026", p.Path);
+            Assert.Equal($"/api/operations/wait?callerId={run.RunId}&lockKey=sales%2F2026", p.Path);
             Assert.Equal("the-key", p.Headers["x-functions-key"]);
             Assert.Equal("""{"seconds":5}""", p.Body);
         });
@@ -167,7 +167,9 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         Assert.True(run.Status == RunStatus.Succeeded, run.Message);
         Assert.Equal(2, run.Output!["keys"]!.GetValue<long>());
-        Assert.Equal(["/api/operations/wait?lockKey=a", "/api/operations/wait?lockKey=b"],
-            _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path).Order());
+        // Each key runs in its own child pipeline run, which is the caller id of its attempts.
+        var posts = _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path).ToList();
+        Assert.Equal(["&lockKey=a", "&lockKey=b"], posts.Select(p => p[p.IndexOf('&')..]).Order());
+        Assert.Equal(2, posts.Select(p => p[..p.IndexOf('&')]).Distinct().Count());
     }
 }

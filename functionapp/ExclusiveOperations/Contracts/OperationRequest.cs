@@ -7,7 +7,9 @@ namespace ExclusiveOperations.Contracts;
 /// <param name="Operation">Registered operation name.</param>
 /// <param name="LockKey">The key whose lock must be held while the operation runs.</param>
 /// <param name="Input">The request body (the operation's input), already validated by the operation.</param>
+/// <param name="CallerId">Who asks, the same on every attempt (a pipeline run id); puts the caller in the lock's wait list.</param>
 public sealed record OperationRequest(
     [property: JsonPropertyName("operation")] string Operation,
     [property: JsonPropertyName("lockKey")] string LockKey,
-    [property: JsonPropertyName("input")] JsonObject Input);
+    [property: JsonPropertyName("input")] JsonObject Input,
+    [property: JsonPropertyName("callerId")] string? CallerId = null);

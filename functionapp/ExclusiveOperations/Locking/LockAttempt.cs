@@ -4,11 +4,12 @@ namespace ExclusiveOperations.Locking;
 
 /// <summary>The answer to a try-acquire: either this caller holds the lock now, or somebody else does.</summary>
 /// <param name="Acquired">True when the caller holds the lock.</param>
-/// <param name="Holder">The current holder (the caller itself when acquired).</param>
+/// <param name="Holder">The current holder (the caller itself when acquired); null when refused because the freed
+/// lock is the turn of a caller ahead in the wait list.</param>
 /// <param name="RetryAfterSeconds">When refused: seconds until the holder expects to finish (at least 1, capped).</param>
 /// <param name="HeldSince">When acquired: an instant at which the write that took the lock had already succeeded,
 /// so the intervals [HeldSince, release At] of successive holders never intersect.</param>
-public sealed record LockAttempt(bool Acquired, LockHolder Holder, int? RetryAfterSeconds = null, DateTimeOffset? HeldSince = null);
+public sealed record LockAttempt(bool Acquired, LockHolder? Holder, int? RetryAfterSeconds = null, DateTimeOffset? HeldSince = null);
 
 /// <summary>What a release did.</summary>
 public enum ReleaseOutcome

@@ -17,6 +17,21 @@ public sealed class LockOptions
     /// <summary>Upper bound of the <c>retryAfterSeconds</c> hint given with a Conflict.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long past its announced return a waiting caller keeps its place in the wait list; a caller that does
+    /// not come back by then (a cancelled pipeline) is dropped, so it holds up the others at most this long.
+    /// </summary>
+    public TimeSpan WaiterGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a freed lock is kept for the first waiting caller after the time it was told to come back;
+    /// past it, the next caller may take the lock rather than leave it idle.
+    /// </summary>
+    public TimeSpan TurnReservation { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Time added to the measured hold time per turn in the retry hints: the handover from one run to the next.</summary>
+    public TimeSpan Handover { get; set; } = TimeSpan.FromSeconds(0.5);
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Container))

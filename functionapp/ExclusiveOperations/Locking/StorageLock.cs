@@ -23,25 +23,58 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
     /// <summary>
     /// Takes the lock for <paramref name="lockKey"/> when it is free, expired, or already held by
     /// <paramref name="holderId"/> (a retried activity must not lock itself out). Never waits.
+    /// A caller that gives a <paramref name="callerId"/> (the same on every attempt) joins the lock's wait list:
+    /// it is told when its turn should come (the holder's remaining time plus one turn per caller ahead of it),
+    /// and a freed lock goes to the first caller of the list. Without a caller id there is no list: first come,
+    /// first served, with the holder's expected end as the hint.
     /// </summary>
     public async Task<LockAttempt> TryAcquireAsync(
-        string lockKey, string holderId, string operation, TimeSpan expectedDuration, CancellationToken cancellationToken = default)
+        string lockKey, string holderId, string operation, TimeSpan expectedDuration, string? callerId = null,
+        CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
         while (true)
         {
             var now = time.GetUtcNow();
-            var current = await ReadAsync(blob, cancellationToken);
-            if (current is { } held && held.Holder.HolderId != holderId && held.Holder.ExpiresAt > now)
-                return new LockAttempt(false, held.Holder, RetryAfterSeconds(held.Holder, now));
+            var (state, etag) = await ReadAsync(blob, cancellationToken);
+            state.Waiters.RemoveAll(w => w.ReturnBy < now);
+            var holder = state.Holder;
+            var mine = holder?.HolderId == holderId;
+            var holderLive = holder is not null && !mine && holder.ExpiresAt > now;
+            var position = callerId is null ? -1 : state.Waiters.FindIndex(w => w.CallerId == callerId);
+            // A freed lock waits for a caller ahead in line only while that caller is not overdue: a late caller
+            // must not leave the lock idle (it keeps its place for the next turn).
+            var ahead = position < 0 ? state.Waiters : state.Waiters.Take(position);
+            var anotherCallersTurn = callerId is not null && ahead.Any(w => now <= w.DueAt + options.TurnReservation);
 
-            var acquiredAt = current is { } mine && mine.Holder.HolderId == holderId ? mine.Holder.AcquiredAt : now;
-            var holder = new LockHolder(holderId, operation, acquiredAt, now + options.TimeToLive, acquiredAt + expectedDuration);
-            if (await TryWriteAsync(blob, holder, current?.ETag, cancellationToken))
+            if (!mine && (holderLive || anotherCallersTurn))
+            {
+                if (callerId is null)
+                    return new LockAttempt(false, holder, Clamp(holderLive ? (holder!.ExpectedEndAt - now).TotalSeconds : 1));
+                if (position < 0)
+                {
+                    state.Waiters.Add(new LockWaiter(callerId, now, now));
+                    position = state.Waiters.Count - 1;
+                }
+                var turn = (state.AverageHoldSeconds ?? expectedDuration.TotalSeconds) + options.Handover.TotalSeconds;
+                var remaining = holderLive ? Math.Max((holder!.ExpectedEndAt - now).TotalSeconds, 0) : 0;
+                var retryAfter = Clamp(remaining + position * turn);
+                var due = now + TimeSpan.FromSeconds(retryAfter);
+                state.Waiters[position] = new LockWaiter(callerId, due, due + options.WaiterGrace);
+                if (await TryWriteAsync(blob, state, etag, cancellationToken))
+                    return new LockAttempt(false, holderLive ? holder : null, retryAfter);
+                continue;
+            }
+
+            var acquiredAt = mine ? holder!.AcquiredAt : now;
+            if (callerId is not null)
+                state.Waiters.RemoveAll(w => w.CallerId == callerId);
+            state.Holder = new LockHolder(holderId, operation, acquiredAt, now + options.TimeToLive, acquiredAt + expectedDuration);
+            if (await TryWriteAsync(blob, state, etag, cancellationToken))
             {
                 // Taken after the write: the previous holder's release happened before this instant.
-                var heldSince = holder.HolderId == current?.Holder.HolderId ? holder.AcquiredAt : time.GetUtcNow();
-                return new LockAttempt(true, holder, HeldSince: heldSince);
+                var heldSince = mine ? acquiredAt : time.GetUtcNow();
+                return new LockAttempt(true, state.Holder, HeldSince: heldSince);
             }
             // Somebody changed the blob between our read and write: read again and decide again.
         }
@@ -53,54 +86,52 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         var blob = await BlobForAsync(lockKey, cancellationToken);
         while (true)
         {
-            var current = await ReadAsync(blob, cancellationToken);
-            if (current is not { } held || held.Holder.HolderId != holderId)
+            var (state, etag) = await ReadAsync(blob, cancellationToken);
+            if (state.Holder is not { } holder || holder.HolderId != holderId)
                 return false;
-            var renewed = held.Holder with { ExpiresAt = time.GetUtcNow() + options.TimeToLive };
-            if (await TryWriteAsync(blob, renewed, held.ETag, cancellationToken))
+            state.Holder = holder with { ExpiresAt = time.GetUtcNow() + options.TimeToLive };
+            if (await TryWriteAsync(blob, state, etag, cancellationToken))
                 return true;
         }
     }
 
-    /// <summary>Frees the lock if, and only if, <paramref name="holderId"/> holds it.</summary>
+    /// <summary>Frees the lock if, and only if, <paramref name="holderId"/> holds it. The wait list stays.</summary>
     public async Task<LockRelease> ReleaseAsync(string lockKey, string holderId, CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
         while (true)
         {
-            var current = await ReadAsync(blob, cancellationToken);
-            if (current is not { } held)
+            var (state, etag) = await ReadAsync(blob, cancellationToken);
+            if (state.Holder is not { } holder)
                 return new LockRelease(ReleaseOutcome.NotHeld, time.GetUtcNow(), null);
-            if (held.Holder.HolderId != holderId)
-                return new LockRelease(ReleaseOutcome.HeldByAnother, time.GetUtcNow(), held.Holder);
-            // Taken before the delete: the next holder's write can only succeed after this instant.
+            if (holder.HolderId != holderId)
+                return new LockRelease(ReleaseOutcome.HeldByAnother, time.GetUtcNow(), holder);
+            // Taken before the write: the next holder's write can only succeed after this instant.
             var releasedAt = time.GetUtcNow();
-            try
-            {
-                await blob.DeleteAsync(DeleteSnapshotsOption.None, new BlobRequestConditions { IfMatch = held.ETag }, cancellationToken);
+            var held = (releasedAt - holder.AcquiredAt).TotalSeconds;
+            state.AverageHoldSeconds = state.AverageHoldSeconds is { } average ? (average + held) / 2 : held;
+            state.Holder = null;
+            if (await TryWriteAsync(blob, state, etag, cancellationToken))
                 return new LockRelease(ReleaseOutcome.Released, releasedAt, null);
-            }
-            catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
-            {
-                // Changed under us (e.g. renewed by a retried activity): look again.
-            }
         }
+    }
+
+    /// <summary>The callers waiting for the lock, first in line first.</summary>
+    public async Task<IReadOnlyList<LockWaiter>> WaitersAsync(string lockKey, CancellationToken cancellationToken = default)
+    {
+        var blob = await BlobForAsync(lockKey, cancellationToken);
+        return (await ReadAsync(blob, cancellationToken)).State.Waiters;
     }
 
     /// <summary>The current holder, or null when the lock is free. Expired holders are reported as they are.</summary>
     public async Task<LockHolder?> PeekAsync(string lockKey, CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
-        return (await ReadAsync(blob, cancellationToken))?.Holder;
+        return (await ReadAsync(blob, cancellationToken)).State.Holder;
     }
 
-    /// <summary>Seconds a refused caller should wait: until the holder's expected end, at least 1, capped.</summary>
-    private int RetryAfterSeconds(LockHolder holder, DateTimeOffset now)
-    {
-        var untilEnd = holder.ExpectedEndAt - now;
-        var seconds = Math.Ceiling(Math.Max(untilEnd.TotalSeconds, 1));
-        return (int)Math.Min(seconds, options.MaxRetryAfter.TotalSeconds);
-    }
+    /// <summary>A retry hint in whole seconds (a Data Factory Wait takes whole seconds): at least 1, capped.</summary>
+    private int Clamp(double seconds) => (int)Math.Min(Math.Ceiling(Math.Max(seconds, 1)), options.MaxRetryAfter.TotalSeconds);
 
     private async Task<BlobClient> BlobForAsync(string lockKey, CancellationToken cancellationToken)
     {
@@ -113,27 +144,28 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         return container.GetBlobClient(LockKey.BlobName(lockKey));
     }
 
-    private static async Task<(LockHolder Holder, ETag ETag)?> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
+    /// <summary>The lock's state and ETag; an empty state and no ETag when the blob does not exist yet.</summary>
+    private static async Task<(LockState State, ETag? ETag)> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         try
         {
             var content = await blob.DownloadContentAsync(cancellationToken);
-            var holder = content.Value.Content.ToObjectFromJson<LockHolder>(Json)
+            var state = content.Value.Content.ToObjectFromJson<LockState>(Json)
                 ?? throw new InvalidDataException($"Lock blob '{blob.Name}' is empty.");
-            return (holder, content.Value.Details.ETag);
+            return (state, content.Value.Details.ETag);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
-            return null;
+            return (new LockState(), null);
         }
     }
 
-    private static async Task<bool> TryWriteAsync(BlobClient blob, LockHolder holder, ETag? expected, CancellationToken cancellationToken)
+    private static async Task<bool> TryWriteAsync(BlobClient blob, LockState state, ETag? expected, CancellationToken cancellationToken)
     {
         var conditions = expected is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
-            await blob.UploadAsync(BinaryData.FromObjectAsJson(holder, Json), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
+            await blob.UploadAsync(BinaryData.FromObjectAsJson(state, Json), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict or (int)HttpStatusCode.NotFound)

@@ -17,7 +17,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
     {
         var startedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
         var operation = catalog.Get(request.Operation);
-        var lockInput = new LockActivityInput(request.LockKey, context.InstanceId, request.Operation, operation.EstimateDuration(request.Input));
+        var lockInput = new LockActivityInput(request.LockKey, context.InstanceId, request.Operation, operation.EstimateDuration(request.Input), request.CallerId);
 
         var attempt = await context.CallActivityAsync<LockAttempt>(FunctionNames.TryAcquireLock, lockInput);
         if (!attempt.Acquired)

@@ -7,13 +7,14 @@ namespace ExclusiveOperations.Orchestration;
 /// <param name="HolderId">The orchestration instance asking.</param>
 /// <param name="Operation">What it will run (recorded in the lock for refused callers to see).</param>
 /// <param name="ExpectedDuration">How long it expects to hold the lock.</param>
-public sealed record LockActivityInput(string LockKey, string HolderId, string Operation, TimeSpan ExpectedDuration);
+/// <param name="CallerId">The caller behind the orchestration (stable across attempts), for the lock's wait list.</param>
+public sealed record LockActivityInput(string LockKey, string HolderId, string Operation, TimeSpan ExpectedDuration, string? CallerId = null);
 
 /// <summary>Tries once to take the lock; never waits (a refused run ends with Conflict).</summary>
 public sealed class TryAcquireLockActivity(StorageLock locks) : TaskActivity<LockActivityInput, LockAttempt>
 {
     public override Task<LockAttempt> RunAsync(TaskActivityContext context, LockActivityInput input) =>
-        locks.TryAcquireAsync(input.LockKey, input.HolderId, input.Operation, input.ExpectedDuration);
+        locks.TryAcquireAsync(input.LockKey, input.HolderId, input.Operation, input.ExpectedDuration, input.CallerId);
 }
 
 /// <summary>Extends the holder's lock by one TTL; false when it was lost.</summary>

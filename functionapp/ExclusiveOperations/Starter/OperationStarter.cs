@@ -21,9 +21,9 @@ public sealed class OperationStarter(StartRequestParser parser)
     }
 
     public async Task<Result> StartAsync(
-        string? operationName, Stream body, string? queryLockKey, IOrchestrationScheduler scheduler, CancellationToken cancellationToken = default)
+        string? operationName, Stream body, StartQuery? query, IOrchestrationScheduler scheduler, CancellationToken cancellationToken = default)
     {
-        var decision = await parser.ParseAsync(operationName, body, queryLockKey, cancellationToken);
+        var decision = await parser.ParseAsync(operationName, body, query, cancellationToken);
         if (decision is StartDecision.Refuse refuse)
             return new Result.Refused(refuse);
 

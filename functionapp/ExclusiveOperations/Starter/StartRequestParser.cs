@@ -16,11 +16,13 @@ public sealed class StartRequestParser(OperationCatalog catalog)
 {
     public const int MaxBodyBytes = 1024 * 1024;
     public const string LockKeyProperty = "lockKey";
+    public const string CallerIdProperty = "callerId";
 
-    /// <param name="queryLockKey">The <c>lockKey</c> query parameter, if any: pipelines send the key there so that
-    /// the body can be the operation's input object exactly as the user wrote it.</param>
-    public async Task<StartDecision> ParseAsync(string? operationName, Stream body, string? queryLockKey = null, CancellationToken cancellationToken = default)
+    /// <param name="query">The <c>lockKey</c> and <c>callerId</c> query parameters, if any: pipelines send them there so
+    /// that the body can be the operation's input object exactly as the user wrote it.</param>
+    public async Task<StartDecision> ParseAsync(string? operationName, Stream body, StartQuery? query = null, CancellationToken cancellationToken = default)
     {
+        var queryLockKey = query?.LockKey;
         if (!OperationName.IsValid(operationName))
             return BadRequest("invalid operation name",
                 $"The operation name '{Printable(operationName)}' must be 1-64 characters of A-Z, a-z, 0-9, '-' and '_'.");
@@ -72,6 +74,9 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         if (LockKey.Problem(lockKey) is { } problem)
             return BadRequest("invalid lockKey", $"'{LockKeyProperty}': {problem}. Omit it to lock on the operation name.");
 
+        if (query?.CallerId is { } callerId && LockKey.Problem(callerId) is { } callerProblem)
+            return BadRequest("invalid callerId", $"'{CallerIdProperty}': {callerProblem.Replace("lock key", "caller id")}. Send the same id on every attempt, e.g. the pipeline run id.");
+
         try
         {
             operation.Validate(input);
@@ -81,7 +86,7 @@ public sealed class StartRequestParser(OperationCatalog catalog)
             return BadRequest($"invalid input for operation '{operation.Name}'", e.Message);
         }
 
-        return new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input));
+        return new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input, query?.CallerId));
     }
 
     private static StartDecision.Refuse BadRequest(string error, string detail) => new(400, error, detail);
@@ -114,3 +119,8 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         return builder.ToString();
     }
 }
+
+/// <summary>The starter's query parameters.</summary>
+/// <param name="LockKey">The lock key (instead of the body's <c>lockKey</c>).</param>
+/// <param name="CallerId">Who asks, the same on every attempt: joins the lock's wait list.</param>
+public sealed record StartQuery(string? LockKey, string? CallerId);
