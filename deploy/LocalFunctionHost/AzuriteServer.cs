@@ -56,12 +56,7 @@ public sealed class AzuriteServer : IAsyncDisposable
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
         ]);
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start Azurite ({executable}).");
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, output) = LocalProcesses.Start(start, $"Azurite ({executable})");
 
         var server = new AzuriteServer(process, blob, queue, table, location);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

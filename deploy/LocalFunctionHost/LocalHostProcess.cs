@@ -48,19 +48,12 @@ public sealed class LocalHostProcess : IAsyncDisposable
         // The connection string goes through the environment, not the command line (which `ps` shows).
         start.Environment["AzureWebJobsStorage"] = storageConnectionString;
 
-        var output = new ConcurrentQueue<string>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the local function host.");
-        process.OutputDataReceived += (_, e) =>
+        var (process, output) = LocalProcesses.Start(start, "the local function host", line =>
         {
-            if (e.Data is null) return;
-            output.Enqueue(e.Data);
-            if (e.Data.StartsWith("Local function host ready", StringComparison.Ordinal))
+            if (line.StartsWith("Local function host ready", StringComparison.Ordinal))
                 ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        });
 
         var host = new LocalHostProcess(process, output, url, taskHub);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -31,6 +31,24 @@ internal static partial class LocalProcesses
         return start;
     }
 
+    /// <summary>Starts the process and collects everything it prints; <paramref name="onLine"/> sees each stdout line.</summary>
+    public static (System.Diagnostics.Process Process, System.Collections.Concurrent.ConcurrentQueue<string> Output) Start(
+        System.Diagnostics.ProcessStartInfo start, string what, Action<string>? onLine = null)
+    {
+        var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"Could not start {what}.");
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            onLine?.Invoke(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, output);
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
