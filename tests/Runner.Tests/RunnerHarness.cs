@@ -53,7 +53,11 @@ internal sealed class RunnerHarness : IDisposable
             Interlocked.Increment(ref Count);
             try
             {
-                return await base.SendAsync(request, cancellationToken);
+                // Read the body here: HttpClient would otherwise read it after this handler returned, with virtual
+                // time running and the request's timeout armed (a loaded machine then saw random RequestTimeouts).
+                var response = await base.SendAsync(request, cancellationToken);
+                await response.Content.LoadIntoBufferAsync(cancellationToken);
+                return response;
             }
             finally
             {
