@@ -175,12 +175,15 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
         var c = await locks.TryAcquireAsync("q", "op-c1", "wait", turn, callerId: "run-c");
         var d = await locks.TryAcquireAsync("q", "op-d1", "wait", turn, callerId: "run-d");
 
-        // The first waiter comes back when the holder expects to end, each next one a turn (hold + handover) later.
-        Assert.Equal([10, 21, 31], new[] { b, c, d }.Select(x => x.RetryAfterSeconds!.Value));
+        // The first waiter comes back when the holder expects to end (+ margin 0.25 s), each next one after the one before
+        // can have come back (up to the 1 s granularity late) and held the lock for its expected 10 s (+ margin).
+        var start = DateTimeOffset.Parse("2026-01-01T00:00:00Z");
+        Assert.Equal([10.25, 21.5, 32.75], new[] { b, c, d }.Select(x => (x.RetryAt!.Value - start).TotalSeconds));
+        Assert.Equal([11, 22, 33], new[] { b, c, d }.Select(x => x.RetryAfterSeconds!.Value));
         Assert.Equal(["run-b", "run-c", "run-d"], (await locks.WaitersAsync("q")).Select(w => w.CallerId));
         // Asking again does not lose the place in line.
         time.Advance(TimeSpan.FromSeconds(4));
-        Assert.Equal(17, (await locks.TryAcquireAsync("q", "op-c2", "wait", turn, callerId: "run-c")).RetryAfterSeconds);
+        Assert.Equal(18, (await locks.TryAcquireAsync("q", "op-c2", "wait", turn, callerId: "run-c")).RetryAfterSeconds);
     }
 
     [Fact]
@@ -201,8 +204,8 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
         var head = await locks.TryAcquireAsync("q", "op-b2", "wait", turn, callerId: "run-b");
         Assert.True(head.Acquired);
         Assert.Equal(["run-c"], (await locks.WaitersAsync("q")).Select(w => w.CallerId));
-        // run-c is first in line now: its hint is the new holder's remaining time.
-        Assert.Equal(10, (await locks.TryAcquireAsync("q", "op-c3", "wait", TimeSpan.FromSeconds(1), callerId: "run-c")).RetryAfterSeconds);
+        // run-c is first in line now: its hint is the new holder's remaining time (+ margin), rounded up.
+        Assert.Equal(11, (await locks.TryAcquireAsync("q", "op-c3", "wait", TimeSpan.FromSeconds(1), callerId: "run-c")).RetryAfterSeconds);
     }
 
     [Fact]
@@ -216,7 +219,8 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
         await locks.ReleaseAsync("q", "op-a");
 
         Assert.False((await locks.TryAcquireAsync("q", "op-x1", "wait", turn, callerId: "run-x")).Acquired);
-        time.Advance(TimeSpan.FromSeconds(5) + new LockOptions().WaiterGrace + TimeSpan.FromSeconds(1));
+        // Told to come back at 5.25 s, expected by 6.25 s at the latest (1 s granularity), then the grace period.
+        time.Advance(TimeSpan.FromSeconds(6.25) + new LockOptions().WaiterGrace + TimeSpan.FromSeconds(1));
         Assert.True((await locks.TryAcquireAsync("q", "op-x2", "wait", turn, callerId: "run-x")).Acquired);
     }
 
@@ -231,7 +235,8 @@ public sealed class StorageLockTests(AzuriteFixture azurite)
         time.Advance(turn);
         await locks.ReleaseAsync("q", "op-a");
 
-        time.Advance(new LockOptions().TurnReservation + TimeSpan.FromSeconds(1)); // the first waiter is overdue
+        // The first waiter was due by 6.25 s at the latest; past that and the reservation it is overdue.
+        time.Advance(TimeSpan.FromSeconds(1.25) + new LockOptions().TurnReservation + TimeSpan.FromSeconds(1));
         Assert.True((await locks.TryAcquireAsync("q", "op-next", "wait", turn, callerId: "run-next")).Acquired);
         Assert.Equal(["run-late"], (await locks.WaitersAsync("q")).Select(w => w.CallerId));
     }

@@ -24,7 +24,12 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite)
         Assert.All(conflicts, c =>
         {
             Assert.NotEqual(c.InstanceId, c.Output!["holder"]!["holderId"]!.GetValue<string>());
-            Assert.InRange(c.Output["retryAfterSeconds"]!.GetValue<int>(), 1, 300);
+            var retryAfter = c.Output["retryAfterSeconds"]!.GetValue<int>();
+            Assert.InRange(retryAfter, 1, 300);
+            // retryAt is the same hint as an instant: whole seconds rounded up from when the lock was asked.
+            var retryAt = c.Output["retryAt"]!.GetValue<DateTimeOffset>();
+            Assert.True(retryAt > c.Output["startedAt"]!.GetValue<DateTimeOffset>(), $"retryAt {retryAt:O} before the start");
+            Assert.True(retryAt - c.Output["completedAt"]!.GetValue<DateTimeOffset>() <= TimeSpan.FromSeconds(retryAfter), $"retryAt {retryAt:O}, {retryAfter} s");
             Assert.Null(c.Output["result"]);
         });
     }

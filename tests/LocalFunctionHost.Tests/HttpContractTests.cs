@@ -54,7 +54,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
         // The operation held the lock for at least its duration (timers that fire early are waited out).
         Assert.True(run.LockReleasedAt - run.LockAcquiredAt >= TimeSpan.FromSeconds(3), $"{run.LockAcquiredAt:O} - {run.LockReleasedAt:O}");
         Assert.Equal("wait", run.Status["input"]!["operation"]!.GetValue<string>());
-        foreach (var field in new[] { "status", "operation", "lockKey", "instanceId", "holder", "retryAfterSeconds", "startedAt", "completedAt", "result" })
+        foreach (var field in new[] { "status", "operation", "lockKey", "instanceId", "holder", "retryAfterSeconds", "retryAt", "startedAt", "completedAt", "result" })
             Assert.True(run.Output.ContainsKey(field), $"output lacks '{field}'");
     }
 

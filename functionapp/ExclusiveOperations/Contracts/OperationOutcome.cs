@@ -17,8 +17,14 @@ public sealed record OperationOutcome
     /// <summary>Who holds the lock: this run when OK, the other run when Conflict.</summary>
     [JsonPropertyName("holder")] public LockHolder? Holder { get; init; }
 
-    /// <summary>When Conflict: how long to wait before asking again (from the holder's expected end, capped).</summary>
+    /// <summary>When Conflict: whole seconds to wait before asking again (the caller's turn, or the holder's expected end; capped).</summary>
     [JsonPropertyName("retryAfterSeconds")] public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>
+    /// When Conflict: the instant to ask again (UTC). A caller that waits until this instant, rather than for
+    /// retryAfterSeconds from when it read the answer, does not add its own polling delay to the wait.
+    /// </summary>
+    [JsonPropertyName("retryAt")] public DateTimeOffset? RetryAt { get; init; }
 
     [JsonPropertyName("startedAt")] public required DateTimeOffset StartedAt { get; init; }
     [JsonPropertyName("completedAt")] public DateTimeOffset? CompletedAt { get; init; }

@@ -6,10 +6,11 @@ namespace ExclusiveOperations.Locking;
 /// <param name="Acquired">True when the caller holds the lock.</param>
 /// <param name="Holder">The current holder (the caller itself when acquired); null when refused because the freed
 /// lock is the turn of a caller ahead in the wait list.</param>
-/// <param name="RetryAfterSeconds">When refused: seconds until the holder expects to finish (at least 1, capped).</param>
+/// <param name="RetryAfterSeconds">When refused: whole seconds until the caller should ask again (at least 1, capped).</param>
 /// <param name="HeldSince">When acquired: an instant at which the write that took the lock had already succeeded,
 /// so the intervals [HeldSince, release At] of successive holders never intersect.</param>
-public sealed record LockAttempt(bool Acquired, LockHolder? Holder, int? RetryAfterSeconds = null, DateTimeOffset? HeldSince = null);
+/// <param name="RetryAt">When refused: the instant the caller should ask again (the exact form of RetryAfterSeconds).</param>
+public sealed record LockAttempt(bool Acquired, LockHolder? Holder, int? RetryAfterSeconds = null, DateTimeOffset? HeldSince = null, DateTimeOffset? RetryAt = null);
 
 /// <summary>What a release did.</summary>
 public enum ReleaseOutcome

@@ -24,13 +24,19 @@ public sealed class LockOptions
     public TimeSpan WaiterGrace { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a freed lock is kept for the first waiting caller after the time it was told to come back;
+    /// How long a freed lock stays kept for the first waiting caller after the latest it was expected back;
     /// past it, the next caller may take the lock rather than leave it idle.
     /// </summary>
     public TimeSpan TurnReservation { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Time added to the measured hold time per turn in the retry hints: the handover from one run to the next.</summary>
-    public TimeSpan Handover { get; set; } = TimeSpan.FromSeconds(0.5);
+    /// <summary>
+    /// How precisely callers can come back: a Data Factory Wait takes whole seconds, so a pipeline told to come back
+    /// at <c>retryAt</c> asks again up to this much later (plus its own latency). Turns are planned with it.
+    /// </summary>
+    public TimeSpan RetryGranularity { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Slack added to each planned turn for holders that overrun the measured average.</summary>
+    public TimeSpan TurnMargin { get; set; } = TimeSpan.FromSeconds(0.25);
 
     public void Validate()
     {
@@ -40,5 +46,10 @@ public sealed class LockOptions
             throw new InvalidOperationException($"{Section}:TimeToLive must be at least 1 second (was {TimeToLive}).");
         if (MaxRetryAfter < TimeSpan.FromSeconds(1))
             throw new InvalidOperationException($"{Section}:MaxRetryAfter must be at least 1 second (was {MaxRetryAfter}).");
+        foreach (var (name, value) in new[] { (nameof(WaiterGrace), WaiterGrace), (nameof(TurnReservation), TurnReservation), (nameof(RetryGranularity), RetryGranularity), (nameof(TurnMargin), TurnMargin) })
+        {
+            if (value < TimeSpan.Zero)
+                throw new InvalidOperationException($"{Section}:{name} must not be negative (was {value}).");
+        }
     }
 }

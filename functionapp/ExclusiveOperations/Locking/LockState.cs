@@ -5,21 +5,27 @@ namespace ExclusiveOperations.Locking;
 
 /// <summary>
 /// The content of a lock blob: the holder (null when free), the callers waiting for it in the order they
-/// first asked, and how long one turn has been taking (the basis of the waiters' retry hints).
+/// first asked, and two measurements that the waiters' turns are planned with.
 /// </summary>
 public sealed class LockState
 {
     [JsonPropertyName("holder")] public LockHolder? Holder { get; set; }
     [JsonPropertyName("waiters")] public List<LockWaiter> Waiters { get; set; } = [];
 
-    /// <summary>Moving average of how long holders kept the lock (acquired to released).</summary>
-    [JsonPropertyName("averageHoldSeconds")] public double? AverageHoldSeconds { get; set; }
+    /// <summary>Moving average of how much longer holders kept the lock than their operation's estimate.</summary>
+    [JsonPropertyName("averageOvershootSeconds")] public double? AverageOvershootSeconds { get; set; }
+
+    /// <summary>Moving average of how long after their <c>retryAt</c> waiting callers were seen again.</summary>
+    [JsonPropertyName("averageReturnDelaySeconds")] public double? AverageReturnDelaySeconds { get; set; }
 }
 
 /// <param name="CallerId">Who waits: the same id on every attempt (a pipeline run id), not an orchestration instance.</param>
-/// <param name="DueAt">When the caller was told to come back.</param>
-/// <param name="ReturnBy">DueAt plus a grace period; after it the caller is presumed gone and loses its place.</param>
+/// <param name="RetryAt">When the caller was told to come back.</param>
+/// <param name="ExpectedSeconds">How long the caller's operation expects to hold the lock.</param>
+/// <param name="ReturnBy">The latest the caller should be back, plus a grace period; after it the caller is presumed
+/// gone and loses its place.</param>
 public sealed record LockWaiter(
     [property: JsonPropertyName("callerId")] string CallerId,
-    [property: JsonPropertyName("dueAt")] DateTimeOffset DueAt,
+    [property: JsonPropertyName("retryAt")] DateTimeOffset RetryAt,
+    [property: JsonPropertyName("expectedSeconds")] double ExpectedSeconds,
     [property: JsonPropertyName("returnBy")] DateTimeOffset ReturnBy);

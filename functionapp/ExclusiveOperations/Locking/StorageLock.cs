@@ -23,46 +23,54 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
     /// <summary>
     /// Takes the lock for <paramref name="lockKey"/> when it is free, expired, or already held by
     /// <paramref name="holderId"/> (a retried activity must not lock itself out). Never waits.
-    /// A caller that gives a <paramref name="callerId"/> (the same on every attempt) joins the lock's wait list:
-    /// it is told when its turn should come (the holder's remaining time plus one turn per caller ahead of it),
-    /// and a freed lock goes to the first caller of the list. Without a caller id there is no list: first come,
-    /// first served, with the holder's expected end as the hint.
+    /// A caller that gives a <paramref name="callerId"/> (the same on every attempt) joins the lock's wait list
+    /// and is told when its turn comes (<see cref="TurnPlan"/>); a freed lock is kept for the first caller in line
+    /// until that caller is overdue. A caller without a caller id has no place in line: it gets a free lock that
+    /// nobody's turn is kept for, else a hint to come back after the holder and every waiting turn.
     /// </summary>
     public async Task<LockAttempt> TryAcquireAsync(
         string lockKey, string holderId, string operation, TimeSpan expectedDuration, string? callerId = null,
         CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
-        while (true)
+        for (var lost = 1; ; lost++)
         {
             var now = time.GetUtcNow();
             var (state, etag) = await ReadAsync(blob, cancellationToken);
             state.Waiters.RemoveAll(w => w.ReturnBy < now);
+            var plan = new TurnPlan(state, options, now);
             var holder = state.Holder;
             var mine = holder?.HolderId == holderId;
-            var holderLive = holder is not null && !mine && holder.ExpiresAt > now;
+            var liveHolder = holder is not null && !mine && holder.ExpiresAt > now ? holder : null;
             var position = callerId is null ? -1 : state.Waiters.FindIndex(w => w.CallerId == callerId);
+            if (position >= 0)
+                plan.RecordReturn(state.Waiters[position]);
             // A freed lock waits for a caller ahead in line only while that caller is not overdue: a late caller
             // must not leave the lock idle (it keeps its place for the next turn).
             var ahead = position < 0 ? state.Waiters : state.Waiters.Take(position);
-            var anotherCallersTurn = callerId is not null && ahead.Any(w => now <= w.DueAt + options.TurnReservation);
+            var anotherCallersTurn = ahead.Any(plan.HasItsTurnKept);
 
-            if (!mine && (holderLive || anotherCallersTurn))
+            if (!mine && (liveHolder is not null || anotherCallersTurn))
             {
+                DateTimeOffset retryAt;
                 if (callerId is null)
-                    return new LockAttempt(false, holder, Clamp(holderLive ? (holder!.ExpectedEndAt - now).TotalSeconds : 1));
-                if (position < 0)
                 {
-                    state.Waiters.Add(new LockWaiter(callerId, now, now));
-                    position = state.Waiters.Count - 1;
+                    retryAt = plan.RetryAtAfterEveryone(liveHolder);
                 }
-                var turn = (state.AverageHoldSeconds ?? expectedDuration.TotalSeconds) + options.Handover.TotalSeconds;
-                var remaining = holderLive ? Math.Max((holder!.ExpectedEndAt - now).TotalSeconds, 0) : 0;
-                var retryAfter = Clamp(remaining + position * turn);
-                var due = now + TimeSpan.FromSeconds(retryAfter);
-                state.Waiters[position] = new LockWaiter(callerId, due, due + options.WaiterGrace);
-                if (await TryWriteAsync(blob, state, etag, cancellationToken))
-                    return new LockAttempt(false, holderLive ? holder : null, retryAfter);
+                else
+                {
+                    if (position < 0)
+                    {
+                        state.Waiters.Add(new LockWaiter(callerId, now, expectedDuration.TotalSeconds, now));
+                        position = state.Waiters.Count - 1;
+                    }
+                    retryAt = plan.RetryAtFor(position, liveHolder);
+                    state.Waiters[position] = new LockWaiter(callerId, retryAt, expectedDuration.TotalSeconds,
+                        plan.LatestReturn(retryAt) + options.WaiterGrace);
+                }
+                if (callerId is null || await TryWriteAsync(blob, state, etag, cancellationToken))
+                    return new LockAttempt(false, liveHolder, plan.SecondsUntil(retryAt), RetryAt: retryAt);
+                await BackOffAsync(lost, cancellationToken);
                 continue;
             }
 
@@ -77,6 +85,7 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
                 return new LockAttempt(true, state.Holder, HeldSince: heldSince);
             }
             // Somebody changed the blob between our read and write: read again and decide again.
+            await BackOffAsync(lost, cancellationToken);
         }
     }
 
@@ -84,7 +93,7 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
     public async Task<bool> RenewAsync(string lockKey, string holderId, CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
-        while (true)
+        for (var lost = 1; ; lost++)
         {
             var (state, etag) = await ReadAsync(blob, cancellationToken);
             if (state.Holder is not { } holder || holder.HolderId != holderId)
@@ -92,6 +101,7 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             state.Holder = holder with { ExpiresAt = time.GetUtcNow() + options.TimeToLive };
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
                 return true;
+            await BackOffAsync(lost, cancellationToken);
         }
     }
 
@@ -99,7 +109,7 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
     public async Task<LockRelease> ReleaseAsync(string lockKey, string holderId, CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
-        while (true)
+        for (var lost = 1; ; lost++)
         {
             var (state, etag) = await ReadAsync(blob, cancellationToken);
             if (state.Holder is not { } holder)
@@ -108,11 +118,11 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
                 return new LockRelease(ReleaseOutcome.HeldByAnother, time.GetUtcNow(), holder);
             // Taken before the write: the next holder's write can only succeed after this instant.
             var releasedAt = time.GetUtcNow();
-            var held = (releasedAt - holder.AcquiredAt).TotalSeconds;
-            state.AverageHoldSeconds = state.AverageHoldSeconds is { } average ? (average + held) / 2 : held;
+            new TurnPlan(state, options, releasedAt).RecordHold(holder, releasedAt);
             state.Holder = null;
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
                 return new LockRelease(ReleaseOutcome.Released, releasedAt, null);
+            await BackOffAsync(lost, cancellationToken);
         }
     }
 
@@ -130,8 +140,13 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         return (await ReadAsync(blob, cancellationToken)).State.Holder;
     }
 
-    /// <summary>A retry hint in whole seconds (a Data Factory Wait takes whole seconds): at least 1, capped.</summary>
-    private int Clamp(double seconds) => (int)Math.Min(Math.Ceiling(Math.Max(seconds, 1)), options.MaxRetryAfter.TotalSeconds);
+    /// <summary>
+    /// After losing a conditional write to another writer: a short random pause, doubling with each loss, so that
+    /// many callers asking at once (every waiter writes its place in line) take turns instead of all re-reading and
+    /// failing again. Real time on purpose: it spaces storage requests, it is not part of the lock's timing.
+    /// </summary>
+    private static Task BackOffAsync(int lost, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 4 << Math.Min(lost, 5))), cancellationToken);
 
     private async Task<BlobClient> BlobForAsync(string lockKey, CancellationToken cancellationToken)
     {

@@ -30,6 +30,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
                 InstanceId = context.InstanceId,
                 Holder = attempt.Holder,
                 RetryAfterSeconds = attempt.RetryAfterSeconds,
+                RetryAt = attempt.RetryAt,
                 StartedAt = startedAt,
                 CompletedAt = Now(context),
             });
