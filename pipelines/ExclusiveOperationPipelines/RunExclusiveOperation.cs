@@ -62,10 +62,13 @@ public static class RunExclusiveOperation
                         // The key travels in a header and the activity's input is masked in run records.
                         Policy = new() { Timeout = "0.12:00:00", Retry = 2, RetryIntervalInSeconds = 30, SecureInput = true, SecureOutput = false },
                         Method = "POST",
-                        // callerId (this run's id, the same on every attempt) puts the run in the lock's wait list.
+                        // callerId (this run's id, the same on every attempt) puts the run in the lock's wait list; only a run
+                        // that follows the hints asks for a place (a kept turn nobody comes back for leaves the lock idle).
                         Url = new Expression("@concat(pipeline().parameters.functionBaseUrl, '/api/operations/', pipeline().parameters.operation, " +
-                            "'?callerId=', uriComponent(pipeline().RunId), " +
-                            "if(empty(pipeline().parameters.lockKey), '', concat('&lockKey=', uriComponent(pipeline().parameters.lockKey))))"),
+                            "if(and(empty(pipeline().parameters.lockKey), not(pipeline().parameters.useRetryHint)), '', concat('?', " +
+                            "if(empty(pipeline().parameters.lockKey), '', concat('lockKey=', uriComponent(pipeline().parameters.lockKey))), " +
+                            "if(or(empty(pipeline().parameters.lockKey), not(pipeline().parameters.useRetryHint)), '', '&'), " +
+                            "if(pipeline().parameters.useRetryHint, concat('callerId=', uriComponent(pipeline().RunId)), ''))))"),
                         Headers =
                         {
                             ["Content-Type"] = "application/json",
@@ -107,8 +110,13 @@ public static class RunExclusiveOperation
                         {
                             new WaitActivity("Wait Before Retry")
                             {
-                                WaitTimeInSeconds = new Expression($"@if(and(pipeline().parameters.useRetryHint, greater(int(coalesce({CallOutput}.output?.retryAfterSeconds, 0)), 0)), " +
-                                    $"int({CallOutput}.output.retryAfterSeconds), pipeline().parameters.retryIntervalSeconds)"),
+                                // The hint's retryAt, rounded up to whole seconds from now: the time spent reading the answer
+                                // does not add to the wait. retryAfterSeconds when an older function sends no retryAt.
+                                WaitTimeInSeconds = new Expression("@if(pipeline().parameters.useRetryHint, max(1, " +
+                                    $"if(empty(coalesce({CallOutput}.output?.retryAt, '')), " +
+                                    $"int(coalesce({CallOutput}.output?.retryAfterSeconds, pipeline().parameters.retryIntervalSeconds)), " +
+                                    $"div(add(sub(ticks(coalesce({CallOutput}.output?.retryAt, utcnow())), ticks(utcnow())), 9999999), 10000000))), " +
+                                    "pipeline().parameters.retryIntervalSeconds)"),
                             },
                         },
                     },

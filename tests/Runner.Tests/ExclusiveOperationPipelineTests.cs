@@ -90,7 +90,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         Assert.Equal(2, posts.Count);
         Assert.All(posts, p =>
         {
-            Assert.Equal($"/api/operations/wait?callerId={run.RunId}&lockKey=sales%2F2026", p.Path);
+            Assert.Equal($"/api/operations/wait?lockKey=sales%2F2026&callerId={run.RunId}", p.Path);
             Assert.Equal("the-key", p.Headers["x-functions-key"]);
             Assert.Equal("""{"seconds":5}""", p.Body);
         });
@@ -98,6 +98,39 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         Assert.Equal(7, Values.AsLong(wait.Output!["waitTimeInSeconds"]));
         // The key never appears in the run record.
         Assert.DoesNotContain("the-key", System.Text.Json.JsonSerializer.Serialize(run));
+    }
+
+    [Fact]
+    public async Task With_a_retryAt_the_wait_lasts_until_that_instant_rounded_up_to_whole_seconds_from_when_the_answer_was_read()
+    {
+        // retryAt is 60.3 s after the start; the answer is read a little later (the status poll, virtual time).
+        var retryAt = _harness.Time.GetUtcNow() + TimeSpan.FromSeconds(60.3);
+        var conflict = Conflict("i1", retryAfter: 99);
+        conflict["retryAt"] = retryAt.ToString("o");
+        Orchestration("i1", "Completed", conflict);
+        Orchestration("i2", "Completed", Ok("i2"));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromMilliseconds(100));
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        var wait = Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry");
+        Assert.InRange((wait.ActivityRunStart - _harness.Time.Start).TotalSeconds, 1, 50);
+        Assert.Equal((long)Math.Ceiling((retryAt - wait.ActivityRunStart).TotalSeconds), Values.AsLong(wait.Output!["waitTimeInSeconds"]));
+        Assert.True(wait.ActivityRunEnd >= retryAt, "the retry came before retryAt");
+    }
+
+    [Fact]
+    public async Task A_retryAt_already_past_waits_one_second()
+    {
+        var conflict = Conflict("i1", retryAfter: 8);
+        conflict["retryAt"] = (_harness.Time.GetUtcNow() - TimeSpan.FromSeconds(30)).ToString("o");
+        Orchestration("i1", "Completed", conflict);
+        Orchestration("i2", "Completed", Ok("i2"));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(1, Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]));
     }
 
     [Fact]
@@ -109,6 +142,8 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(hint: false));
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
+        // A run that does not follow the hints asks for no place in the wait list.
+        Assert.All(_function.Requests.Where(r => r.Method == "POST"), p => Assert.Equal("/api/operations/wait?lockKey=sales%2F2026", p.Path));
         Assert.Equal(40, Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]));
     }
 
@@ -136,7 +171,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.True("LockNotAcquired" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("could not take its lock after 3 attempt(s)", run.Error.Message);
-        Assert.Equal(3, _function.Requests.Count(r => r.Method == "POST"));
+        Assert.True(3 == _function.Requests.Count(r => r.Method == "POST"), Describe(run));
         // No wait after the last attempt: the loop ends as soon as the attempts are used up.
         Assert.Equal(2, run.ActivityRuns.Count(a => a.ActivityName == "Wait Before Retry" && a.Status == RunStatus.Succeeded));
     }
@@ -169,7 +204,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         Assert.Equal(2, run.Output!["keys"]!.GetValue<long>());
         // Each key runs in its own child pipeline run, which is the caller id of its attempts.
         var posts = _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path).ToList();
-        Assert.Equal(["&lockKey=a", "&lockKey=b"], posts.Select(p => p[p.IndexOf('&')..]).Order());
-        Assert.Equal(2, posts.Select(p => p[..p.IndexOf('&')]).Distinct().Count());
+        Assert.Equal(["?lockKey=a", "?lockKey=b"], posts.Select(p => p[p.IndexOf('?')..p.IndexOf('&')]).Order());
+        Assert.Equal(2, posts.Select(p => p[p.IndexOf("&callerId=", StringComparison.Ordinal)..]).Distinct().Count());
     }
 }
