@@ -21,6 +21,23 @@ public sealed class ContentionReport
         [property: JsonPropertyName("strategy")] string Strategy,
         [property: JsonPropertyName("operationSeconds")] double OperationSeconds);
 
+    /// <summary>
+    /// Where the makespan went, on the key with the most runs (its runs take the lock one after another):
+    /// start (first call to first lock) + holds + idle lock time between holders + end (last release to the
+    /// last run's end) = makespan. Idle time is what the retry strategy controls; holds and the ends are the
+    /// host's and the pipeline's own latency.
+    /// </summary>
+    public sealed record Breakdown(
+        [property: JsonPropertyName("lockKey")] string LockKey,
+        [property: JsonPropertyName("startSeconds")] double StartSeconds,
+        [property: JsonPropertyName("holdSeconds")] double HoldSeconds,
+        [property: JsonPropertyName("averageHoldSeconds")] double AverageHoldSeconds,
+        [property: JsonPropertyName("idleSeconds")] double IdleSeconds,
+        [property: JsonPropertyName("averageHandoverSeconds")] double AverageHandoverSeconds,
+        [property: JsonPropertyName("endSeconds")] double EndSeconds,
+        [property: JsonPropertyName("repeatConflicts")] int RepeatConflicts,
+        [property: JsonPropertyName("averageReturnDelaySeconds")] double? AverageReturnDelaySeconds);
+
     /// <summary>One call of the function: the orchestration it started and how it ended.</summary>
     public sealed record Operation(
         [property: JsonPropertyName("instanceId")] string InstanceId,
@@ -29,7 +46,8 @@ public sealed class ContentionReport
         [property: JsonPropertyName("answeredAt")] DateTimeOffset? AnsweredAt,
         [property: JsonPropertyName("lockAcquiredAt")] DateTimeOffset? LockAcquiredAt,
         [property: JsonPropertyName("lockReleasedAt")] DateTimeOffset? LockReleasedAt,
-        [property: JsonPropertyName("retryAfterSeconds")] int? RetryAfterSeconds);
+        [property: JsonPropertyName("retryAfterSeconds")] int? RetryAfterSeconds,
+        [property: JsonPropertyName("retryAt")] DateTimeOffset? RetryAt);
 
     public sealed record Run(
         [property: JsonPropertyName("runId")] string RunId,
@@ -47,6 +65,7 @@ public sealed class ContentionReport
     public sealed record Wait([property: JsonPropertyName("from")] DateTimeOffset From, [property: JsonPropertyName("to")] DateTimeOffset To);
 
     [JsonPropertyName("summary")] public required Summary Totals { get; init; }
+    [JsonPropertyName("breakdown")] public required Breakdown? Makespan { get; init; }
     [JsonPropertyName("runs")] public required IReadOnlyList<Run> Runs { get; init; }
     [JsonPropertyName("overlapDetails")] public required IReadOnlyList<string> OverlapDetails { get; init; }
 
@@ -69,9 +88,34 @@ public sealed class ContentionReport
                 Math.Round(makespan, 3), ideal, ideal > 0 ? Math.Round(makespan / ideal, 3) : 0,
                 succeeded > 0 ? Math.Round((double)operations.Count / succeeded, 3) : 0,
                 options.Strategy.ToString().ToLowerInvariant(), options.Seconds),
+            Makespan = BreakdownOf(reportRuns, start, end),
             Runs = reportRuns,
             OverlapDetails = overlaps,
         };
+    }
+
+    private static Breakdown? BreakdownOf(List<Run> runs, DateTimeOffset start, DateTimeOffset end)
+    {
+        var busiest = runs.GroupBy(r => r.LockKey).OrderByDescending(g => g.Count()).First();
+        var holds = busiest.SelectMany(r => r.Operations)
+            .Where(o => o is { Status: "OK", LockAcquiredAt: not null, LockReleasedAt: not null })
+            .Select(o => (From: o.LockAcquiredAt!.Value, To: o.LockReleasedAt!.Value)).OrderBy(h => h.From).ToList();
+        if (holds.Count == 0) return null;
+        var handovers = holds.Zip(holds.Skip(1), (before, after) => (after.From - before.To).TotalSeconds).ToList();
+        // How long after the retryAt of a Conflict its run called again.
+        var returns = busiest.SelectMany(r => r.Operations.Zip(r.Operations.Skip(1), (before, after) => before.RetryAt is { } at ? (after.CalledAt - at).TotalSeconds : (double?)null))
+            .OfType<double>().ToList();
+        var conflicts = busiest.Sum(r => r.Operations.Count(o => o.Status == "Conflict"));
+        return new Breakdown(
+            busiest.Key,
+            Math.Round((holds[0].From - start).TotalSeconds, 3),
+            Math.Round(holds.Sum(h => (h.To - h.From).TotalSeconds), 3),
+            Math.Round(holds.Average(h => (h.To - h.From).TotalSeconds), 3),
+            Math.Round(handovers.Sum(), 3),
+            handovers.Count == 0 ? 0 : Math.Round(handovers.Average(), 3),
+            Math.Round((end - holds[^1].To).TotalSeconds, 3),
+            conflicts - busiest.Count(r => r.Operations.Any(o => o.Status == "Conflict")),
+            returns.Count == 0 ? null : Math.Round(returns.Average(), 3));
     }
 
     private static Run ToRun(int number, string lockKey, PipelineRun record)
@@ -86,7 +130,8 @@ public sealed class ContentionReport
                 call.ActivityRunStart, call.ActivityRunEnd,
                 output?["lockAcquiredAt"]?.GetValue<DateTimeOffset?>(),
                 output?["lockReleasedAt"]?.GetValue<DateTimeOffset?>(),
-                output?["retryAfterSeconds"]?.GetValue<int?>());
+                output?["retryAfterSeconds"]?.GetValue<int?>(),
+                output?["retryAt"]?.GetValue<DateTimeOffset?>());
         }).ToList();
         var waits = record.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry" && a.ActivityRunEnd is not null)
             .Select(a => new Wait(a.ActivityRunStart, a.ActivityRunEnd!.Value)).OrderBy(w => w.From).ToList();

@@ -62,6 +62,12 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.All(runs, r => Assert.Equal(r.Record.Output!["instanceId"]!.GetValue<string>(),
             report.Runs.Single(x => x.RunId == r.Record.RunId).Operations.Single(o => o.Status == "OK").InstanceId));
 
+        // The makespan breakdown (busiest key) adds up to the makespan, every part of it measured, none negative.
+        var b = report.Makespan!;
+        Assert.All(new[] { b.StartSeconds, b.HoldSeconds, b.IdleSeconds, b.EndSeconds }, part => Assert.True(part >= 0, $"{b}"));
+        Assert.Equal(report.Totals.MakespanSeconds, b.StartSeconds + b.HoldSeconds + b.IdleSeconds + b.EndSeconds, 0.005);
+        Assert.True(b.HoldSeconds >= 3 * 1, $"3 runs of 1 s on {b.LockKey}: {b}");
+
         // report.html has one timeline row and one lock bar per run; report.json carries the same figures.
         var html = TimelineHtml.Render(report);
         Assert.Equal(6, System.Text.RegularExpressions.Regex.Matches(html, ">run \\d+ · key-").Count);
@@ -136,6 +142,55 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Equal(report!.Totals.FunctionStarts, json["runs"]!.AsArray().Sum(r => r!["operations"]!.AsArray().Count));
         Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(folder, "report.html")));
         Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Stopping_the_local_command_with_SIGTERM_mid_run_stops_the_host_and_Azurite_and_frees_their_ports()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "LocalEnvironment.dll"), "--runs", "4", "--keys", "1", "--seconds", "5",
+            "--pipeline", PipelinePath, "--report", Directory.CreateTempSubdirectory("local-sigterm-").FullName })
+            start.ArgumentList.Add(argument);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var running = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            if (e.Data.Contains("function calls so far", StringComparison.Ordinal)) running.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await running.Task.WaitAsync(TimeSpan.FromMinutes(2)); // the runs are under way (progress is printed every 3 s)
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString()]))
+                await kill.WaitForExitAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+
+        var log = string.Join('\n', output);
+        Assert.True(process.ExitCode == 130, log);
+        Assert.Contains("Stopped the local function host and Azurite.", log);
+        var azurite = System.Text.RegularExpressions.Regex.Match(log, @"Azurite on 127\.0\.0\.1:(\d+)/(\d+)/(\d+)");
+        var host = System.Text.RegularExpressions.Regex.Match(log, @"Local function host on http://127\.0\.0\.1:(\d+)/");
+        Assert.True(azurite.Success && host.Success, log);
+        foreach (var port in azurite.Groups.Values.Skip(1).Append(host.Groups[1]).Select(g => int.Parse(g.Value)))
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start(); // throws when a child still listens on it
+        }
     }
 
     [Fact]
