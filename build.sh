@@ -18,7 +18,7 @@ Usage: ./build.sh <verb> [options]
                    OK runs on a key overlapped. Options: --runs N --keys K --seconds D (see --help).
   host             Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both).
   test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
-  bench            Contention benchmark: fixed vs hint strategy, 20 runs on 1 key, 1 s operations.
+  bench            Contention benchmark: fixed vs hint strategy, 20 runs on 1 key, 1 s operations; then hint with 10 s.
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
   adf run PIPELINE.json [--param name=value]... [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.

@@ -66,13 +66,14 @@ internal sealed class TurnPlan(LockState state, LockOptions options, DateTimeOff
     {
         if (now < waiter.RetryAt) return;
         var delay = Math.Min((now - waiter.RetryAt).TotalSeconds, options.MaxRetryAfter.TotalSeconds);
+        // Smoothed more than the overrun: each return carries up to a granularity of rounding noise.
         state.AverageReturnDelaySeconds = state.AverageReturnDelaySeconds is { } average ? 0.75 * average + 0.25 * delay : delay;
     }
 
     /// <summary>Records how much longer than its estimate a holder kept the lock.</summary>
     public void RecordHold(LockHolder holder, DateTimeOffset releasedAt)
     {
-        var overshoot = ((releasedAt - holder.AcquiredAt) - (holder.ExpectedEndAt - holder.AcquiredAt)).TotalSeconds;
+        var overshoot = (releasedAt - holder.ExpectedEndAt).TotalSeconds;
         state.AverageOvershootSeconds = state.AverageOvershootSeconds is { } average ? (average + overshoot) / 2 : overshoot;
     }
 
