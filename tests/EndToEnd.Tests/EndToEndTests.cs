@@ -147,32 +147,16 @@ public sealed class EndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Stopping_the_local_command_with_SIGTERM_mid_run_stops_the_host_and_Azurite_and_frees_their_ports()
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "LocalEnvironment.dll"), "--runs", "4", "--keys", "1", "--seconds", "5",
-            "--pipeline", PipelinePath, "--report", Directory.CreateTempSubdirectory("local-sigterm-").FullName })
-            start.ArgumentList.Add(argument);
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var running = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            output.Enqueue(e.Data);
-            if (e.Data.Contains("function calls so far", StringComparison.Ordinal)) running.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, output) = LocalProcesses.Start(LocalProcesses.StartInfo("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "LocalEnvironment.dll"), "--runs", "4", "--keys", "1", "--seconds", "5",
+             "--pipeline", PipelinePath, "--report", Directory.CreateTempSubdirectory("local-sigterm-").FullName]),
+            "the local command", line => { if (line.Contains("function calls so far", StringComparison.Ordinal)) running.TrySetResult(); });
+        using var _ = process;
         try
         {
             await running.Task.WaitAsync(TimeSpan.FromMinutes(2)); // the runs are under way (progress is printed every 3 s)
-            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString()]))
-                await kill.WaitForExitAsync();
+            LocalProcesses.Signal(process.Id, LocalProcesses.SIGTERM);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         }
         finally
@@ -186,11 +170,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         var azurite = System.Text.RegularExpressions.Regex.Match(log, @"Azurite on 127\.0\.0\.1:(\d+)/(\d+)/(\d+)");
         var host = System.Text.RegularExpressions.Regex.Match(log, @"Local function host on http://127\.0\.0\.1:(\d+)/");
         Assert.True(azurite.Success && host.Success, log);
-        foreach (var port in azurite.Groups.Values.Skip(1).Append(host.Groups[1]).Select(g => int.Parse(g.Value)))
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            listener.Start(); // throws when a child still listens on it
-        }
+        Assert.All(azurite.Groups.Values.Skip(1).Append(host.Groups[1]).Select(g => int.Parse(g.Value)),
+            port => Assert.True(LocalProcesses.IsFree(port), $"port {port} is still taken"));
     }
 
     [Fact]
