@@ -28,7 +28,7 @@ public sealed class DurableFunctions(
         tryAcquireLock.RunAsync(ActivityContext(context, FunctionNames.TryAcquireLock), input);
 
     [Function(FunctionNames.RenewLock)]
-    public Task<bool> RenewLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
+    public Task<bool> RenewLockAsync([ActivityTrigger] LockFence input, FunctionContext context) =>
         renewLock.RunAsync(ActivityContext(context, FunctionNames.RenewLock), input);
 
     [Function(FunctionNames.ReleaseLock)]

@@ -16,6 +16,9 @@ namespace ExclusiveOperations.Tests;
 public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const int HostTtlSeconds = 4;
+
+    /// <summary>The in-process host polls in well under 0.5 s, so a 4 s lifetime is renewed in time (see LockTimings).</summary>
+    private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(HostTtlSeconds));
     private readonly string _lockContainer = $"locks-{Guid.NewGuid():N}";
     private DurableTaskTestHost _host = null!;
 
@@ -29,10 +32,10 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
             [ExclusiveOperationsServices.StorageSetting] = azurite.Server.ConnectionString,
             [$"{LockOptions.Section}:Container"] = _lockContainer,
             [$"{LockOptions.Section}:TimeToLive"] = TimeSpan.FromSeconds(HostTtlSeconds).ToString(),
+            [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
         }).Build();
         var orchestrator = new ExclusiveOperationOrchestrator(
-            new OperationCatalog([new WaitOperation(), new CompactOperation(), new ExplodingOperation()]),
-            new LockOptions { TimeToLive = TimeSpan.FromSeconds(HostTtlSeconds) });
+            new OperationCatalog([new WaitOperation(), new CompactOperation(), new ExplodingOperation()]));
         _host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddExclusiveOperationFunctions(orchestrator),
             new DurableTaskTestHostOptions
@@ -47,7 +50,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task<(OrchestrationMetadata Metadata, OperationOutcome? Outcome)> RunAsync(string operation, string lockKey, JsonObject input)
     {
-        var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator, new OperationRequest(operation, lockKey, input));
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator, new OperationRequest(operation, lockKey, input, LockTimings: Timings));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var metadata = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
         return (metadata, metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? metadata.ReadOutputAs<OperationOutcome>() : null);
@@ -106,7 +109,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_wait_longer_than_the_lock_ttl_keeps_the_lock_by_renewing_it()
     {
         var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator,
-            new OperationRequest("wait", "renew-key", new JsonObject { ["seconds"] = 3 * HostTtlSeconds }));
+            new OperationRequest("wait", "renew-key", new JsonObject { ["seconds"] = 3 * HostTtlSeconds }, LockTimings: Timings));
         var holder = await WaitForLockAsync("renew-key");
         Assert.Equal(id, holder.HolderId);
 

@@ -5,6 +5,9 @@ public sealed class LocalHostOptions
 {
     public const string Section = "LocalHost";
 
+    /// <summary>A named set of timing defaults (<see cref="LocalHostProfiles"/>): <c>fast</c> (default) or <c>azure</c>.</summary>
+    public string? Profile { get; set; }
+
     /// <summary>The task hub; the same name as host.json's <c>durableTask.hubName</c>, so local and cloud state look alike.</summary>
     public string TaskHubName { get; set; } = "ExclusiveOperations";
 

@@ -34,7 +34,8 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton(sp => new StorageLock(
             sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container),
             sp.GetRequiredService<LockOptions>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageLock>>()));
 
         services.AddExclusiveOperation<WaitOperation>();
         services.AddExclusiveOperation<CompactOperation>();

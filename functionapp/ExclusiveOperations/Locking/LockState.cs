@@ -12,6 +12,9 @@ public sealed class LockState
     [JsonPropertyName("holder")] public LockHolder? Holder { get; set; }
     [JsonPropertyName("waiters")] public List<LockWaiter> Waiters { get; set; } = [];
 
+    /// <summary>The last generation handed out (the fencing token); each acquisition by a new holder increments it.</summary>
+    [JsonPropertyName("generation")] public long Generation { get; set; }
+
     /// <summary>Moving average of how much longer holders kept the lock than their operation's estimate.</summary>
     [JsonPropertyName("averageOvershootSeconds")] public double? AverageOvershootSeconds { get; set; }
 

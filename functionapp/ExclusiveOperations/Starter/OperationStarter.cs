@@ -1,4 +1,5 @@
 using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Locking;
 
 namespace ExclusiveOperations.Starter;
 
@@ -9,7 +10,7 @@ public interface IOrchestrationScheduler
 }
 
 /// <summary>The starter's logic, host-agnostic: validate, then schedule the orchestrator under a new instance id.</summary>
-public sealed class OperationStarter(StartRequestParser parser)
+public sealed class OperationStarter(StartRequestParser parser, LockOptions lockOptions)
 {
     public abstract record Result
     {
@@ -27,7 +28,8 @@ public sealed class OperationStarter(StartRequestParser parser)
         if (decision is StartDecision.Refuse refuse)
             return new Result.Refused(refuse);
 
-        var request = ((StartDecision.Start)decision).Request;
+        // The lock's timings are fixed here, in the input, so the orchestration replays with them whatever the settings become.
+        var request = ((StartDecision.Start)decision).Request with { LockTimings = lockOptions.Timings };
         var instanceId = Guid.NewGuid().ToString("N");
         await scheduler.ScheduleAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
         return new Result.Started(instanceId, request);
