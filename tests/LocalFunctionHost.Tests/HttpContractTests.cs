@@ -6,7 +6,7 @@ using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.LocalHost.Tests;
 
-/// <summary>The starter and status URL contract (DESIGN.md, PROTOCOL.md), against a real host process.</summary>
+/// <summary>The starter and status URL contract (docs/http-contract.md), against a real host process.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
 {

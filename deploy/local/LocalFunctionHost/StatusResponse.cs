@@ -4,7 +4,7 @@ using DurableTask.Core;
 namespace ExclusiveOperations.LocalHost;
 
 /// <summary>
-/// The Durable Functions HTTP API's answers (PROTOCOL.md, from HttpApiHandler): the check-status body
+/// The Durable Functions HTTP API's answers (docs/azure-behaviour.md, from HttpApiHandler): the check-status body
 /// of the starter, and the status URL's code, headers and body by runtime status.
 /// </summary>
 public static class StatusResponse
