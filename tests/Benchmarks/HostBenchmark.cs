@@ -85,7 +85,7 @@ public static class HostBenchmark
             [ExclusiveOperationsServices.StorageSetting] = azurite.ConnectionString,
             [$"{LockOptions.Section}:Container"] = "bench-in-process-locks",
         }).Build();
-        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog([new WaitOperation(), new CompactOperation()]));
+        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = "data" })]));
         await using var host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddExclusiveOperationFunctions(orchestrator),
             new DurableTaskTestHostOptions { ConfigureServices = services => services.AddExclusiveOperations(configuration) });

@@ -35,7 +35,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
             [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
         }).Build();
         var orchestrator = new ExclusiveOperationOrchestrator(
-            new OperationCatalog([new WaitOperation(), new CompactOperation(), new ExplodingOperation()]));
+            new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = "data" }), new ExplodingOperation()]));
         _host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddExclusiveOperationFunctions(orchestrator),
             new DurableTaskTestHostOptions

@@ -73,6 +73,7 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         var lockKey = bodyLockKey ?? queryLockKey ?? operation.Name;
         if (LockKey.Problem(lockKey) is { } problem)
             return BadRequest("invalid lockKey", $"'{LockKeyProperty}': {problem}. Omit it to lock on the operation name.");
+        var callerChoseKey = bodyLockKey is not null || queryLockKey is not null;
 
         if (query?.CallerId is { } callerId && LockKey.Problem(callerId) is { } callerProblem)
             return BadRequest("invalid callerId", $"'{CallerIdProperty}': {callerProblem.Replace("lock key", "caller id")}. Send the same id on every attempt, e.g. the pipeline run id.");
@@ -84,6 +85,17 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         catch (OperationInputException e)
         {
             return BadRequest($"invalid input for operation '{operation.Name}'", e.Message);
+        }
+
+        if (operation.LockKeyFor(input) is { } derived)
+        {
+            if (callerChoseKey && lockKey != derived)
+            {
+                return BadRequest("invalid lockKey",
+                    $"Operation '{operation.Name}' locks on a key derived from its input ('{Printable(derived)}'), so that two runs on the same data " +
+                    $"never hold different keys; omit '{LockKeyProperty}' or send exactly that.");
+            }
+            lockKey = derived;
         }
 
         return new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input, query?.CallerId));
