@@ -224,4 +224,20 @@ public sealed class StartRequestParserTests
         var refuse = Assert.IsType<StartDecision.Refuse>(await Parse("wait", "  \n"));
         Assert.Contains("'seconds' is required", refuse.Detail);
     }
+
+    [Fact]
+    public void A_request_id_names_one_instance_per_operation()
+    {
+        Assert.Equal(OperationStarter.InstanceIdFor("wait", "run-1-1"), OperationStarter.InstanceIdFor("wait", "run-1-1"));
+        Assert.NotEqual(OperationStarter.InstanceIdFor("wait", "run-1-1"), OperationStarter.InstanceIdFor("wait", "run-1-2"));
+        Assert.NotEqual(OperationStarter.InstanceIdFor("wait", "run-1-1"), OperationStarter.InstanceIdFor("compact", "run-1-1"));
+        Assert.Equal(32, OperationStarter.InstanceIdFor("wait", "x").Length);
+    }
+
+    [Fact]
+    public async Task A_request_id_with_control_characters_is_refused()
+    {
+        var refuse = Assert.IsType<StartDecision.Refuse>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes("{\"seconds\":1}")), new StartQuery(null, null, "run\n1")));
+        Assert.Equal("invalid requestId", refuse.Error);
+    }
 }

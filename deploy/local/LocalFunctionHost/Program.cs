@@ -50,7 +50,8 @@ app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest 
     if (!keys.AllowsStarter(request))
         return Results.Unauthorized();
     var result = await starter.StartAsync(operation, request.Body,
-        new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty]), backend, cancellationToken);
+        new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty],
+            request.Query[StartRequestParser.RequestIdProperty]), backend, cancellationToken);
     if (result is OperationStarter.Result.Refused refused)
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 

@@ -6,17 +6,22 @@ namespace ExclusiveOperations.Starter;
 /// <summary>Schedules a new orchestration on whatever Durable Task backend hosts the app.</summary>
 public interface IOrchestrationScheduler
 {
-    Task ScheduleAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Schedules the orchestration unless an instance with <paramref name="instanceId"/> already exists, in any state
+    /// (a completed one included: it must never run again). False when it existed.
+    /// </summary>
+    Task<bool> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken);
 }
 
-/// <summary>The starter's logic, host-agnostic: validate, then schedule the orchestrator under a new instance id.</summary>
+/// <summary>The starter's logic, host-agnostic: validate, then schedule the orchestrator (once per request id).</summary>
 public sealed class OperationStarter(StartRequestParser parser, LockOptions lockOptions)
 {
     public abstract record Result
     {
         private Result() { }
 
-        public sealed record Started(string InstanceId, OperationRequest Request) : Result;
+        /// <param name="Repeated">True when a request with the same requestId had already started this instance.</param>
+        public sealed record Started(string InstanceId, OperationRequest Request, bool Repeated = false) : Result;
 
         public sealed record Refused(StartDecision.Refuse Error) : Result;
     }
@@ -30,8 +35,14 @@ public sealed class OperationStarter(StartRequestParser parser, LockOptions lock
 
         // The lock's timings are fixed here, in the input, so the orchestration replays with them whatever the settings become.
         var request = ((StartDecision.Start)decision).Request with { LockTimings = lockOptions.Timings };
-        var instanceId = Guid.NewGuid().ToString("N");
-        await scheduler.ScheduleAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
-        return new Result.Started(instanceId, request);
+        // A request id (the caller's run and attempt) names the instance, so a repeated POST (a Web activity retrying
+        // after a lost answer) finds the instance it started instead of starting the operation again.
+        var instanceId = query?.RequestId is { } requestId ? InstanceIdFor(request.Operation, requestId) : Guid.NewGuid().ToString("N");
+        var started = await scheduler.ScheduleIfNewAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
+        return new Result.Started(instanceId, request, Repeated: !started);
     }
+
+    /// <summary>Deterministic: the same operation and request id always give the same instance id (32 hex characters).</summary>
+    public static string InstanceIdFor(string operation, string requestId) =>
+        "r" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(operation + "\n" + requestId)))[..31];
 }

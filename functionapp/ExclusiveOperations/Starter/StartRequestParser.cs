@@ -17,6 +17,7 @@ public sealed class StartRequestParser(OperationCatalog catalog)
     public const int MaxBodyBytes = 1024 * 1024;
     public const string LockKeyProperty = "lockKey";
     public const string CallerIdProperty = "callerId";
+    public const string RequestIdProperty = "requestId";
 
     /// <param name="query">The <c>lockKey</c> and <c>callerId</c> query parameters, if any: pipelines send them there so
     /// that the body can be the operation's input object exactly as the user wrote it.</param>
@@ -78,6 +79,9 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         if (query?.CallerId is { } callerId && LockKey.Problem(callerId) is { } callerProblem)
             return BadRequest("invalid callerId", $"'{CallerIdProperty}': {callerProblem.Replace("lock key", "caller id")}. Send the same id on every attempt, e.g. the pipeline run id.");
 
+        if (query?.RequestId is { } requestId && LockKey.Problem(requestId) is { } requestProblem)
+            return BadRequest("invalid requestId", $"'{RequestIdProperty}': {requestProblem.Replace("lock key", "request id")}. Send the same id when repeating one request, e.g. the pipeline run id and attempt.");
+
         try
         {
             operation.Validate(input);
@@ -135,4 +139,6 @@ public sealed class StartRequestParser(OperationCatalog catalog)
 /// <summary>The starter's query parameters.</summary>
 /// <param name="LockKey">The lock key (instead of the body's <c>lockKey</c>).</param>
 /// <param name="CallerId">Who asks, the same on every attempt: joins the lock's wait list.</param>
-public sealed record StartQuery(string? LockKey, string? CallerId);
+/// <param name="RequestId">What makes this request unique (a pipeline run id and its attempt): a repeated POST with the same
+/// id returns the instance the first one started instead of starting another.</param>
+public sealed record StartQuery(string? LockKey, string? CallerId, string? RequestId = null);
