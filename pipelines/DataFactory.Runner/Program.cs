@@ -7,9 +7,14 @@ using DataFactory.Runner.Run;
 var pipelineFile = new Argument<FileInfo>("pipeline") { Description = "Pipeline JSON (ADF git layout: { \"name\", \"properties\" })." };
 var parameters = new Option<string[]>("--param") { Description = "A parameter value, name=value (repeatable); typed by the pipeline's declaration.", AllowMultipleArgumentsPerToken = false };
 var output = new Option<FileInfo?>("--output") { Description = "Write the run record (JSON, like Data Factory monitoring) here." };
+var managedIdentityToken = new Option<string?>("--managed-identity-token")
+{
+    Description = "Bearer token that Web activities with MSI authentication send (locally there is no managed identity), " +
+        "e.g. $(az account get-access-token --resource RESOURCE --query accessToken -o tsv). Default: $ADF_MANAGED_IDENTITY_TOKEN. Never written to the run record.",
+};
 var run = new Command("run", "Run a pipeline for real: Web activities call their URLs. Exit code 0 only when the run Succeeded.")
 {
-    pipelineFile, parameters, output,
+    pipelineFile, parameters, output, managedIdentityToken,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -24,7 +29,12 @@ run.SetAction(async (parse, cancellationToken) =>
         var pipeline = PipelineJson.Deserialize(await File.ReadAllTextAsync(file.FullName, cancellationToken), file.Name);
         var values = RunParameters.FromText(pipeline, parse.GetValue(parameters) ?? []);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var runner = new PipelineRunner(http, TimeProvider.System, new RunnerOptions { PipelineResolver = PipelineFolder.Resolver(file.Directory!) });
+        var token = parse.GetValue(managedIdentityToken) ?? Environment.GetEnvironmentVariable("ADF_MANAGED_IDENTITY_TOKEN");
+        var runner = new PipelineRunner(http, TimeProvider.System, new RunnerOptions
+        {
+            PipelineResolver = PipelineFolder.Resolver(file.Directory!),
+            ManagedIdentityToken = string.IsNullOrEmpty(token) ? null : (_, _) => ValueTask.FromResult(token),
+        });
         var record = await runner.RunAsync(pipeline, values, cancellationToken: cancellationToken);
         RunReport.Print(record, Console.Out);
         if (parse.GetValue(output) is { } target)
@@ -42,9 +52,15 @@ run.SetAction(async (parse, cancellationToken) =>
     }
 });
 
-var expressions = new Argument<string[]>("expression") { Description = "Expressions, e.g. \"@add(1, 2)\" or \"n=@{pipeline().parameters.n}\".", Arity = ArgumentArity.OneOrMore };
+var expressions = new Argument<string[]>("expression")
+{
+    Description = "Values as a pipeline's JSON string would hold them: \"@add(1, 2)\" is an expression (a number here), " +
+        "\"n=@{pipeline().parameters.n}\" interpolates (always a string), \"@@x\" is the text @x, and anything without a " +
+        "leading '@' is a literal string, as in Data Factory: \"11\" is the text 11, \"add(1,2)\" the text add(1,2).",
+    Arity = ArgumentArity.OneOrMore,
+};
 var evalParameters = new Option<string[]>("--param") { Description = "pipeline().parameters.name, as name=value (value parsed as JSON when it is JSON, else a string)." };
-var eval = new Command("eval", "Evaluate expressions; prints each value as one JSON line.") { expressions, evalParameters };
+var eval = new Command("eval", "Evaluate values the Data Factory way (an expression only when it starts with @); prints each value as one JSON line.") { expressions, evalParameters };
 eval.SetAction(parse =>
 {
     var context = EvalContext.From(parse.GetValue(evalParameters) ?? []);

@@ -29,9 +29,12 @@ public sealed class EvalContext(JsonObject parameters) : IExpressionContext
         return new EvalContext(parameters);
     }
 
-    /// <summary>"@expr" and "text @{expr}" as in pipeline JSON; a bare "expr" is taken as "@expr".</summary>
-    public static JsonNode? Evaluate(string expression, IExpressionContext context) =>
-        Template.EvaluateString(expression.StartsWith('@') || expression.Contains("@{", StringComparison.Ordinal) ? expression : "@" + expression, context);
+    /// <summary>
+    /// Exactly as a JSON string value in a pipeline: "@expr" is an expression, "text @{expr}" interpolates,
+    /// "@@" escapes '@', anything else is a literal string ("11" is the text 11, not a number; Data Factory's
+    /// how-to-expression-language-functions: the JSON value "parameters" returns the characters 'parameters').
+    /// </summary>
+    public static JsonNode? Evaluate(string expression, IExpressionContext context) => Template.EvaluateString(expression, context);
 
     public JsonObject Pipeline => new() { ["parameters"] = parameters.DeepClone(), ["RunId"] = "eval", ["Pipeline"] = "eval", ["DataFactory"] = "local" };
 

@@ -73,12 +73,17 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         return record;
     }
 
-    private static JsonNode? DefaultOf(VariableType type) => type switch
+    /// <summary>
+    /// A declared variable without a default reads as its type's empty value; for String that is "", not null
+    /// (real Data Factory output quoted in microsoft/data-factory-testing-framework pull request 123, and its
+    /// functional test variables_default_value).
+    /// </summary>
+    private static JsonNode DefaultOf(VariableType type) => type switch
     {
         VariableType.Array => new JsonArray(),
         VariableType.Boolean => JsonValue.Create(false),
         VariableType.Integer => JsonValue.Create(0L),
-        _ => null,
+        _ => JsonValue.Create(""),
     };
 
     /// <summary>The outcome of a list of activities: Data Factory's leaf rule, and the error that decided it.</summary>
