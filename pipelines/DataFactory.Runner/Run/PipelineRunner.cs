@@ -314,6 +314,38 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
                         throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the branch failed.", "UserError", activity.Name));
                     return new JsonObject { ["ifExpressionResult"] = branch };
                 }
+            case SwitchActivity @switch:
+                {
+                    var on = Evaluate(@switch.On, scope);
+                    if (Values.KindOf(on) != Values.Kind.String)
+                        throw Fail(activity, "InvalidTemplate", $"The Switch expression 'on' must give a string (case values are strings), but gives {Values.Describe(on)}; wrap it in string().");
+                    var value = on!.GetValue<string>();
+                    Input(new JsonObject { ["on"] = value });
+                    var matched = @switch.Cases.FirstOrDefault(c => c.Value == value);
+                    var result = await RunActivitiesAsync(matched?.Activities ?? @switch.DefaultActivities,
+                        scope.Child($"{scope.Path}{activity.Name}/{(matched is null ? "default" : $"case '{matched.Value}'")}/"), cancellationToken);
+                    if (!result.Succeeded)
+                        throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the case failed.", "UserError", activity.Name));
+                    return new JsonObject();
+                }
+            case FilterActivity filter:
+                {
+                    var items = Evaluate(filter.Items, scope) as JsonArray
+                        ?? throw Fail(activity, "InvalidTemplate", "The Filter items expression must give an array.");
+                    Input(new JsonObject { ["items"] = items.DeepClone(), ["condition"] = filter.Condition.Value });
+                    var kept = new JsonArray();
+                    foreach (var (item, index) in items.Select((item, index) => (item, index)))
+                    {
+                        var keep = Evaluate(filter.Condition, scope.ForItem(scope.Path, item, index));
+                        if (Values.KindOf(keep) != Values.Kind.Boolean)
+                            throw Fail(activity, "InvalidTemplate", $"The Filter condition must give a boolean, but gives {Values.Describe(keep)} for item {index}.");
+                        if (keep!.GetValue<bool>())
+                            kept.Add(item?.DeepClone());
+                    }
+                    // Expressions read output.value (control-flow-filter-activity); the counts are what Data Factory's
+                    // monitoring shows beside it.
+                    return new JsonObject { ["ItemsCount"] = items.Count, ["FilteredItemsCount"] = kept.Count, ["Value"] = kept };
+                }
             case UntilActivity until:
                 return await RunUntilAsync(until, scope, Input, cancellationToken);
             case ForEachActivity forEach:
@@ -325,7 +357,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             default:
                 throw Fail(activity, "ActivityTypeNotSupported",
                     $"Activity '{activity.Name}' is of type '{activity.Type}', which the local runner does not execute. " +
-                    "Supported: WebActivity, Until, ForEach, IfCondition, Wait, SetVariable, AppendVariable, Fail, ExecutePipeline.");
+                    "Supported: WebActivity, Until, ForEach, IfCondition, Switch, Filter, Wait, SetVariable, AppendVariable, Fail, ExecutePipeline.");
         }
     }
 
