@@ -12,9 +12,18 @@ var managedIdentityToken = new Option<string?>("--managed-identity-token")
     Description = "Bearer token that Web activities with MSI authentication send (locally there is no managed identity), " +
         "e.g. $(az account get-access-token --resource RESOURCE --query accessToken -o tsv). Default: $ADF_MANAGED_IDENTITY_TOKEN. Never written to the run record.",
 };
+var globals = new Option<string[]>("--global")
+{
+    Description = "A global parameter, name=value (repeatable), for pipeline().globalParameters.name; overrides the factory file's value " +
+        "and is typed by its declaration there (String when undeclared).",
+};
+var factoryFile = new Option<FileInfo?>("--factory")
+{
+    Description = "Factory JSON whose properties.globalParameters the run sees. Default: the only file in ../factory/ of the pipeline's folder (ADF git layout), if any.",
+};
 var run = new Command("run", "Run a pipeline for real: Web activities call their URLs. Exit code 0 only when the run Succeeded.")
 {
-    pipelineFile, parameters, output, managedIdentityToken,
+    pipelineFile, parameters, globals, factoryFile, output, managedIdentityToken,
 };
 run.SetAction(async (parse, cancellationToken) =>
 {
@@ -30,9 +39,17 @@ run.SetAction(async (parse, cancellationToken) =>
         var values = RunParameters.FromText(pipeline, parse.GetValue(parameters) ?? []);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var token = parse.GetValue(managedIdentityToken) ?? Environment.GetEnvironmentVariable("ADF_MANAGED_IDENTITY_TOKEN");
+        var factory = parse.GetValue(factoryFile) ?? GlobalParameters.FactoryFileFor(file);
+        if (factory is { Exists: false })
+        {
+            Console.Error.WriteLine($"No factory file at {factory.FullName}.");
+            return 2;
+        }
+        var declaredGlobals = factory is null ? [] : GlobalParameters.Read(factory);
         var runner = new PipelineRunner(http, TimeProvider.System, new RunnerOptions
         {
             PipelineResolver = PipelineFolder.Resolver(file.Directory!),
+            GlobalParameters = GlobalParameters.Resolve(declaredGlobals, parse.GetValue(globals) ?? []),
             ManagedIdentityToken = string.IsNullOrEmpty(token) ? null : (_, _) => ValueTask.FromResult(token),
         });
         var record = await runner.RunAsync(pipeline, values, cancellationToken: cancellationToken);
@@ -60,10 +77,23 @@ var expressions = new Argument<string[]>("expression")
     Arity = ArgumentArity.OneOrMore,
 };
 var evalParameters = new Option<string[]>("--param") { Description = "pipeline().parameters.name, as name=value (value parsed as JSON when it is JSON, else a string)." };
-var eval = new Command("eval", "Evaluate values the Data Factory way (an expression only when it starts with @); prints each value as one JSON line.") { expressions, evalParameters };
+var evalGlobals = new Option<string[]>("--global") { Description = "pipeline().globalParameters.name, as name=value (a string)." };
+var eval = new Command("eval", "Evaluate values the Data Factory way (an expression only when it starts with @); prints each value as one JSON line.")
+{
+    expressions, evalParameters, evalGlobals,
+};
 eval.SetAction(parse =>
 {
-    var context = EvalContext.From(parse.GetValue(evalParameters) ?? []);
+    EvalContext context;
+    try
+    {
+        context = EvalContext.From(parse.GetValue(evalParameters) ?? [], GlobalParameters.Resolve([], parse.GetValue(evalGlobals) ?? []));
+    }
+    catch (Exception e) when (e is ArgumentException or RunParameters.ParameterException)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
     var status = 0;
     foreach (var expression in parse.GetValue(expressions)!)
     {

@@ -26,6 +26,8 @@ internal sealed class RunnerHarness : IDisposable
     /// <summary>The runner's managed identity token source (MSI Web activities); null: none, as on a machine without one.</summary>
     public Func<string, CancellationToken, ValueTask<string>>? ManagedIdentityToken { get; set; }
 
+    public Dictionary<string, JsonNode?> GlobalParameters { get; } = [];
+
     /// <param name="step">How much virtual time passes per real millisecond while the run is in progress.</param>
     public async Task<PipelineRun> RunAsync(Pipeline pipeline, Dictionary<string, JsonNode?>? parameters = null, TimeSpan? step = null)
     {
@@ -33,6 +35,7 @@ internal sealed class RunnerHarness : IDisposable
         {
             PipelineResolver = name => Pipelines.GetValueOrDefault(name),
             ManagedIdentityToken = ManagedIdentityToken,
+            GlobalParameters = GlobalParameters,
         });
         var task = runner.RunAsync(pipeline, parameters);
         while (!task.IsCompleted)

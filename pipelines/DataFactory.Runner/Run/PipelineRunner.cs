@@ -33,6 +33,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             var pipelineObject = new JsonObject
             {
                 ["parameters"] = bound.DeepClone(),
+                ["globalParameters"] = new JsonObject(_options.GlobalParameters.Select(g => KeyValuePair.Create(g.Key, g.Value?.DeepClone()))),
                 ["RunId"] = runId,
                 ["Pipeline"] = pipeline.Name,
                 ["DataFactory"] = "local",

@@ -27,6 +27,9 @@ public sealed record RunnerOptions
     /// </summary>
     public Func<string, CancellationToken, ValueTask<string>>? ManagedIdentityToken { get; init; }
 
+    /// <summary>The factory's global parameters, as <c>pipeline().globalParameters.name</c> reads them (child pipelines too).</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> GlobalParameters { get; init; } = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>();
+
     /// <summary>Resolves ExecutePipeline references by pipeline name; null: ExecutePipeline fails with a clear error.</summary>
     public Func<string, DataFactory.Pipelines.Model.Pipeline?>? PipelineResolver { get; init; }
 }
