@@ -99,7 +99,7 @@ eval.SetAction(parse =>
     {
         try
         {
-            Console.WriteLine(EvalContext.Evaluate(expression, context)?.ToJsonString() ?? "null");
+            Console.WriteLine(EvalContext.Evaluate(expression, context)?.ToJsonString(EvalOutput) ?? "null");
         }
         catch (DataFactory.Runner.Expressions.ExpressionException e)
         {
@@ -115,3 +115,10 @@ eval.SetAction(parse =>
 var root = new RootCommand("adf: runs Azure Data Factory pipeline JSON locally (control flow, expressions, real Web activities).") { run, eval };
 // Expressions start with '@', which System.CommandLine would otherwise read as response-file names.
 return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();
+
+/// <summary>The entry point's own settings.</summary>
+internal static partial class Program
+{
+    /// <summary>eval prints one value per line, with quotes and angle brackets as they are (as Data Factory Studio shows them).</summary>
+    private static readonly JsonSerializerOptions EvalOutput = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
