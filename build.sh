@@ -31,9 +31,9 @@ USAGE
 }
 
 setup() {
-  if [ ! -x deploy/local/node_modules/.bin/azurite ] || [ deploy/local/package-lock.json -nt deploy/local/node_modules/.package-lock.json ]; then
-    echo "==> npm ci (Azurite, pinned in deploy/local/package-lock.json)"
-    npm ci --prefix deploy/local --no-audit --no-fund --loglevel=error
+  if [ ! -x deploy/local/azurite/node_modules/.bin/azurite ] || [ deploy/local/azurite/package-lock.json -nt deploy/local/azurite/node_modules/.package-lock.json ]; then
+    echo "==> npm ci (Azurite, pinned in deploy/local/azurite/package-lock.json)"
+    npm ci --prefix deploy/local/azurite --no-audit --no-fund --loglevel=error
   fi
 }
 
@@ -108,14 +108,14 @@ case "$verb" in
   test) run_tests ;;
   host)
     build
-    exec dotnet "deploy/LocalFunctionHost/bin/$CONFIG/net10.0/LocalFunctionHost.dll" \
+    exec dotnet "deploy/local/LocalFunctionHost/bin/$CONFIG/net10.0/LocalFunctionHost.dll" \
       --LocalHost:StartAzurite=true --LocalHost:AzuriteLocation="$PWD/out/azurite" "$@" ;;
   local)
     build
-    exec dotnet "deploy/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" "$@" ;;
+    exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" "$@" ;;
   bench)
     build
-    exec dotnet "deploy/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" bench "$@" ;;
+    exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" bench "$@" ;;
   bench-host)
     build
     exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;

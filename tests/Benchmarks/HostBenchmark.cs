@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Hosting;
 using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;

@@ -6,6 +6,7 @@ using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 using ExclusiveOperations.LocalEnvironment;
 using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;
 
 namespace EndToEnd.Tests;

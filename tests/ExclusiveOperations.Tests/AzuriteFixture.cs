@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs;
-using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.Tests;
 

@@ -1,3 +1,5 @@
+using ExclusiveOperations.LocalTooling;
+
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>Many parallel starts against real host processes: the lock's promises under real concurrency.</summary>

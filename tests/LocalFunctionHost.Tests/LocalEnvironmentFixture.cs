@@ -1,3 +1,5 @@
+using ExclusiveOperations.LocalTooling;
+
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>One Azurite for the assembly; each test class starts its own host(s) on its own task hub.</summary>

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.LocalHost.Tests;
 

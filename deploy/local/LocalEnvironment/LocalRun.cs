@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DataFactory.Pipelines.Json;
 using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.LocalTooling;
 using Spectre.Console;
 
 namespace ExclusiveOperations.LocalEnvironment;

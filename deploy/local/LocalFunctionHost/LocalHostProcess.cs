@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.LocalHost;
 

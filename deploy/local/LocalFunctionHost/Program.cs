@@ -1,5 +1,6 @@
 using ExclusiveOperations.Hosting;
 using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Starter;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;

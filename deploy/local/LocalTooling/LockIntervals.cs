@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.LocalHost;
+namespace ExclusiveOperations.LocalTooling;
 
 public static class LockIntervals
 {

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace ExclusiveOperations.LocalHost;
+namespace ExclusiveOperations.LocalTooling;
 
 /// <summary>Ports and signals for the child processes of the local environment (Azurite, hosts).</summary>
-internal static partial class LocalProcesses
+public static partial class LocalProcesses
 {
     public const int SIGINT = 2;
     public const int SIGTERM = 15;

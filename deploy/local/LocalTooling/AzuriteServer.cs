@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ExclusiveOperations.LocalHost;
+namespace ExclusiveOperations.LocalTooling;
 
 /// <summary>
-/// Runs Azurite (the storage emulator, installed by <c>npm ci</c> in <c>deploy/local</c>) as a child
+/// Runs Azurite (the storage emulator, installed by <c>npm ci</c> in <c>deploy/local/azurite</c>) as a child
 /// process on free loopback ports, and stops it the way it needs: Azurite ignores SIGTERM, so SIGINT
 /// first, then kill.
 /// </summary>
@@ -94,7 +94,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary><c>AZURITE_PATH</c>, else <c>deploy/local/node_modules/.bin/azurite</c> above the current or the app folder.</summary>
+    /// <summary><c>AZURITE_PATH</c>, else <c>deploy/local/azurite/node_modules/.bin/azurite</c> above the current or the app folder.</summary>
     private static string FindExecutable()
     {
         var configured = Environment.GetEnvironmentVariable("AZURITE_PATH");
@@ -104,13 +104,13 @@ public sealed class AzuriteServer : IAsyncDisposable
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "deploy", "local", "node_modules", ".bin", "azurite");
+                var candidate = Path.Combine(dir.FullName, "deploy", "local", "azurite", "node_modules", ".bin", "azurite");
                 if (File.Exists(candidate))
                     return candidate;
             }
         }
         throw new FileNotFoundException(
-            "Azurite is not installed. Run 'npm ci --prefix deploy/local' in the repository (./build.sh does it), or set AZURITE_PATH.");
+            "Azurite is not installed. Run 'npm ci --prefix deploy/local/azurite' in the repository (./build.sh does it), or set AZURITE_PATH.");
     }
 
     /// <summary>Azurite's usual ports (10000-10002, what tools like Storage Explorer expect) when free, else any free ports.</summary>
