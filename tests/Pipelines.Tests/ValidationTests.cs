@@ -208,4 +208,14 @@ public sealed class ValidationTests
         Assert.Contains(errors, e => e.Path == "P/S" && e.Message.Contains("parameter 'nope'"));
         Assert.Contains(errors, e => e.Path == "P/F" && e.Message.Contains("variable 'nope'"));
     }
+
+    [Fact]
+    public void A_web_activity_with_MSI_authentication_but_no_resource()
+    {
+        var web = new WebActivity("Call") { Url = "https://example.com", Authentication = new() { ["type"] = "MSI" } };
+        Assert.Contains("names no 'resource'", Single(With(web)).Message);
+
+        web.Authentication["resource"] = "https://management.azure.com/";
+        Assert.Empty(PipelineValidator.Validate(With(web)));
+    }
 }

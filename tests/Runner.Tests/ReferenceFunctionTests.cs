@@ -491,11 +491,13 @@ public sealed class ReferenceFunctionTests
         Check("@coalesce(null)", "null");
         Check("@{pipeline().globalParameters.OpsPrincipalClientId}", "\"id\"");
         Check("@concat(variables('variable_test'), pipeline().parameters.parameter_test)", "\"variable_test_valueparameter_test_value\"");
+        Check("/Repos/@{pipeline().globalParameters.OpsPrincipalClientId}/", "\"/Repos/id/\"");
         Check("@pipeline().parameters.list[0].field1.field2", "\"value1\"");
         Check("@variables('nested')[0].field1.field2[0]", "\"value1\"");
         foreach (var missing in new[] { "@pipeline().parameters.nope", "@pipeline().globalParameters.nope", "@variables('nope')", "@activity('nope').output" })
             Assert.Throws<ExpressionException>(() => Template.EvaluateString(missing, context));
         Assert.Throws<ExpressionException>(() => Template.EvaluateString("@item()", new TestContext()));
+        Assert.Equal("value", Template.EvaluateString("@item()", new TestContext { ItemValue = "value" })!.GetValue<string>());
     }
 
     [Theory]

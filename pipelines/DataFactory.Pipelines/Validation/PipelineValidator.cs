@@ -78,6 +78,10 @@ public static partial class PipelineValidator
                 case SetVariableActivity { SetsReturnValue: false } set when !pipeline.Variables.ContainsKey(set.VariableName):
                     errors.Add(new(path, $"Sets variable '{set.VariableName}', which the pipeline does not declare. Declared: {Declared(pipeline.Variables.Keys)}."));
                     break;
+                case WebActivity { Authentication: { } authentication } when authentication["type"]?.ToString().Equals("MSI", StringComparison.OrdinalIgnoreCase) == true
+                        && authentication["resource"] is null:
+                    errors.Add(new(path, "The Web activity authenticates with MSI but names no 'resource' (the token's audience, e.g. https://management.azure.com/)."));
+                    break;
                 case AppendVariableActivity append when !pipeline.Variables.TryGetValue(append.VariableName, out var v) || v.Type != VariableType.Array:
                     errors.Add(new(path, pipeline.Variables.ContainsKey(append.VariableName)
                         ? $"Appends to variable '{append.VariableName}', which is not an Array."
