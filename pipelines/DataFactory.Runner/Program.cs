@@ -69,7 +69,7 @@ run.SetAction(async (parse, cancellationToken) =>
     }
 });
 
-var expressions = new Argument<string[]>("expression")
+var expressions = new Argument<string[]>("value")
 {
     Description = "Values as a pipeline's JSON string would hold them: \"@add(1, 2)\" is an expression (a number here), " +
         "\"n=@{pipeline().parameters.n}\" interpolates (always a string), \"@@x\" is the text @x, and anything without a " +

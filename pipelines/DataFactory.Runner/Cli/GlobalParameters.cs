@@ -71,7 +71,14 @@ public static class GlobalParameters
                 throw new RunParameters.ParameterException($"--global '{assignment}' is not name=value.");
             var name = assignment[..equals];
             var type = declared.TryGetValue(name, out var known) ? known.Type : ParameterType.String;
-            values[name] = RunParameters.Parse(type, assignment[(equals + 1)..], name);
+            try
+            {
+                values[name] = RunParameters.Parse(type, assignment[(equals + 1)..], name);
+            }
+            catch (RunParameters.ParameterException e)
+            {
+                throw new RunParameters.ParameterException($"--global {assignment}: the factory file declares it {type}. {e.Message}");
+            }
         }
         return values;
     }
