@@ -20,10 +20,10 @@ Usage: ./build.sh <verb> [options]
   test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
   bench            Contention benchmark: fixed vs hint strategy, 20 runs on 1 key, 1 s operations; then hint with 10 s.
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
-  adf run PIPELINE.json [--param name=value]... [--output RUN.json]
+  adf run PIPELINE.json [--param n=v]... [--global n=v]... [--factory F.json] [--managed-identity-token T] [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
-  adf eval EXPR... [--param name=value]...
-                   Evaluates Data Factory expressions, one JSON value per line.
+  adf eval VALUE... [--param name=value]...
+                   Evaluates Data Factory values ('@...' is an expression, anything else a literal string), one JSON value per line.
   pipelines        Writes pipelines/generated (ADF git layout + ARM template) from the C# definitions.
   publish          Builds the deployable Function App package: out/functionapp.zip.
   build            Restores (npm ci + dotnet restore) and builds the solution.
