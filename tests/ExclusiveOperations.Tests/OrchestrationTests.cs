@@ -126,6 +126,33 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(outcome.LockReleasedAt - outcome.LockAcquiredAt >= TimeSpan.FromSeconds(3 * HostTtlSeconds));
     }
 
+    [Fact]
+    public async Task A_deleted_lock_container_fails_the_run_at_once_with_a_clear_error()
+    {
+        var (_, first) = await RunAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
+        Assert.Equal(OperationStatus.Ok, first!.Status);
+        await azurite.Blobs.GetBlobContainerClient(_lockContainer).DeleteAsync();
+
+        var started = DateTime.UtcNow;
+        var (metadata, _) = await RunAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, metadata.RuntimeStatus);
+        Assert.Contains($"lock container '{_lockContainer}' does not exist", metadata.FailureDetails!.ErrorMessage);
+        // Not retried (the retry policy would take 15 s and more), no spinning on the 404.
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), $"took {DateTime.UtcNow - started}");
+    }
+
+    [Fact]
+    public async Task A_run_started_without_lock_timings_fails_saying_so()
+    {
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator, new OperationRequest("wait", "no-timings", new JsonObject { ["seconds"] = 0 }));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var metadata = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, metadata.RuntimeStatus);
+        Assert.Contains("no lockTimings", metadata.FailureDetails!.ErrorMessage);
+    }
+
     private async Task<LockHolder> WaitForLockAsync(string lockKey)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -31,7 +31,7 @@ public sealed class CompactOperation(DataContainers containers) : IExclusiveOper
         var (container, prefix, target) = Parse(context.Input);
         var request = new CompactRequest(container, prefix, target, context.Orchestration.InstanceId, context.Fence);
         // Safe to retry (the journal makes every step idempotent); a lost lock is not retried.
-        var result = await context.Orchestration.CallActivityAsync<CompactResult>(FunctionNames.CompactBlobs, request, LockActivityRetry.Options);
+        var result = await context.Orchestration.CallActivityAsync<CompactResult>(FunctionNames.CompactBlobs, request, ActivityRetry.Options);
         return new JsonObject
         {
             ["container"] = request.Container,

@@ -29,7 +29,7 @@ public sealed class OperationContext(TaskOrchestrationContext orchestration, Ope
     /// <summary>Renews the lock; throws when it was lost (the run took longer than the lifetime between renewals).</summary>
     public async Task KeepLockAsync()
     {
-        var renewed = await orchestration.CallActivityAsync<bool>(FunctionNames.RenewLock, fence, LockActivityRetry.Options);
+        var renewed = await orchestration.CallActivityAsync<bool>(FunctionNames.RenewLock, fence, ActivityRetry.Options);
         if (!renewed)
             throw new LockLostException(
                 $"The lock for key '{request.LockKey}' was lost by instance '{orchestration.InstanceId}' (generation {fence.Generation}) before the operation finished.");

@@ -22,7 +22,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
         var lockInput = new LockActivityInput(request.LockKey, context.InstanceId, request.Operation, operation.EstimateDuration(request.Input),
             timings.Lifetime, request.CallerId);
 
-        var attempt = await context.CallActivityAsync<LockAttempt>(FunctionNames.TryAcquireLock, lockInput, LockActivityRetry.Options);
+        var attempt = await context.CallActivityAsync<LockAttempt>(FunctionNames.TryAcquireLock, lockInput, ActivityRetry.Options);
         if (!attempt.Acquired)
         {
             return Finish(context, new OperationOutcome
@@ -60,11 +60,11 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
         }
         catch
         {
-            await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, LockActivityRetry.Options);
+            await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, ActivityRetry.Options);
             throw;
         }
 
-        var release = await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, LockActivityRetry.Options);
+        var release = await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, ActivityRetry.Options);
         if (release.Outcome == ReleaseOutcome.HeldByAnother)
             throw new InvalidOperationException(
                 $"The lock for key '{request.LockKey}' expired while the operation ran and was taken by '{release.CurrentHolder?.HolderId}'; the result may overlap with another run.");
