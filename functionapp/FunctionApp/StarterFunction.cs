@@ -40,21 +40,19 @@ public sealed class StarterFunction(OperationStarter starter)
         /// running the operation again. Two POSTs at once both find none; the second start then fails on the pending
         /// instance, which counts as existing.
         /// </summary>
-        public async Task<bool> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+        public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
         {
             if (await client.GetInstanceAsync(instanceId, cancellationToken) is not null)
-                return false;
+                return;
             try
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(
                     new TaskName(orchestratorName), request, new StartOrchestrationOptions(instanceId), cancellationToken);
-                return true;
             }
-            catch (Exception)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                if (await client.GetInstanceAsync(instanceId, cancellationToken) is not null)
-                    return false;
-                throw;
+                if (await client.GetInstanceAsync(instanceId, cancellationToken) is null)
+                    throw;
             }
         }
     }

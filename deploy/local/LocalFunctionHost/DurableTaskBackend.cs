@@ -83,16 +83,15 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
     /// <summary>Every status is a dedupe status: an instance id that exists in any state is never started again.</summary>
     private static readonly OrchestrationStatus[] AnyStatus = Enum.GetValues<OrchestrationStatus>();
 
-    public async Task<bool> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+    public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
     {
         try
         {
             await Client.CreateOrchestrationInstanceAsync(orchestratorName, version: "", instanceId, request, tags: null, dedupeStatuses: AnyStatus);
-            return true;
         }
         catch (OrchestrationAlreadyExistsException)
         {
-            return false;
+            // Started by an earlier request with the same id: the caller gets that instance.
         }
     }
 

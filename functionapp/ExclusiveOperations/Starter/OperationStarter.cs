@@ -8,9 +8,9 @@ public interface IOrchestrationScheduler
 {
     /// <summary>
     /// Schedules the orchestration unless an instance with <paramref name="instanceId"/> already exists, in any state
-    /// (a completed one included: it must never run again). False when it existed.
+    /// (a completed one included: it must never run again).
     /// </summary>
-    Task<bool> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken);
+    Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>The starter's logic, host-agnostic: validate, then schedule the orchestrator (once per request id).</summary>
@@ -20,8 +20,7 @@ public sealed class OperationStarter(StartRequestParser parser, LockOptions lock
     {
         private Result() { }
 
-        /// <param name="Repeated">True when a request with the same requestId had already started this instance.</param>
-        public sealed record Started(string InstanceId, OperationRequest Request, bool Repeated = false) : Result;
+        public sealed record Started(string InstanceId, OperationRequest Request) : Result;
 
         public sealed record Refused(StartDecision.Refuse Error) : Result;
     }
@@ -38,11 +37,14 @@ public sealed class OperationStarter(StartRequestParser parser, LockOptions lock
         // A request id (the caller's run and attempt) names the instance, so a repeated POST (a Web activity retrying
         // after a lost answer) finds the instance it started instead of starting the operation again.
         var instanceId = query?.RequestId is { } requestId ? InstanceIdFor(request.Operation, requestId) : Guid.NewGuid().ToString("N");
-        var started = await scheduler.ScheduleIfNewAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
-        return new Result.Started(instanceId, request, Repeated: !started);
+        await scheduler.ScheduleIfNewAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
+        return new Result.Started(instanceId, request);
     }
 
-    /// <summary>Deterministic: the same operation and request id always give the same instance id (32 hex characters).</summary>
+    /// <summary>
+    /// Deterministic: the same operation and request id always give the same instance id, 32 hex characters like the
+    /// random ones (128 bits of SHA-256).
+    /// </summary>
     public static string InstanceIdFor(string operation, string requestId) =>
-        "r" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(operation + "\n" + requestId)))[..31];
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(operation + "\n" + requestId)))[..32];
 }
