@@ -51,7 +51,7 @@ public sealed class AppendEntriesActivity(BlobServiceClient blobs, StorageLock l
     private async Task AppendAsync(AppendBlobClient blob, AppendRequest request, AppendEntry entry)
     {
         var line = BinaryData.FromString(JsonSerializer.Serialize(entry, Json) + "\n");
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             var etag = await FencedBlobWrites.PrepareAsync(locks, blob, request.Fence, CancellationToken.None);
             try
@@ -71,6 +71,8 @@ public sealed class AppendEntriesActivity(BlobServiceClient blobs, StorageLock l
             catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict)
             {
                 // Another writer changed the blob since the fence check: check again (a newer generation refuses us).
+                if (attempt >= FencedBlobWrites.MaxAttempts)
+                    throw FencedBlobWrites.Contended(blob, e);
             }
         }
     }

@@ -26,37 +26,44 @@ public static class FencedBlobWrites
     /// <summary>Metadata names are C# identifiers; values ASCII.</summary>
     public const string GenerationMetadata = "lockgeneration";
 
+    /// <summary>Stamps lost in a row to other writers before giving up (something writes the target continuously).</summary>
+    public const int MaxAttempts = 20;
+
     /// <summary>
     /// Checks the fence and the target's stamp, stamping the writer's generation when it is higher; returns the
     /// target's ETag to make the write conditional on, or null when the target does not exist.
     /// </summary>
     public static async Task<ETag?> PrepareAsync(StorageLock locks, BlobBaseClient target, LockFence fence, CancellationToken cancellationToken)
     {
-        await locks.FenceAsync(fence, cancellationToken);
-        BlobProperties properties;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        var stamped = Generation(properties.Metadata);
-        if (stamped > fence.Generation)
-            throw Refused(target, fence, stamped);
-        if (stamped == fence.Generation)
-            return properties.ETag;
-        var metadata = new Dictionary<string, string>(properties.Metadata) { [GenerationMetadata] = fence.Generation.ToString(CultureInfo.InvariantCulture) };
-        try
-        {
-            var info = await target.SetMetadataAsync(metadata, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken);
-            return info.Value.ETag;
-        }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
-        {
-            // Somebody wrote meanwhile: decide again on what they left.
-            return await PrepareAsync(locks, target, fence, cancellationToken);
+            await locks.FenceAsync(fence, cancellationToken);
+            BlobProperties properties;
+            try
+            {
+                properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            }
+            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            var stamped = Generation(properties.Metadata);
+            if (stamped > fence.Generation)
+                throw Refused(target, fence, stamped);
+            if (stamped == fence.Generation)
+                return properties.ETag;
+            var metadata = new Dictionary<string, string>(properties.Metadata) { [GenerationMetadata] = fence.Generation.ToString(CultureInfo.InvariantCulture) };
+            try
+            {
+                var info = await target.SetMetadataAsync(metadata, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken);
+                return info.Value.ETag;
+            }
+            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
+            {
+                // Somebody wrote meanwhile: decide again on what they left.
+                if (attempt >= MaxAttempts)
+                    throw Contended(target, e);
+            }
         }
     }
 
@@ -66,6 +73,11 @@ public static class FencedBlobWrites
 
     public static long Generation(IDictionary<string, string> metadata) =>
         metadata.TryGetValue(GenerationMetadata, out var value) && long.TryParse(value, CultureInfo.InvariantCulture, out var generation) ? generation : 0;
+
+    /// <summary>Another writer won every one of <see cref="MaxAttempts"/> conditional writes in a row.</summary>
+    public static InvalidOperationException Contended(BlobBaseClient target, Exception inner) => new(
+        $"Blob '{target.Name}' was changed by other writers {MaxAttempts} times in a row while this holder tried to write it; " +
+        "something else writes it continuously. Find that writer (operations' targets must be written only under their lock).", inner);
 
     private static LockLostException Refused(BlobBaseClient target, LockFence fence, long stamped) => new(
         $"Blob '{target.Name}' was already written under generation {stamped} of lock '{fence.LockKey}'; " +
