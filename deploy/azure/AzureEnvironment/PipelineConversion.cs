@@ -12,8 +12,8 @@ namespace ExclusiveOperations.Azure;
 /// </summary>
 public static class PipelineConversion
 {
-    /// <summary>Activity properties outside <c>typeProperties</c> (Data Factory's Activity / ExecutionActivity).</summary>
-    private static readonly HashSet<string> ActivityLevel = ["name", "type", "description", "state", "onInactiveMarkAs", "dependsOn", "userProperties", "policy", "linkedServiceName"];
+    /// <summary>Activity properties outside <c>typeProperties</c> (Data Factory's Activity, ExecutionActivity, and Copy's datasets).</summary>
+    private static readonly HashSet<string> ActivityLevel = ["name", "type", "description", "state", "onInactiveMarkAs", "dependsOn", "userProperties", "policy", "linkedServiceName", "inputs", "outputs"];
 
     /// <summary>Type properties that hold activities, converted recursively (Until, ForEach, IfCondition, Switch).</summary>
     private static readonly HashSet<string> NestedActivityLists = ["activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities"];
