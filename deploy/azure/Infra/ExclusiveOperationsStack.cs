@@ -22,7 +22,7 @@ public sealed class ExclusiveOperationsStack : Stack
         var environment = StackEnvironment.Create(ReadSettings(), Path.Combine(RepositoryRoot(), "pipelines", "generated", "pipeline"));
         var names = environment.Names;
         var tags = environment.Tags.ToDictionary(t => t.Key, t => t.Value);
-        var client = Authorization.GetClientConfig.Invoke();
+        var client = Output.Create(Authorization.GetClientConfig.InvokeAsync());
 
         var group = new Resources.ResourceGroup("resource-group", new()
         {
@@ -108,11 +108,9 @@ public sealed class ExclusiveOperationsStack : Stack
         }, new CustomResourceOptions { DependsOn = { deployerRole } });
 
         var appSpec = environment.FunctionApp;
-        var appSettings = Output.CreateSecret(insights.ConnectionString.Apply(connectionString =>
-            environment.AppSettings(connectionString).Select(s => new Web.Inputs.NameValuePairArgs { Name = s.Name, Value = s.Value }).ToImmutableArray()));
         var siteConfig = new Web.Inputs.SiteConfigArgs
         {
-            AppSettings = appSettings,
+            AppSettings = SecretAppSettings(environment, insights.ConnectionString),
             MinTlsVersion = appSpec.MinTlsVersion,
             ScmMinTlsVersion = appSpec.ScmMinTlsVersion,
             FtpsState = appSpec.FtpsState,
@@ -210,22 +208,27 @@ public sealed class ExclusiveOperationsStack : Stack
         {
             var shape = PipelineConversion.ToProviderShape(document, new Dictionary<string, object>());
             var deployed = stackDefaults.Apply(defaults => PipelineConversion.ToProviderShape(document, defaults));
-            var pipeline = new DataFactory.Pipeline($"pipeline-{shape.Name}", new()
+            if (shape.Policy is not null)
+                throw new NotSupportedException($"Pipeline {shape.Name} has a pipeline policy, which this program does not pass to the provider yet.");
+            var pipelineArgs = new DataFactory.PipelineArgs
             {
                 ResourceGroupName = group.Name,
                 FactoryName = factory.Name,
                 PipelineName = shape.Name,
-                Description = shape.Description!,
                 Activities = deployed.Apply(p => p.Activities.Cast<object>().ToImmutableArray()),
-                Parameters = deployed.Apply(p => p.Parameters.ToImmutableDictionary(
-                    e => e.Key,
-                    e => new DataFactory.Inputs.ParameterSpecificationArgs { Type = e.Value.Type, DefaultValue = e.Value.HasDefault ? Output.Create(e.Value.DefaultValue!) : null! })),
-                Variables = shape.Variables.ToDictionary(
-                    e => e.Key,
-                    e => new DataFactory.Inputs.VariableSpecificationArgs { Type = e.Value.Type, DefaultValue = e.Value.HasDefault ? Output.Create(e.Value.DefaultValue!) : null! }),
+                Parameters = deployed.Apply(p => p.Parameters.ToImmutableDictionary(e => e.Key, e => Specification(e.Value))),
+                Variables = shape.Variables.ToDictionary(e => e.Key, e => Variable(e.Value)),
                 Annotations = (shape.Annotations ?? []).Select(a => a!).ToList(),
-                Folder = shape.Folder is null ? null! : new DataFactory.Inputs.PipelineFolderArgs { Name = shape.Folder },
-            });
+            };
+            if (shape.Description is not null)
+                pipelineArgs.Description = shape.Description;
+            if (shape.Folder is not null)
+                pipelineArgs.Folder = new DataFactory.Inputs.PipelineFolderArgs { Name = shape.Folder };
+            if (shape.Concurrency is { } concurrency)
+                pipelineArgs.Concurrency = concurrency;
+            if (shape.RunDimensions is not null)
+                pipelineArgs.RunDimensions = shape.RunDimensions.ToDictionary(e => e.Key, e => e.Value!);
+            var pipeline = new DataFactory.Pipeline($"pipeline-{shape.Name}", pipelineArgs);
             pipelineNames.Add(pipeline.Name);
         }
 
@@ -233,7 +236,7 @@ public sealed class ExclusiveOperationsStack : Stack
         FunctionAppName = app.Name;
         FunctionBaseUrl = Output.Format($"https://{app.DefaultHostName}");
         DataFactoryName = factory.Name;
-        PipelineNames = Output.All(pipelineNames);
+        PipelineNames = Output.All(pipelineNames.ToArray());
         ApplicationInsightsName = insights.Name;
     }
 
@@ -254,6 +257,30 @@ public sealed class ExclusiveOperationsStack : Stack
 
     [Output(StackEnvironment.Outputs.ApplicationInsightsName)]
     public Output<string> ApplicationInsightsName { get; private set; }
+
+    /// <summary>
+    /// The app settings, marked secret as a whole: the Application Insights connection string is among them
+    /// (the storage settings are endpoints, no key: identity-based).
+    /// </summary>
+    public static Output<ImmutableArray<Web.Inputs.NameValuePairArgs>> SecretAppSettings(StackEnvironment environment, Output<string> applicationInsightsConnectionString) =>
+        Output.CreateSecret(applicationInsightsConnectionString.Apply(connectionString =>
+            environment.AppSettings(connectionString).Select(s => new Web.Inputs.NameValuePairArgs { Name = s.Name, Value = s.Value }).ToImmutableArray()));
+
+    private static DataFactory.Inputs.ParameterSpecificationArgs Specification(ProviderParameter parameter)
+    {
+        var specification = new DataFactory.Inputs.ParameterSpecificationArgs { Type = parameter.Type };
+        if (parameter.HasDefault)
+            specification.DefaultValue = Output.Create(parameter.DefaultValue!);
+        return specification;
+    }
+
+    private static DataFactory.Inputs.VariableSpecificationArgs Variable(ProviderParameter variable)
+    {
+        var specification = new DataFactory.Inputs.VariableSpecificationArgs { Type = variable.Type };
+        if (variable.HasDefault)
+            specification.DefaultValue = Output.Create(variable.DefaultValue!);
+        return specification;
+    }
 
     /// <summary>A role assignment from the library's list: built-in roles by GUID at subscription level, or the custom role.</summary>
     private static Authorization.RoleAssignment Assign(RoleAssignmentSpec spec, Output<string> principalId, Dictionary<RoleScope, Output<string>> scopes,
