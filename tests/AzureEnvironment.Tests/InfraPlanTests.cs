@@ -248,6 +248,28 @@ public sealed class InfraPlanTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_stacks_pulumi_yaml_is_read_and_config_overrides_it()
+    {
+        var dev = await PlanAsync("dev");
+        Assert.Equal("westeurope", Resources(dev, "Microsoft.Web/sites").Single()["location"]!.GetValue<string>());
+        var overridden = await PlanAsync("dev", "azure-native:location=northeurope");
+        Assert.Equal("northeurope", Resources(overridden, "Microsoft.Web/sites").Single()["location"]!.GetValue<string>());
+        var noFile = await PlanAsync("pr-4711");
+        Assert.Equal("[resourceGroup().location]", Resources(noFile, "Microsoft.Web/sites").Single()["location"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_stack_file_line_it_cannot_read_is_named()
+    {
+        var infra = Directory.CreateDirectory(Path.Combine(_folder, "repository", "deploy", "azure", "Infra")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(infra, "Pulumi.odd.yaml"), "config:\n  exclusive-operations:plan: flex\n  exclusive-operations:secretThing:\n    secure: AAAA\n");
+        var (exitCode, stdout, stderr) = await RunAsync("plan", "--stack", "odd", "--repository", Path.Combine(_folder, "repository"));
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout.Trim());
+        Assert.Contains("Pulumi.odd.yaml:3", stderr);
+    }
+
     [Theory]
     [InlineData(new[] { "plan", "--config", "plan=serverless" }, "allowed: flex, premium")]
     [InlineData(new[] { "plan", "--config", "packagePath=/nonexistent/functionapp.zip" }, "./build.sh publish")]

@@ -175,7 +175,7 @@ public sealed class ExclusiveOperationsStack : Stack
                 ResourceName = "onedeploy",
                 ApiVersion = ArmPreview.WebApi,
                 Properties = new Dictionary<string, object> { ["packageUri"] = environment.Package.BlobUrl, ["remoteBuild"] = false },
-            }, new CustomResourceOptions { DependsOn = { app, package, appRoles[0] } });
+            }, new CustomResourceOptions { DependsOn = new List<Resource>([app, package, .. appRoles]) });
 
         var factory = new DataFactory.Factory("data-factory", new()
         {

@@ -5,7 +5,8 @@ const string Usage = """
     Usage: infra plan [--stack NAME] [--config KEY=VALUE]... [--repository DIR]
 
     Prints the Azure environment that 'pulumi up' would create for the stack as an ARM deployment template
-    (stdout). KEY is a config key of the Pulumi project (exclusive-operations:KEY or just KEY; azure-native:location).
+    (stdout). KEY is a config key of the Pulumi project (exclusive-operations:KEY or just KEY; azure-native:location);
+    the stack's deploy/azure/Infra/Pulumi.STACK.yaml is read first when it exists, --config overrides it.
     --stack defaults to dev, --repository to the current directory (the package and pipelines are read from it).
     """;
 
@@ -51,7 +52,10 @@ for (var i = 1; i < args.Length; i++)
 
 try
 {
-    var settings = StackConfiguration.Parse(stack, config, repository);
+    var stackFile = PulumiStackFile.Read(Path.Combine(repository, "deploy", "azure", "Infra", $"Pulumi.{stack}.yaml"));
+    foreach (var (key, value) in config)
+        stackFile[key.Contains(':') ? key : $"{StackConfiguration.Project}:{key}"] = value;
+    var settings = StackConfiguration.Parse(stack, stackFile, repository);
     var environment = StackEnvironment.Create(settings, Path.Combine(repository, "pipelines", "generated", "pipeline"));
     Console.WriteLine(ArmPreview.Template(environment).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     return 0;
