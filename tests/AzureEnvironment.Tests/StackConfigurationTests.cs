@@ -89,4 +89,13 @@ public sealed class StackConfigurationTests
     [Fact]
     public void An_empty_location_is_refused() =>
         Assert.Contains("'azure-native:location' is empty", Error("dev", ("azure-native:location", " ")));
+
+    [Fact]
+    public void The_readme_lists_every_key_with_its_default_and_meaning()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        foreach (var key in StackConfiguration.Keys)
+            Assert.Contains($"| `{StackConfiguration.Project}:{key.Name}` | {key.Default} | {key.Meaning} |", readme);
+        Assert.Contains($"| `{StackConfiguration.LocationKey}` |", readme);
+    }
 }
