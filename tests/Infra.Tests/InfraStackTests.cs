@@ -144,8 +144,11 @@ public sealed class InfraStackTests : IDisposable
     [Fact]
     public async Task The_app_settings_are_secret()
     {
-        var settings = ExclusiveOperationsStack.SecretAppSettings(Expected("dev", _package), Output.Create("InstrumentationKey=secret"));
-        Assert.True(await Output.IsSecretAsync(settings));
+        var environment = Expected("dev", _package);
+        var secret = false;
+        await Deployment.TestAsync(new Mocks(), new TestOptions { IsPreview = false }, async () =>
+            secret = await Output.IsSecretAsync(ExclusiveOperationsStack.SecretAppSettings(environment, Output.Create("InstrumentationKey=secret"))));
+        Assert.True(secret);
     }
 
     [Fact]
