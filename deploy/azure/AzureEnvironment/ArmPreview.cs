@@ -251,24 +251,20 @@ public static class ArmPreview
                 ["properties"] = new JsonObject { ["packageUri"] = environment.Package.BlobUrl, ["remoteBuild"] = false },
             });
 
-        foreach (var pipeline in environment.Pipelines("(deployment)", "(deployment)"))
+        // The same conversion and parameter defaults as the Pulumi program, the defaults as ARM expressions;
+        // the pipelines' own strings are escaped first, so ARM reads none of them as an expression.
+        var defaults = StackEnvironment.PipelineParameterDefaults($"[format('https://{{0}}', {hostName})]", $"[{siteId}]");
+        foreach (var document in environment.PipelineDocuments)
         {
-            var document = PipelineConversion.ToDataFactoryJson(pipeline);
-            var properties = (JsonObject)EscapeLiterals(document["properties"])!;
-            if (properties["parameters"] is JsonObject parameters)
-            {
-                if (parameters[StackEnvironment.FunctionBaseUrlParameter] is JsonObject baseUrl)
-                    baseUrl["defaultValue"] = $"[format('https://{{0}}', {hostName})]";
-                if (parameters[StackEnvironment.FunctionAppResourceIdParameter] is JsonObject resourceId)
-                    resourceId["defaultValue"] = $"[{siteId}]";
-            }
+            var escaped = (JsonObject)EscapeLiterals(document)!;
+            var pipeline = PipelineConversion.ToProviderShape(escaped, defaults);
             resources.Add(new JsonObject
             {
                 ["type"] = "Microsoft.DataFactory/factories/pipelines",
                 ["apiVersion"] = DataFactoryApi,
                 ["name"] = $"{factory.Name}/{pipeline.Name}",
                 ["dependsOn"] = DependsOn(factoryId, siteId),
-                ["properties"] = properties,
+                ["properties"] = PipelineConversion.ToDataFactoryJson(pipeline)["properties"]!.DeepClone(),
             });
         }
 
