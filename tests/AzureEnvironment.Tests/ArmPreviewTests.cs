@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
