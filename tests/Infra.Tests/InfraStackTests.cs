@@ -97,8 +97,17 @@ public sealed class InfraStackTests : IDisposable
     public async Task The_resource_set_matches_the_plan_option(string plan)
     {
         Directory.SetCurrentDirectory(RepositoryRoot());
-        var (mocks, _) = await RunAsync("pr-4711", ("plan", plan));
+        var (mocks, _) = await RunAsync("pr-4711", ("plan", plan), ("pullRequest", "4711"), ("commit", "0123abc"));
         var types = mocks.Resources.GroupBy(r => r.Type!).ToDictionary(g => g.Key, g => g.Count());
+        var located = mocks.Resources.Where(r => r.Inputs.ContainsKey("location")).ToList();
+        Assert.True(located.Count >= 7, $"Only {located.Count} resources have a location.");
+        foreach (var resource in located)
+        {
+            var tags = (ImmutableDictionary<string, object>)resource.Inputs["tags"];
+            Assert.Equal("pr-4711", tags["stack"]);
+            Assert.Equal("4711", tags["pullRequest"]);
+            Assert.Equal("0123abc", tags["commit"]);
+        }
         Assert.Equal(1, types["azure-native:resources:ResourceGroup"]);
         Assert.Equal(1, types["azure-native:storage:StorageAccount"]);
         Assert.Equal(1, types["azure-native:storage:Blob"]);
