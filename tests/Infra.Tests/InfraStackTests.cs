@@ -149,10 +149,10 @@ public sealed class InfraStackTests : IDisposable
         Assert.Equal(Expected("dev", _package, ("plan", plan)).AppSettings("InstrumentationKey=00000000-0000-0000-0000-000000000000").Select(s => s.Name), settings.Keys);
         if (plan == "flex")
         {
-            var deployment = (ImmutableDictionary<string, object>)((ImmutableDictionary<string, object>)((ImmutableDictionary<string, object>)app["functionAppConfig"])["deployment"])["storage"];
-            Assert.Equal("blobContainer", deployment["type"]);
-            Assert.Equal(Expected("dev", _package, ("plan", plan)).FunctionApp.Flex!.DeploymentContainerUrl, deployment["value"]);
-            Assert.Equal("SystemAssignedIdentity", ((ImmutableDictionary<string, object>)deployment["authentication"])["type"]);
+            var deploymentStorage = (ImmutableDictionary<string, object>)((ImmutableDictionary<string, object>)((ImmutableDictionary<string, object>)app["functionAppConfig"])["deployment"])["storage"];
+            Assert.Equal("blobContainer", deploymentStorage["type"]);
+            Assert.Equal(Expected("dev", _package, ("plan", plan)).FunctionApp.Flex!.DeploymentContainerUrl, deploymentStorage["value"]);
+            Assert.Equal("SystemAssignedIdentity", ((ImmutableDictionary<string, object>)deploymentStorage["authentication"])["type"]);
         }
         Assert.All(mocks.OfType("azure-native:web:WebAppFtpAllowed").Concat(mocks.OfType("azure-native:web:WebAppScmAllowed")), p => Assert.Equal(false, p.Inputs["allow"]));
     }
