@@ -110,9 +110,13 @@ public sealed class InfraStackTests : IDisposable
         }
         Assert.Equal(1, types["azure-native:resources:ResourceGroup"]);
         Assert.Equal(1, types["azure-native:storage:StorageAccount"]);
-        // The code is deployed after pulumi up (the provider's Blob resource would need the account key; no generic One Deploy resource).
+        // The code is deployed by a command of pulumi up with Entra ID (the provider's Blob resource would need the account key).
         Assert.DoesNotContain("azure-native:storage:Blob", types.Keys);
         Assert.DoesNotContain("azure-native:resources:Resource", types.Keys);
+        var deployCode = mocks.OfType("command:local:Command").Single().Inputs;
+        var expected = Expected("pr-4711", _package, ("plan", plan), ("pullRequest", "4711"), ("commit", "0123abc"));
+        Assert.Equal(CodeDeployment.Command(expected), deployCode["create"]);
+        Assert.Contains(expected.Package.ContentHash, ((IEnumerable<object>)deployCode["triggers"]).Select(t => t.ToString()));
         Assert.Equal(1, types["azure-native:web:AppServicePlan"]);
         Assert.Equal(1, types["azure-native:web:WebApp"]);
         Assert.Equal(1, types["azure-native:datafactory:Factory"]);

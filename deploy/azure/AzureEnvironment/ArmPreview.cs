@@ -7,7 +7,7 @@ namespace ExclusiveOperations.Azure;
 /// with its type, API version, concrete name, dependsOn, identity and properties under ARM's own names, the
 /// same values the Pulumi program passes to the provider; values known only after deployment (principal ids,
 /// the host name, the Application Insights connection string) as ARM expressions. The resource group itself
-/// (which holds the deployment) and the code deployment (after <c>pulumi up</c>, see <see cref="CodeDeployment"/>)
+/// (which holds the deployment) and the code deployment (a command <c>pulumi up</c> runs, see <see cref="CodeDeployment"/>)
 /// are described in <c>metadata</c>.
 /// A preview, not a second way to deploy.
 /// </summary>
@@ -276,7 +276,7 @@ public static class ArmPreview
                 {
                     ["path"] = environment.Package.Path,
                     ["contentHash"] = environment.Package.ContentHash,
-                    ["deployment"] = CodeDeployment(environment),
+                    ["deployment"] = CodeDeployment.Command(environment),
                 },
             },
             ["parameters"] = parameters,
@@ -292,14 +292,6 @@ public static class ArmPreview
             },
         };
     }
-
-    /// <summary>
-    /// How the code gets to the app after <c>pulumi up</c>, with Entra ID only (the account refuses shared keys, and
-    /// the provider's Blob resource would write with the account key: pulumi/pulumi-azure-native#3719, #2015).
-    /// </summary>
-    public static string CodeDeployment(StackEnvironment environment) => environment.FunctionApp.Flex is not null
-        ? $"One Deploy: az functionapp deployment source config-zip --src {environment.Package.Path}; the app writes the package to its deployment container with its identity"
-        : $"run from package: az storage blob upload --auth-mode login --blob-url {environment.Package.BlobUrl} --file {environment.Package.Path} --overwrite, then az functionapp restart";
 
     private static JsonObject Output(string type, JsonNode value) => new() { ["type"] = type, ["value"] = value };
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ExclusiveOperations.Azure;
 using Pulumi;
 using Authorization = Pulumi.AzureNative.Authorization;
+using Command = Pulumi.Command.Local;
 using DataFactory = Pulumi.AzureNative.DataFactory;
 using Insights = Pulumi.AzureNative.ApplicationInsights;
 using OperationalInsights = Pulumi.AzureNative.OperationalInsights;
@@ -94,9 +95,6 @@ public sealed class ExclusiveOperationsStack : Stack
 
         var roleScopes = new Dictionary<RoleScope, Output<string>> { [RoleScope.StorageAccount] = storage.Id, [RoleScope.DeploymentContainer] = deploymentContainer.Id };
 
-        // No package upload here: the provider's Blob resource writes with the account key, which this account
-        // refuses (pulumi/pulumi-azure-native#3719, #2015). The code is deployed after pulumi up, with Entra ID
-        // (ArmPreview.CodeDeployment; README, "Deploy to Azure").
         var appSpec = environment.FunctionApp;
         var siteConfig = new Web.Inputs.SiteConfigArgs
         {
@@ -147,10 +145,20 @@ public sealed class ExclusiveOperationsStack : Stack
         new Web.WebAppScmAllowed("scm-basic-auth-off", new() { ResourceGroupName = group.Name, Name = app.Name, Allow = appSpec.BasicPublishingCredentialsAllowed });
 
         var appPrincipal = app.Identity.Apply(i => i!.PrincipalId);
+        var codeDeploymentRoles = new List<Resource>();
         foreach (var spec in environment.RoleAssignments.Where(r => r.Principal == Principal.FunctionApp))
-            Assign(spec, appPrincipal, roleScopes, client, null);
+            codeDeploymentRoles.Add(Assign(spec, appPrincipal, roleScopes, client, null));
         foreach (var spec in environment.RoleAssignments.Where(r => r.Principal == Principal.Deployer))
-            Assign(spec, client.Apply(c => c.ObjectId), roleScopes, client, null);
+            codeDeploymentRoles.Add(Assign(spec, client.Apply(c => c.ObjectId), roleScopes, client, null));
+
+        // The code, with Entra ID through the Azure CLI: the provider's Blob resource would write with the account key,
+        // which this account refuses (pulumi/pulumi-azure-native#3719, #2015). Re-run exactly when the package's content
+        // hash changes (or the app is replaced); after the roles it needs (the app writes its deployment container).
+        new Command.Command("deploy-code", new()
+        {
+            Create = CodeDeployment.Command(environment),
+            Triggers = { environment.Package.ContentHash, app.Id },
+        }, new CustomResourceOptions { DependsOn = codeDeploymentRoles.Append(app).ToList() });
 
         var factory = new DataFactory.Factory("data-factory", new()
         {
