@@ -20,6 +20,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
     /// <summary>The in-process host polls in well under 0.5 s, so a 4 s lifetime is renewed in time (see LockTimings).</summary>
     private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(HostTtlSeconds));
     private readonly string _lockContainer = $"locks-{Guid.NewGuid():N}";
+    private readonly Azure.Storage.Blobs.BlobContainerClient _data = azurite.NewContainer("data");
     private DurableTaskTestHost _host = null!;
 
     private DurableTaskClient Client => _host.Client;
@@ -35,7 +36,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
             [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
         }).Build();
         var orchestrator = new ExclusiveOperationOrchestrator(
-            new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = "data" }), new ExplodingOperation()]));
+            new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = _data.Name }), new ExplodingOperation()]));
         _host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddExclusiveOperationFunctions(orchestrator),
             new DurableTaskTestHostOptions
@@ -124,6 +125,24 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
         var outcome = metadata.ReadOutputAs<OperationOutcome>()!;
         Assert.Equal(OperationStatus.Ok, outcome.Status);
         Assert.True(outcome.LockReleasedAt - outcome.LockAcquiredAt >= TimeSpan.FromSeconds(3 * HostTtlSeconds));
+    }
+
+    [Fact]
+    public async Task Compact_runs_under_its_derived_key_and_stamps_the_target_with_its_lock_generation()
+    {
+        await _data.GetBlobClient("in/1").UploadAsync(BinaryData.FromString("a;"));
+        await _data.GetBlobClient("in/2").UploadAsync(BinaryData.FromString("b;"));
+        var key = LockKey.Derived("compact", _data.Name, "in/");
+
+        var (metadata, outcome) = await RunAsync("compact", key, new JsonObject { ["container"] = _data.Name, ["prefix"] = "in/" });
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
+        Assert.Equal(OperationStatus.Ok, outcome!.Status);
+        Assert.Equal(2, outcome.Result!["mergedParts"]!.GetValue<int>());
+        var target = _data.GetBlobClient("in/compacted");
+        Assert.Equal("a;b;", (await target.DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal(outcome.Holder!.Generation, FencedBlobWrites.Generation((await target.GetPropertiesAsync()).Value.Metadata));
+        Assert.Null(await Locks.PeekAsync(key));
     }
 
     [Fact]
