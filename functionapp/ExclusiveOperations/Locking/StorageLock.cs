@@ -126,10 +126,6 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         }
     }
 
-    /// <summary>Extends the holder's expiry by <paramref name="lifetime"/> from now. False when the caller no longer holds the lock.</summary>
-    public async Task<bool> RenewAsync(string lockKey, string holderId, TimeSpan? lifetime = null, CancellationToken cancellationToken = default) =>
-        await RenewIfAsync(lockKey, holder => holder.HolderId == holderId, lifetime ?? options.Timings.Lifetime, cancellationToken) is not null;
-
     /// <summary>
     /// The fence check: renews the lock if, and only if, it still holds <paramref name="fence"/>'s holder and generation,
     /// so the caller may act for one more lifetime from the instant before the write; else throws
