@@ -86,6 +86,28 @@ public sealed class LockFenceTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_repeated_release_answers_the_first_releases_instant_even_after_the_next_holder_took_the_lock()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-28T09:00:00Z"));
+        var locks = NewLock(azurite.NewContainer("release"), time);
+        await locks.TryAcquireAsync("k", "a", "wait", TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(3));
+        var first = await locks.ReleaseAsync("k", "a");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var repeated = await locks.ReleaseAsync("k", "a");
+        await locks.TryAcquireAsync("k", "b", "wait", TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(1));
+        var afterNext = await locks.ReleaseAsync("k", "a");
+
+        Assert.Equal(ReleaseOutcome.Released, first.Outcome);
+        // A duplicated release activity must not report a later instant (a false overlap) or another holder (a false failure).
+        Assert.Equal(first, repeated);
+        Assert.Equal(first, afterNext);
+        Assert.Equal("b", (await locks.PeekAsync("k"))!.HolderId);
+    }
+
+    [Fact]
     public async Task A_deleted_lock_container_is_a_clear_error_not_an_endless_retry()
     {
         var container = azurite.NewContainer("gone");
