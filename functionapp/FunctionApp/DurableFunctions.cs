@@ -16,7 +16,8 @@ public sealed class DurableFunctions(
     TryAcquireLockActivity tryAcquireLock,
     RenewLockActivity renewLock,
     ReleaseLockActivity releaseLock,
-    CompactBlobsActivity compactBlobs)
+    CompactBlobsActivity compactBlobs,
+    AppendEntriesActivity appendEntries)
 {
     [Function(FunctionNames.Orchestrator)]
     public Task<OperationOutcome> RunOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -28,7 +29,7 @@ public sealed class DurableFunctions(
         tryAcquireLock.RunAsync(ActivityContext(context, FunctionNames.TryAcquireLock), input);
 
     [Function(FunctionNames.RenewLock)]
-    public Task<bool> RenewLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
+    public Task<bool> RenewLockAsync([ActivityTrigger] LockFence input, FunctionContext context) =>
         renewLock.RunAsync(ActivityContext(context, FunctionNames.RenewLock), input);
 
     [Function(FunctionNames.ReleaseLock)]
@@ -38,6 +39,10 @@ public sealed class DurableFunctions(
     [Function(FunctionNames.CompactBlobs)]
     public Task<CompactResult> CompactBlobsAsync([ActivityTrigger] CompactRequest input, FunctionContext context) =>
         compactBlobs.RunAsync(ActivityContext(context, FunctionNames.CompactBlobs), input);
+
+    [Function(FunctionNames.AppendEntries)]
+    public Task<int> AppendEntriesAsync([ActivityTrigger] AppendRequest input, FunctionContext context) =>
+        appendEntries.RunAsync(ActivityContext(context, FunctionNames.AppendEntries), input);
 
     private static TaskActivityContext ActivityContext(FunctionContext context, string name) =>
         new FunctionActivityContext(name, context.BindingContext.BindingData.TryGetValue("instanceId", out var id) ? id?.ToString() ?? "" : "");

@@ -19,7 +19,8 @@ public sealed class StarterFunction(OperationStarter starter)
         CancellationToken cancellationToken)
     {
         var result = await starter.StartAsync(operation, request.Body,
-            new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty]),
+            new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty],
+                request.Query[StartRequestParser.RequestIdProperty]),
             new Scheduler(client), cancellationToken);
         if (result is OperationStarter.Result.Refused refused)
         {
@@ -34,8 +35,25 @@ public sealed class StarterFunction(OperationStarter starter)
 
     private sealed class Scheduler(DurableTaskClient client) : IOrchestrationScheduler
     {
-        public Task ScheduleAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken) =>
-            client.ScheduleNewOrchestrationInstanceAsync(
-                new TaskName(orchestratorName), request, new StartOrchestrationOptions(instanceId), cancellationToken);
+        /// <summary>
+        /// Looks first: the extension would replace a finished instance of the same id (overridableExistingInstanceStates),
+        /// running the operation again. Two POSTs at once both find none; the second start then fails on the pending
+        /// instance, which counts as existing.
+        /// </summary>
+        public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+        {
+            if (await client.GetInstanceAsync(instanceId, cancellationToken) is not null)
+                return;
+            try
+            {
+                await client.ScheduleNewOrchestrationInstanceAsync(
+                    new TaskName(orchestratorName), request, new StartOrchestrationOptions(instanceId), cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (await client.GetInstanceAsync(instanceId, cancellationToken) is null)
+                    throw;
+            }
+        }
     }
 }

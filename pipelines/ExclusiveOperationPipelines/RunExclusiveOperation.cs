@@ -64,11 +64,12 @@ public static class RunExclusiveOperation
                         Method = "POST",
                         // callerId (this run's id, the same on every attempt) puts the run in the lock's wait list; only a run
                         // that follows the hints asks for a place (a kept turn nobody comes back for leaves the lock idle).
-                        Url = new Expression("@concat(pipeline().parameters.functionBaseUrl, '/api/operations/', pipeline().parameters.operation, " +
-                            "if(and(empty(pipeline().parameters.lockKey), not(pipeline().parameters.useRetryHint)), '', concat('?', " +
-                            "if(empty(pipeline().parameters.lockKey), '', concat('lockKey=', uriComponent(pipeline().parameters.lockKey))), " +
-                            "if(or(empty(pipeline().parameters.lockKey), not(pipeline().parameters.useRetryHint)), '', '&'), " +
-                            "if(pipeline().parameters.useRetryHint, concat('callerId=', uriComponent(pipeline().RunId)), ''))))"),
+                        // requestId (run id and attempt) makes the activity's own retry of a POST whose answer was lost find the
+                        // instance the first POST started instead of starting the operation twice.
+                        Url = new Expression("@concat(pipeline().parameters.functionBaseUrl, '/api/operations/', pipeline().parameters.operation, '?', " +
+                            "if(empty(pipeline().parameters.lockKey), '', concat('lockKey=', uriComponent(pipeline().parameters.lockKey), '&')), " +
+                            "if(pipeline().parameters.useRetryHint, concat('callerId=', uriComponent(pipeline().RunId), '&'), ''), " +
+                            "'requestId=', uriComponent(concat(pipeline().RunId, '-', variables('attempt'))))"),
                         Headers =
                         {
                             ["Content-Type"] = "application/json",

@@ -85,7 +85,7 @@ public static class HostBenchmark
             [ExclusiveOperationsServices.StorageSetting] = azurite.ConnectionString,
             [$"{LockOptions.Section}:Container"] = "bench-in-process-locks",
         }).Build();
-        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog([new WaitOperation(), new CompactOperation()]), new LockOptions());
+        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = "data" })]));
         await using var host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddExclusiveOperationFunctions(orchestrator),
             new DurableTaskTestHostOptions { ConfigureServices = services => services.AddExclusiveOperations(configuration) });
@@ -93,7 +93,7 @@ public static class HostBenchmark
         async Task<OperationOutcome> RunOnce(string key)
         {
             var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator,
-                new OperationRequest("wait", key, new JsonObject { ["seconds"] = 0 }));
+                new OperationRequest("wait", key, new JsonObject { ["seconds"] = 0 }, LockTimings: new LockOptions().Timings));
             var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true);
             return metadata.ReadOutputAs<OperationOutcome>() ?? throw new InvalidOperationException($"{id} ended {metadata.RuntimeStatus}");
         }

@@ -31,8 +31,10 @@ public sealed class EndToEndTests : IAsyncLifetime
     /// <summary>The app's keys: a restarted host of the same app checks the same ones.</summary>
     private readonly FunctionKeys _keys = FunctionKeys.Generate();
 
+    // compact may name 'no-such-container' (allowed, never created), so that its activity fails.
     private Task<LocalHostProcess> HostAsync(int? port = null) =>
-        LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8], port: port, keys: _keys);
+        LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8],
+            new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "no-such-container" }, port: port, keys: _keys);
 
     private Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new()
     {
@@ -88,7 +90,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         await using var host = await HostAsync();
         var runner = new PipelineRunner(_http, TimeProvider.System);
 
-        var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "compact", "compaction", new JsonObject { ["container"] = "no-such-container", ["prefix"] = "in/" }));
+        var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "compact", "", new JsonObject { ["container"] = "no-such-container", ["prefix"] = "in/" }));
 
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal("OperationFailed", run.Error!.ErrorCode);

@@ -16,7 +16,11 @@ namespace ExclusiveOperations.Tests;
 public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const int HostTtlSeconds = 4;
+
+    /// <summary>The in-process host polls in well under 0.5 s, so a 4 s lifetime is renewed in time (see LockTimings).</summary>
+    private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(HostTtlSeconds));
     private readonly string _lockContainer = $"locks-{Guid.NewGuid():N}";
+    private readonly Azure.Storage.Blobs.BlobContainerClient _data = azurite.NewContainer("data");
     private DurableTaskTestHost _host = null!;
 
     private DurableTaskClient Client => _host.Client;
@@ -29,10 +33,10 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
             [ExclusiveOperationsServices.StorageSetting] = azurite.Server.ConnectionString,
             [$"{LockOptions.Section}:Container"] = _lockContainer,
             [$"{LockOptions.Section}:TimeToLive"] = TimeSpan.FromSeconds(HostTtlSeconds).ToString(),
+            [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
         }).Build();
         var orchestrator = new ExclusiveOperationOrchestrator(
-            new OperationCatalog([new WaitOperation(), new CompactOperation(), new ExplodingOperation()]),
-            new LockOptions { TimeToLive = TimeSpan.FromSeconds(HostTtlSeconds) });
+            new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = _data.Name }), new ExplodingOperation()]));
         _host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddExclusiveOperationFunctions(orchestrator),
             new DurableTaskTestHostOptions
@@ -47,7 +51,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task<(OrchestrationMetadata Metadata, OperationOutcome? Outcome)> RunAsync(string operation, string lockKey, JsonObject input)
     {
-        var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator, new OperationRequest(operation, lockKey, input));
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator, new OperationRequest(operation, lockKey, input, LockTimings: Timings));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var metadata = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
         return (metadata, metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? metadata.ReadOutputAs<OperationOutcome>() : null);
@@ -106,7 +110,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_wait_longer_than_the_lock_ttl_keeps_the_lock_by_renewing_it()
     {
         var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator,
-            new OperationRequest("wait", "renew-key", new JsonObject { ["seconds"] = 3 * HostTtlSeconds }));
+            new OperationRequest("wait", "renew-key", new JsonObject { ["seconds"] = 3 * HostTtlSeconds }, LockTimings: Timings));
         var holder = await WaitForLockAsync("renew-key");
         Assert.Equal(id, holder.HolderId);
 
@@ -121,6 +125,51 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
         var outcome = metadata.ReadOutputAs<OperationOutcome>()!;
         Assert.Equal(OperationStatus.Ok, outcome.Status);
         Assert.True(outcome.LockReleasedAt - outcome.LockAcquiredAt >= TimeSpan.FromSeconds(3 * HostTtlSeconds));
+    }
+
+    [Fact]
+    public async Task Compact_runs_under_its_derived_key_and_stamps_the_target_with_its_lock_generation()
+    {
+        await _data.GetBlobClient("in/1").UploadAsync(BinaryData.FromString("a;"));
+        await _data.GetBlobClient("in/2").UploadAsync(BinaryData.FromString("b;"));
+        var key = LockKey.Derived("compact", _data.Name, "in/");
+
+        var (metadata, outcome) = await RunAsync("compact", key, new JsonObject { ["container"] = _data.Name, ["prefix"] = "in/" });
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
+        Assert.Equal(OperationStatus.Ok, outcome!.Status);
+        Assert.Equal(2, outcome.Result!["mergedParts"]!.GetValue<int>());
+        var target = _data.GetBlobClient("in/compacted");
+        Assert.Equal("a;b;", (await target.DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal(outcome.Holder!.Generation, FencedBlobWrites.Generation((await target.GetPropertiesAsync()).Value.Metadata));
+        Assert.Null(await Locks.PeekAsync(key));
+    }
+
+    [Fact]
+    public async Task A_deleted_lock_container_fails_the_run_at_once_with_a_clear_error()
+    {
+        var (_, first) = await RunAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
+        Assert.Equal(OperationStatus.Ok, first!.Status);
+        await azurite.Blobs.GetBlobContainerClient(_lockContainer).DeleteAsync();
+
+        var started = DateTime.UtcNow;
+        var (metadata, _) = await RunAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, metadata.RuntimeStatus);
+        Assert.Contains($"lock container '{_lockContainer}' does not exist", metadata.FailureDetails!.ErrorMessage);
+        // Not retried (the retry policy would take 15 s and more), no spinning on the 404.
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), $"took {DateTime.UtcNow - started}");
+    }
+
+    [Fact]
+    public async Task A_run_started_without_lock_timings_fails_saying_so()
+    {
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator, new OperationRequest("wait", "no-timings", new JsonObject { ["seconds"] = 0 }));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var metadata = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, metadata.RuntimeStatus);
+        Assert.Contains("no lockTimings", metadata.FailureDetails!.ErrorMessage);
     }
 
     private async Task<LockHolder> WaitForLockAsync(string lockKey)

@@ -1,4 +1,5 @@
 using System.Text;
+using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Starter;
 
@@ -6,7 +7,7 @@ namespace ExclusiveOperations.Tests;
 
 public sealed class StartRequestParserTests
 {
-    private static readonly StartRequestParser Parser = new(new OperationCatalog([new WaitOperation(), new CompactOperation()]));
+    private static readonly StartRequestParser Parser = new(new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = "data" })]));
 
     private static Task<StartDecision> Parse(string? operation, string body) =>
         Parser.ParseAsync(operation, new MemoryStream(Encoding.UTF8.GetBytes(body)));
@@ -140,10 +141,42 @@ public sealed class StartRequestParserTests
     [Fact]
     public async Task An_explicit_lock_key_is_used_and_extra_fields_are_kept()
     {
-        var start = Assert.IsType<StartDecision.Start>(await Parse("compact", "{\"lockKey\":\"sales/2026\",\"container\":\"data\",\"prefix\":\"in/\",\"note\":1}"));
+        var start = Assert.IsType<StartDecision.Start>(await Parse("wait", "{\"lockKey\":\"sales/2026\",\"seconds\":1,\"note\":1}"));
         Assert.Equal("sales/2026", start.Request.LockKey);
-        Assert.Equal("compact", start.Request.Operation);
+        Assert.Equal("wait", start.Request.Operation);
         Assert.Equal(1, start.Request.Input["note"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Compact_locks_on_a_key_derived_from_container_and_prefix_and_refuses_another()
+    {
+        var start = Assert.IsType<StartDecision.Start>(await Parse("compact", "{\"container\":\"data\",\"prefix\":\"in/\"}"));
+        Assert.Equal("compact:data/in/", start.Request.LockKey);
+        var same = Assert.IsType<StartDecision.Start>(await Parse("compact", "{\"lockKey\":\"compact:data/in/\",\"container\":\"data\",\"prefix\":\"in/\"}"));
+        Assert.Equal("compact:data/in/", same.Request.LockKey);
+
+        var other = Assert.IsType<StartDecision.Refuse>(await Parse("compact", "{\"lockKey\":\"mine\",\"container\":\"data\",\"prefix\":\"in/\"}"));
+        Assert.Equal(400, other.StatusCode);
+        Assert.Contains("derived from its input ('compact:data/in/')", other.Detail);
+    }
+
+    [Fact]
+    public async Task Compact_refuses_a_container_outside_the_allow_list()
+    {
+        var refuse = Assert.IsType<StartDecision.Refuse>(await Parse("compact", "{\"container\":\"exclusive-operation-locks\",\"prefix\":\"in/\"}"));
+        Assert.Equal(400, refuse.StatusCode);
+        Assert.Contains("'exclusive-operation-locks' is not one the operations may use; allowed: data", refuse.Detail);
+    }
+
+    [Theory]
+    [InlineData("exclusive-operation-locks")]
+    [InlineData("azure-webjobs-hosts")]
+    [InlineData("exclusiveoperations-leases")]
+    [InlineData("exclusiveoperations-largemessages")]
+    public void The_allow_list_can_never_name_the_locks_or_the_hosts_own_containers(string container)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new DataContainers { Containers = $"data, {container}" }.Validate(new LockOptions()));
+        Assert.Contains(container, error.Message);
     }
 
     [Theory]
@@ -190,5 +223,21 @@ public sealed class StartRequestParserTests
         // wait needs 'seconds', so an empty body reaches the operation's own validation and says so.
         var refuse = Assert.IsType<StartDecision.Refuse>(await Parse("wait", "  \n"));
         Assert.Contains("'seconds' is required", refuse.Detail);
+    }
+
+    [Fact]
+    public void A_request_id_names_one_instance_per_operation()
+    {
+        Assert.Equal(OperationStarter.InstanceIdFor("wait", "run-1-1"), OperationStarter.InstanceIdFor("wait", "run-1-1"));
+        Assert.NotEqual(OperationStarter.InstanceIdFor("wait", "run-1-1"), OperationStarter.InstanceIdFor("wait", "run-1-2"));
+        Assert.NotEqual(OperationStarter.InstanceIdFor("wait", "run-1-1"), OperationStarter.InstanceIdFor("compact", "run-1-1"));
+        Assert.Equal(32, OperationStarter.InstanceIdFor("wait", "x").Length);
+    }
+
+    [Fact]
+    public async Task A_request_id_with_control_characters_is_refused()
+    {
+        var refuse = Assert.IsType<StartDecision.Refuse>(await Parser.ParseAsync("wait", new MemoryStream(Encoding.UTF8.GetBytes("{\"seconds\":1}")), new StartQuery(null, null, "run\n1")));
+        Assert.Equal("invalid requestId", refuse.Error);
     }
 }

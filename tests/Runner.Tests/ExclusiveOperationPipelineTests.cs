@@ -88,9 +88,10 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         Assert.Equal("""{"status":"OK","attempts":2,"instanceId":"i2","result":{"waitedSeconds":5}}""", run.Output!.ToJsonString());
         var posts = _function.Requests.Where(r => r.Method == "POST").ToList();
         Assert.Equal(2, posts.Count);
+        Assert.Equal([$"{run.RunId}-1", $"{run.RunId}-2"], posts.Select(p => Uri.UnescapeDataString(p.Path[(p.Path.IndexOf("&requestId=", StringComparison.Ordinal) + 11)..])));
         Assert.All(posts, p =>
         {
-            Assert.Equal($"/api/operations/wait?lockKey=sales%2F2026&callerId={run.RunId}", p.Path);
+            Assert.StartsWith($"/api/operations/wait?lockKey=sales%2F2026&callerId={run.RunId}&requestId=", p.Path);
             Assert.Equal("the-key", p.Headers["x-functions-key"]);
             Assert.Equal("""{"seconds":5}""", p.Body);
         });
@@ -143,7 +144,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
         // A run that does not follow the hints asks for no place in the wait list.
-        Assert.All(_function.Requests.Where(r => r.Method == "POST"), p => Assert.Equal("/api/operations/wait?lockKey=sales%2F2026", p.Path));
+        Assert.All(_function.Requests.Where(r => r.Method == "POST"), p => Assert.StartsWith($"/api/operations/wait?lockKey=sales%2F2026&requestId={run.RunId}-", p.Path));
         Assert.Equal(40, Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]));
     }
 
@@ -205,6 +206,6 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         // Each key runs in its own child pipeline run, which is the caller id of its attempts.
         var posts = _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path).ToList();
         Assert.Equal(["?lockKey=a", "?lockKey=b"], posts.Select(p => p[p.IndexOf('?')..p.IndexOf('&')]).Order());
-        Assert.Equal(2, posts.Select(p => p[p.IndexOf("&callerId=", StringComparison.Ordinal)..]).Distinct().Count());
+        Assert.Equal(2, posts.Select(p => p[p.IndexOf("&callerId=", StringComparison.Ordinal)..p.IndexOf("&requestId=", StringComparison.Ordinal)]).Distinct().Count());
     }
 }

@@ -1,5 +1,6 @@
 using DurableTask.AzureStorage;
 using DurableTask.Core;
+using DurableTask.Core.Exceptions;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
@@ -79,8 +80,20 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
         }
     }
 
-    public Task ScheduleAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken) =>
-        Client.CreateOrchestrationInstanceAsync(orchestratorName, version: "", instanceId, request);
+    /// <summary>Every status is a dedupe status: an instance id that exists in any state is never started again.</summary>
+    private static readonly OrchestrationStatus[] AnyStatus = Enum.GetValues<OrchestrationStatus>();
+
+    public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Client.CreateOrchestrationInstanceAsync(orchestratorName, version: "", instanceId, request, tags: null, dedupeStatuses: AnyStatus);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            // Started by an earlier request with the same id: the caller gets that instance.
+        }
+    }
 
     /// <summary>A new shim per work item: orchestration shims keep per-execution state.</summary>
     private sealed class Creator<T> : ObjectCreator<T>

@@ -5,6 +5,9 @@ public sealed class LocalHostOptions
 {
     public const string Section = "LocalHost";
 
+    /// <summary>A named set of timing defaults (<see cref="LocalHostProfiles"/>): <c>fast</c> (default) or <c>azure</c>.</summary>
+    public string? Profile { get; set; }
+
     /// <summary>The task hub (in Azure, host.json's <c>durableTask.hubName</c> reads it from the TaskHubName app setting, one per stack).</summary>
     public string TaskHubName { get; set; } = "ExclusiveOperations";
 

@@ -14,6 +14,7 @@ builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.J
     Optional = false,
     ReloadOnChange = false,
 });
+LocalHostProfiles.Apply(builder.Configuration);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:7071"); // the Functions host's usual local port
 var hostOptions = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
@@ -49,7 +50,8 @@ app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest 
     if (!keys.AllowsStarter(request))
         return Results.Unauthorized();
     var result = await starter.StartAsync(operation, request.Body,
-        new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty]), backend, cancellationToken);
+        new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty],
+            request.Query[StartRequestParser.RequestIdProperty]), backend, cancellationToken);
     if (result is OperationStarter.Result.Refused refused)
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 
@@ -96,8 +98,14 @@ app.MapMethods(StatusResponse.InstancesPath + "/{instanceId}/{action}", ["POST"]
     Results.Json(new { error = "not supported locally", detail = $"The local host serves status and terminate; '{action}' is not implemented." }, statusCode: 501));
 
 app.Lifetime.ApplicationStarted.Register(() =>
-    Console.WriteLine($"Local function host ready on {string.Join(", ", app.Urls)} (task hub '{taskHub}', " +
+    Console.WriteLine($"Local function host ready on {string.Join(", ", app.Urls)} (task hub '{taskHub}', {LockTimingsText(app.Services)}, " +
         (azurite is null ? "storage from AzureWebJobsStorage" : $"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}, data in {azurite.Location}") + ")"));
+
+static string LockTimingsText(IServiceProvider services)
+{
+    var timings = services.GetRequiredService<ExclusiveOperations.Locking.LockOptions>().Timings;
+    return $"lock lifetime {timings.Lifetime.TotalSeconds:0.###} s, renewed every {timings.RenewEvery.TotalSeconds:0.###} s";
+}
 
 try
 {

@@ -10,6 +10,10 @@ public static partial class LocalProcesses
     public const int SIGINT = 2;
     public const int SIGTERM = 15;
 
+    /// <summary>Pause and resume (Linux numbers): a stopped process keeps its state and sockets but runs nothing, like a frozen worker.</summary>
+    public const int SIGCONT = 18;
+    public const int SIGSTOP = 19;
+
     /// <summary>
     /// Start info for a child in its own session (via <c>setsid</c> where it exists), so that a terminal's Ctrl+C
     /// reaches only the parent, which then stops its children in order: the host before Azurite, because the

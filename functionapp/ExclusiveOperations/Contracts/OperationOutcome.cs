@@ -26,6 +26,9 @@ public sealed record OperationOutcome
     /// </summary>
     [JsonPropertyName("retryAt")] public DateTimeOffset? RetryAt { get; init; }
 
+    /// <summary>When Conflict for a reason beyond "held" (the wait list is full): what happened and what the caller should do.</summary>
+    [JsonPropertyName("detail")] public string? Detail { get; init; }
+
     [JsonPropertyName("startedAt")] public required DateTimeOffset StartedAt { get; init; }
     [JsonPropertyName("completedAt")] public DateTimeOffset? CompletedAt { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ExclusiveOperations.Locking;
 
 namespace ExclusiveOperations.Contracts;
 
@@ -8,8 +9,11 @@ namespace ExclusiveOperations.Contracts;
 /// <param name="LockKey">The key whose lock must be held while the operation runs.</param>
 /// <param name="Input">The request body (the operation's input), already validated by the operation.</param>
 /// <param name="CallerId">Who asks, the same on every attempt (a pipeline run id); puts the caller in the lock's wait list.</param>
+/// <param name="LockTimings">The lock's lifetime and renewal period, fixed when the run was started (the starter sets them
+/// from the settings), so a settings change never changes a running orchestration's replay. Required by the orchestrator.</param>
 public sealed record OperationRequest(
     [property: JsonPropertyName("operation")] string Operation,
     [property: JsonPropertyName("lockKey")] string LockKey,
     [property: JsonPropertyName("input")] JsonObject Input,
-    [property: JsonPropertyName("callerId")] string? CallerId = null);
+    [property: JsonPropertyName("callerId")] string? CallerId = null,
+    [property: JsonPropertyName("lockTimings")] LockTimings? LockTimings = null);

@@ -16,8 +16,8 @@ public static class ExclusiveOperationsServices
     public const string StorageSetting = HostStorageConnection.Setting;
 
     /// <summary>
-    /// Registers the lock, the starter logic, the orchestrator, the activities and the two built-in
-    /// operations (<c>wait</c>, <c>compact</c>). Both hosts call this, so they run the same code.
+    /// Registers the lock, the starter logic, the orchestrator, the activities and the built-in
+    /// operations (<c>wait</c>, <c>compact</c>, <c>append</c>). Both hosts call this, so they run the same code.
     /// </summary>
     public static IServiceCollection AddExclusiveOperations(this IServiceCollection services, IConfiguration configuration)
     {
@@ -33,10 +33,20 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton(sp => new StorageLock(
             sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container),
             sp.GetRequiredService<LockOptions>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageLock>>()));
+
+        services.AddOptions<DataContainers>().Bind(configuration.GetSection(DataContainers.Section));
+        services.TryAddSingleton(sp =>
+        {
+            var containers = sp.GetRequiredService<IOptions<DataContainers>>().Value;
+            containers.Validate(sp.GetRequiredService<LockOptions>());
+            return containers;
+        });
 
         services.AddExclusiveOperation<WaitOperation>();
         services.AddExclusiveOperation<CompactOperation>();
+        services.AddExclusiveOperation<AppendOperation>();
         services.TryAddSingleton<OperationCatalog>();
         services.TryAddSingleton<StartRequestParser>();
         services.TryAddSingleton<OperationStarter>();
@@ -46,6 +56,7 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton<RenewLockActivity>();
         services.TryAddSingleton<ReleaseLockActivity>();
         services.TryAddSingleton<CompactBlobsActivity>();
+        services.TryAddSingleton<AppendEntriesActivity>();
         return services;
     }
 

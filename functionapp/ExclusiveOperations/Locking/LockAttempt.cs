@@ -10,7 +10,10 @@ namespace ExclusiveOperations.Locking;
 /// <param name="HeldSince">When acquired: an instant at which the write that took the lock had already succeeded,
 /// so the intervals [HeldSince, release At] of successive holders never intersect.</param>
 /// <param name="RetryAt">When refused: the instant the caller should ask again (the exact form of RetryAfterSeconds).</param>
-public sealed record LockAttempt(bool Acquired, LockHolder? Holder, int? RetryAfterSeconds = null, DateTimeOffset? HeldSince = null, DateTimeOffset? RetryAt = null);
+/// <param name="Detail">When refused for a reason the caller should know beyond "held" (a full wait list): what and what to do.</param>
+public sealed record LockAttempt(
+    bool Acquired, LockHolder? Holder, int? RetryAfterSeconds = null, DateTimeOffset? HeldSince = null, DateTimeOffset? RetryAt = null,
+    string? Detail = null);
 
 /// <summary>What a release did.</summary>
 public enum ReleaseOutcome

@@ -23,6 +23,19 @@ public static class LockKey
             throw new ArgumentException($"Invalid lock key: {problem}.", nameof(key));
     }
 
+    /// <summary>
+    /// A key derived from the data an operation works on: <c>{kind}:{container}/{name}</c>, or with the name's SHA-256
+    /// when that would be longer than a key may be (the same data always gives the same key).
+    /// </summary>
+    public static string Derived(string kind, string container, string name)
+    {
+        var key = $"{kind}:{container}/{name}";
+        if (Problem(key) is null)
+            return key;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
+        return $"{kind}:{container}/sha256:{hash}";
+    }
+
     /// <summary>Escaped so that any accepted key is one flat, valid blob name.</summary>
     public static string BlobName(string key) => Uri.EscapeDataString(key) + ".json";
 }

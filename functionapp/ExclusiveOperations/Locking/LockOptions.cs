@@ -9,10 +9,19 @@ public sealed class LockOptions
     public string Container { get; set; } = "exclusive-operation-locks";
 
     /// <summary>
-    /// How long a lock stays valid without renewal. A holder renews it between steps; a holder that
-    /// dies loses the lock at most this long after its last renewal.
+    /// How long a lock stays valid without renewal; unset: derived from <see cref="MaxQueuePollingInterval"/>
+    /// (<see cref="LockTimings.For"/>). A holder that dies loses the lock at most this long after its last renewal.
     /// </summary>
-    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan? TimeToLive { get; set; }
+
+    /// <summary>
+    /// The host's longest idle queue poll: must equal host.json's
+    /// <c>extensions.durableTask.storageProvider.maxQueuePollingInterval</c> (the local host sets it from its own).
+    /// </summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The lock's lifetime and renewal period for these settings.</summary>
+    public LockTimings Timings => LockTimings.For(MaxQueuePollingInterval, TimeToLive);
 
     /// <summary>Upper bound of the <c>retryAfterSeconds</c> hint given with a Conflict.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
@@ -35,6 +44,12 @@ public sealed class LockOptions
     /// </summary>
     public TimeSpan RetryGranularity { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest wait list: a caller beyond it gets no place in line (a Conflict saying so, with a hint to come
+    /// after everyone), which bounds the lock blob and the work of every lock write.
+    /// </summary>
+    public int MaxWaiters { get; set; } = 100;
+
     /// <summary>Slack added to each planned turn for holders that overrun the measured average.</summary>
     public TimeSpan TurnMargin { get; set; } = TimeSpan.FromSeconds(0.25);
 
@@ -44,8 +59,14 @@ public sealed class LockOptions
             throw new InvalidOperationException($"{Section}:Container must name a blob container.");
         if (TimeToLive < TimeSpan.FromSeconds(1))
             throw new InvalidOperationException($"{Section}:TimeToLive must be at least 1 second (was {TimeToLive}).");
+        if (MaxQueuePollingInterval <= TimeSpan.Zero)
+            throw new InvalidOperationException($"{Section}:MaxQueuePollingInterval must be positive (was {MaxQueuePollingInterval}).");
+        if (Timings.Problem(MaxQueuePollingInterval) is { } problem)
+            throw new InvalidOperationException($"{Section}:TimeToLive: {problem}.");
         if (MaxRetryAfter < TimeSpan.FromSeconds(1))
             throw new InvalidOperationException($"{Section}:MaxRetryAfter must be at least 1 second (was {MaxRetryAfter}).");
+        if (MaxWaiters < 0)
+            throw new InvalidOperationException($"{Section}:MaxWaiters must not be negative (was {MaxWaiters}).");
         foreach (var (name, value) in new[] { (nameof(WaiterGrace), WaiterGrace), (nameof(TurnReservation), TurnReservation), (nameof(RetryGranularity), RetryGranularity), (nameof(TurnMargin), TurnMargin) })
         {
             if (value < TimeSpan.Zero)

@@ -12,6 +12,15 @@ public sealed class LockState
     [JsonPropertyName("holder")] public LockHolder? Holder { get; set; }
     [JsonPropertyName("waiters")] public List<LockWaiter> Waiters { get; set; } = [];
 
+    /// <summary>
+    /// The last release: a repeated release by the same holder (a retried or duplicated activity, which the Durable Task
+    /// backends deliver at least once) answers with the first one's instant instead of "not held" or "held by another".
+    /// </summary>
+    [JsonPropertyName("lastRelease")] public LockReleaseRecord? LastRelease { get; set; }
+
+    /// <summary>The last generation handed out (the fencing token); each acquisition by a new holder increments it.</summary>
+    [JsonPropertyName("generation")] public long Generation { get; set; }
+
     /// <summary>Moving average of how much longer holders kept the lock than their operation's estimate.</summary>
     [JsonPropertyName("averageOvershootSeconds")] public double? AverageOvershootSeconds { get; set; }
 
@@ -29,3 +38,11 @@ public sealed record LockWaiter(
     [property: JsonPropertyName("retryAt")] DateTimeOffset RetryAt,
     [property: JsonPropertyName("expectedSeconds")] double ExpectedSeconds,
     [property: JsonPropertyName("returnBy")] DateTimeOffset ReturnBy);
+
+/// <param name="HolderId">Who released.</param>
+/// <param name="Generation">The generation it released.</param>
+/// <param name="At">The instant its release was taken (before the write).</param>
+public sealed record LockReleaseRecord(
+    [property: JsonPropertyName("holderId")] string HolderId,
+    [property: JsonPropertyName("generation")] long Generation,
+    [property: JsonPropertyName("at")] DateTimeOffset At);

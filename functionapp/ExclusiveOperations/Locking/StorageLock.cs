@@ -4,6 +4,8 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ExclusiveOperations.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ExclusiveOperations.Locking;
 
@@ -15,9 +17,16 @@ namespace ExclusiveOperations.Locking;
 /// would need a renewer running outside any activity, and an infinite lease never frees a dead holder.
 /// An expiry time inside the blob, renewed between steps, gives a TTL of any length.
 /// </summary>
-public sealed class StorageLock(BlobContainerClient container, LockOptions options, TimeProvider time)
+public sealed class StorageLock(BlobContainerClient container, LockOptions options, TimeProvider time, ILogger<StorageLock>? logger = null)
 {
+    /// <summary>
+    /// Conditional writes lost in a row before giving up: with the doubling back-off (capped at 128 ms) that is
+    /// several seconds of nothing but other writers winning, which means something is wrong, not busy.
+    /// </summary>
+    public const int MaxLostWrites = 40;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly ILogger _log = logger ?? (ILogger)NullLogger.Instance;
     private int _containerReady;
 
     /// <summary>
@@ -27,11 +36,14 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
     /// and is told when its turn comes (<see cref="TurnPlan"/>); a freed lock is kept for the first caller in line
     /// until that caller is overdue. A caller without a caller id has no place in line: it gets a free lock that
     /// nobody's turn is kept for, else a hint to come back after the holder and every waiting turn.
+    /// A new holder gets the next generation (the fencing token); a holder taking its own lock again keeps its own.
     /// </summary>
+    /// <param name="lifetime">How long the lock lives without renewal; the orchestration's own (from its input), else the options'.</param>
     public async Task<LockAttempt> TryAcquireAsync(
         string lockKey, string holderId, string operation, TimeSpan expectedDuration, string? callerId = null,
-        CancellationToken cancellationToken = default)
+        TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
     {
+        var ttl = lifetime ?? options.Timings.Lifetime;
         var blob = await BlobForAsync(lockKey, cancellationToken);
         for (var lost = 1; ; lost++)
         {
@@ -53,55 +65,102 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             if (!mine && (liveHolder is not null || anotherCallersTurn))
             {
                 DateTimeOffset retryAt;
-                if (callerId is null)
+                string? detail = null;
+                var placeInLine = callerId is not null && (position >= 0 || state.Waiters.Count < options.MaxWaiters);
+                if (!placeInLine)
                 {
                     retryAt = plan.RetryAtAfterEveryone(liveHolder);
+                    if (callerId is not null)
+                    {
+                        detail = $"The wait list of lock key '{lockKey}' is full ({options.MaxWaiters} callers, setting {LockOptions.Section}:MaxWaiters); " +
+                            "this caller has no place in line and is told to come back after everyone in it.";
+                    }
                 }
                 else
                 {
                     if (position < 0)
                     {
-                        state.Waiters.Add(new LockWaiter(callerId, now, expectedDuration.TotalSeconds, now));
+                        state.Waiters.Add(new LockWaiter(callerId!, now, expectedDuration.TotalSeconds, now));
                         position = state.Waiters.Count - 1;
                     }
                     retryAt = plan.RetryAtFor(position, liveHolder);
-                    state.Waiters[position] = new LockWaiter(callerId, retryAt, expectedDuration.TotalSeconds,
+                    state.Waiters[position] = new LockWaiter(callerId!, retryAt, expectedDuration.TotalSeconds,
                         plan.LatestReturn(retryAt) + options.WaiterGrace);
                 }
-                if (callerId is null || await TryWriteAsync(blob, state, etag, cancellationToken))
-                    return new LockAttempt(false, liveHolder, plan.SecondsUntil(retryAt), RetryAt: retryAt);
-                await BackOffAsync(lost, cancellationToken);
+                if (!placeInLine || await TryWriteAsync(blob, state, etag, cancellationToken))
+                {
+                    _log.LogInformation(
+                        "Lock {LockKey} refused to {HolderId} (caller {CallerId}): held by {CurrentHolder} (generation {Generation}); retry at {RetryAt:O}{Detail}",
+                        lockKey, holderId, callerId, liveHolder?.HolderId, liveHolder?.Generation, retryAt, detail is null ? "" : " (wait list full)");
+                    return new LockAttempt(false, liveHolder, plan.SecondsUntil(retryAt), RetryAt: retryAt, Detail: detail);
+                }
+                await BackOffAsync(lockKey, lost, cancellationToken);
                 continue;
             }
 
             var acquiredAt = mine ? holder!.AcquiredAt : now;
+            var generation = mine ? holder!.Generation : state.Generation + 1;
             if (callerId is not null)
                 state.Waiters.RemoveAll(w => w.CallerId == callerId);
-            state.Holder = new LockHolder(holderId, operation, acquiredAt, now + options.TimeToLive, acquiredAt + expectedDuration);
+            state.Generation = generation;
+            state.Holder = new LockHolder(holderId, operation, acquiredAt, now + ttl, acquiredAt + expectedDuration, generation, callerId);
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
             {
                 // Taken after the write: the previous holder's release happened before this instant.
                 var heldSince = mine ? acquiredAt : time.GetUtcNow();
+                if (holder is not null && !mine)
+                {
+                    _log.LogWarning(
+                        "Lock {LockKey} taken over by {HolderId} (caller {CallerId}, generation {Generation}) from {PreviousHolder} (generation {PreviousGeneration}), which expired at {ExpiredAt:O} without releasing it",
+                        lockKey, holderId, callerId, generation, holder.HolderId, holder.Generation, holder.ExpiresAt);
+                }
+                else
+                {
+                    _log.LogInformation("Lock {LockKey} acquired by {HolderId} (caller {CallerId}, generation {Generation}) until {ExpiresAt:O}",
+                        lockKey, holderId, callerId, generation, state.Holder.ExpiresAt);
+                }
                 return new LockAttempt(true, state.Holder, HeldSince: heldSince);
             }
             // Somebody changed the blob between our read and write: read again and decide again.
-            await BackOffAsync(lost, cancellationToken);
+            await BackOffAsync(lockKey, lost, cancellationToken);
         }
     }
 
-    /// <summary>Extends the holder's expiry. False when the caller no longer holds the lock.</summary>
-    public async Task<bool> RenewAsync(string lockKey, string holderId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The fence check: renews the lock if, and only if, it still holds <paramref name="fence"/>'s holder and generation,
+    /// so the caller may act for one more lifetime from the instant before the write; else throws
+    /// <see cref="LockLostException"/> and the caller must not act. Returns the lock's new expiry.
+    /// </summary>
+    public async Task<DateTimeOffset> FenceAsync(LockFence fence, CancellationToken cancellationToken = default)
+    {
+        var renewed = await RenewIfAsync(fence.LockKey, holder => holder.HolderId == fence.HolderId && holder.Generation == fence.Generation,
+            fence.Lifetime, cancellationToken);
+        if (renewed is null)
+        {
+            var current = await PeekAsync(fence.LockKey, cancellationToken);
+            _log.LogWarning("Lock {LockKey} fence refused {HolderId} (generation {Generation}): now held by {CurrentHolder} (generation {CurrentGeneration})",
+                fence.LockKey, fence.HolderId, fence.Generation, current?.HolderId, current?.Generation);
+            throw new LockLostException(
+                $"The lock for key '{fence.LockKey}' is no longer held by '{fence.HolderId}' with generation {fence.Generation} " +
+                $"(now: {(current is null ? "free" : $"'{current.HolderId}', generation {current.Generation}")}); its lifetime ran out and the write was refused.");
+        }
+        return renewed.Value;
+    }
+
+    private async Task<DateTimeOffset?> RenewIfAsync(string lockKey, Func<LockHolder, bool> holds, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
         for (var lost = 1; ; lost++)
         {
             var (state, etag) = await ReadAsync(blob, cancellationToken);
-            if (state.Holder is not { } holder || holder.HolderId != holderId)
-                return false;
-            state.Holder = holder with { ExpiresAt = time.GetUtcNow() + options.TimeToLive };
+            // An expired holder that nobody took over yet may renew: no other holder's effect can have happened.
+            if (state.Holder is not { } holder || !holds(holder))
+                return null;
+            var expiresAt = time.GetUtcNow() + lifetime;
+            state.Holder = holder with { ExpiresAt = expiresAt };
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
-                return true;
-            await BackOffAsync(lost, cancellationToken);
+                return expiresAt;
+            await BackOffAsync(lockKey, lost, cancellationToken);
         }
     }
 
@@ -112,17 +171,28 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         for (var lost = 1; ; lost++)
         {
             var (state, etag) = await ReadAsync(blob, cancellationToken);
+            if (state.Holder?.HolderId != holderId && state.LastRelease is { } last && last.HolderId == holderId)
+                return new LockRelease(ReleaseOutcome.Released, last.At, null);
             if (state.Holder is not { } holder)
                 return new LockRelease(ReleaseOutcome.NotHeld, time.GetUtcNow(), null);
             if (holder.HolderId != holderId)
+            {
+                _log.LogWarning("Lock {LockKey} release by {HolderId} refused: held by {CurrentHolder} (generation {Generation})",
+                    lockKey, holderId, holder.HolderId, holder.Generation);
                 return new LockRelease(ReleaseOutcome.HeldByAnother, time.GetUtcNow(), holder);
+            }
             // Taken before the write: the next holder's write can only succeed after this instant.
             var releasedAt = time.GetUtcNow();
             new TurnPlan(state, options, releasedAt).RecordHold(holder, releasedAt);
             state.Holder = null;
+            state.LastRelease = new LockReleaseRecord(holderId, holder.Generation, releasedAt);
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
+            {
+                _log.LogInformation("Lock {LockKey} released by {HolderId} (caller {CallerId}, generation {Generation}) after {HeldSeconds:0.###} s",
+                    lockKey, holderId, holder.CallerId, holder.Generation, (releasedAt - holder.AcquiredAt).TotalSeconds);
                 return new LockRelease(ReleaseOutcome.Released, releasedAt, null);
-            await BackOffAsync(lost, cancellationToken);
+            }
+            await BackOffAsync(lockKey, lost, cancellationToken);
         }
     }
 
@@ -145,8 +215,16 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
     /// many callers asking at once (every waiter writes its place in line) take turns instead of all re-reading and
     /// failing again. Real time on purpose: it spaces storage requests, it is not part of the lock's timing.
     /// </summary>
-    private static Task BackOffAsync(int lost, CancellationToken cancellationToken) =>
-        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 4 << Math.Min(lost, 5))), cancellationToken);
+    private static Task BackOffAsync(string lockKey, int lost, CancellationToken cancellationToken)
+    {
+        if (lost >= MaxLostWrites)
+        {
+            throw new LockUnavailableException(
+                $"Gave up on the lock for key '{lockKey}' after losing {lost} conditional writes in a row to other writers; " +
+                "retry later (if it persists, something rewrites the lock blob continuously).");
+        }
+        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 4 << Math.Min(lost, 5))), cancellationToken);
+    }
 
     private async Task<BlobClient> BlobForAsync(string lockKey, CancellationToken cancellationToken)
     {
@@ -169,12 +247,17 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
                 ?? throw new InvalidDataException($"Lock blob '{blob.Name}' is empty.");
             return (state, content.Value.Details.ETag);
         }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound && e.ErrorCode != BlobErrorCode.ContainerNotFound)
         {
             return (new LockState(), null);
         }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            throw ContainerGone(blob, e);
+        }
     }
 
+    /// <summary>False when another writer won (the ETag moved, or the blob was created meanwhile): read again and decide again.</summary>
     private static async Task<bool> TryWriteAsync(BlobClient blob, LockState state, ETag? expected, CancellationToken cancellationToken)
     {
         var conditions = expected is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
@@ -183,9 +266,22 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             await blob.UploadAsync(BinaryData.FromObjectAsJson(state, Json), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
             return true;
         }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            // Not a lost race: re-reading would find the same missing container forever.
+            throw ContainerGone(blob, e);
+        }
         catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict or (int)HttpStatusCode.NotFound)
         {
             return false;
         }
     }
+
+    /// <summary>
+    /// The container is not re-created on the fly: the locks it held (and their generations) are gone, so a holder
+    /// could still be running; an operator must look before locks are handed out again.
+    /// </summary>
+    private static LockUnavailableException ContainerGone(BlobClient blob, Exception inner) => new(
+        $"The lock container '{blob.BlobContainerName}' does not exist (was it deleted?), so lock '{blob.Name}' cannot be read or written. " +
+        "Make sure no operation still runs, then restart the app (it creates the container) or create the container.", inner);
 }

@@ -17,6 +17,13 @@ public interface IExclusiveOperation
     /// </summary>
     void Validate(JsonObject input);
 
+    /// <summary>
+    /// The lock key a run with this input must hold, when the operation derives it from its input (e.g. from the data it
+    /// writes, so two runs on the same data can never hold two different keys); callers cannot choose another.
+    /// Null: the caller's <c>lockKey</c>, else the operation name.
+    /// </summary>
+    string? LockKeyFor(JsonObject input) => null;
+
     /// <summary>How long a run is expected to take; the basis of the retry hint given to refused callers.</summary>
     TimeSpan EstimateDuration(JsonObject input);
 

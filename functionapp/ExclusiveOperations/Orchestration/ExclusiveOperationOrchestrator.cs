@@ -10,16 +10,19 @@ namespace ExclusiveOperations.Orchestration;
 /// operation, release the lock and finish <c>OK</c>. A failing operation releases the lock and fails
 /// the orchestration with its error. Deterministic: all I/O happens in activities.
 /// </summary>
-public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, LockOptions lockOptions)
+public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
     : TaskOrchestrator<OperationRequest, OperationOutcome>
 {
     public override async Task<OperationOutcome> RunAsync(TaskOrchestrationContext context, OperationRequest request)
     {
         var startedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
         var operation = catalog.Get(request.Operation);
-        var lockInput = new LockActivityInput(request.LockKey, context.InstanceId, request.Operation, operation.EstimateDuration(request.Input), request.CallerId);
+        var timings = request.LockTimings
+            ?? throw new InvalidOperationException("The orchestration's input has no lockTimings; start it through the starter, which sets them.");
+        var lockInput = new LockActivityInput(request.LockKey, context.InstanceId, request.Operation, operation.EstimateDuration(request.Input),
+            timings.Lifetime, request.CallerId);
 
-        var attempt = await context.CallActivityAsync<LockAttempt>(FunctionNames.TryAcquireLock, lockInput);
+        var attempt = await context.CallActivityAsync<LockAttempt>(FunctionNames.TryAcquireLock, lockInput, ActivityRetry.Options);
         if (!attempt.Acquired)
         {
             return Finish(context, new OperationOutcome
@@ -31,6 +34,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
                 Holder = attempt.Holder,
                 RetryAfterSeconds = attempt.RetryAfterSeconds,
                 RetryAt = attempt.RetryAt,
+                Detail = attempt.Detail,
                 StartedAt = startedAt,
                 CompletedAt = Now(context),
             });
@@ -51,15 +55,16 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog, Loc
         System.Text.Json.Nodes.JsonNode? result;
         try
         {
-            result = await operation.RunAsync(new OperationContext(context, request, lockOptions.TimeToLive));
+            var fence = new LockFence(request.LockKey, context.InstanceId, attempt.Holder!.Generation, timings.Lifetime, timings.RenewEvery);
+            result = await operation.RunAsync(new OperationContext(context, request, fence));
         }
         catch
         {
-            await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput);
+            await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, ActivityRetry.Options);
             throw;
         }
 
-        var release = await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput);
+        var release = await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, ActivityRetry.Options);
         if (release.Outcome == ReleaseOutcome.HeldByAnother)
             throw new InvalidOperationException(
                 $"The lock for key '{request.LockKey}' expired while the operation ran and was taken by '{release.CurrentHolder?.HolderId}'; the result may overlap with another run.");

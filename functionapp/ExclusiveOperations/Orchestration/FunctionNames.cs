@@ -15,6 +15,7 @@ public static class FunctionNames
     public const string RenewLock = "RenewLock";
     public const string ReleaseLock = "ReleaseLock";
     public const string CompactBlobs = "CompactBlobs";
+    public const string AppendEntries = "AppendEntries";
 
     public static readonly IReadOnlyList<(string Name, Type Type)> Activities =
     [
@@ -22,6 +23,7 @@ public static class FunctionNames
         (RenewLock, typeof(RenewLockActivity)),
         (ReleaseLock, typeof(ReleaseLockActivity)),
         (CompactBlobs, typeof(CompactBlobsActivity)),
+        (AppendEntries, typeof(AppendEntriesActivity)),
     ];
 
     /// <summary>

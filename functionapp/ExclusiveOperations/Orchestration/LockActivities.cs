@@ -7,21 +7,32 @@ namespace ExclusiveOperations.Orchestration;
 /// <param name="HolderId">The orchestration instance asking.</param>
 /// <param name="Operation">What it will run (recorded in the lock for refused callers to see).</param>
 /// <param name="ExpectedDuration">How long it expects to hold the lock.</param>
+/// <param name="Lifetime">How long the lock lives without renewal (from the orchestration's input).</param>
 /// <param name="CallerId">The caller behind the orchestration (stable across attempts), for the lock's wait list.</param>
-public sealed record LockActivityInput(string LockKey, string HolderId, string Operation, TimeSpan ExpectedDuration, string? CallerId = null);
+public sealed record LockActivityInput(string LockKey, string HolderId, string Operation, TimeSpan ExpectedDuration, TimeSpan Lifetime, string? CallerId = null);
 
 /// <summary>Tries once to take the lock; never waits (a refused run ends with Conflict).</summary>
 public sealed class TryAcquireLockActivity(StorageLock locks) : TaskActivity<LockActivityInput, LockAttempt>
 {
     public override Task<LockAttempt> RunAsync(TaskActivityContext context, LockActivityInput input) =>
-        locks.TryAcquireAsync(input.LockKey, input.HolderId, input.Operation, input.ExpectedDuration, input.CallerId);
+        locks.TryAcquireAsync(input.LockKey, input.HolderId, input.Operation, input.ExpectedDuration, input.CallerId, input.Lifetime);
 }
 
-/// <summary>Extends the holder's lock by one TTL; false when it was lost.</summary>
-public sealed class RenewLockActivity(StorageLock locks) : TaskActivity<LockActivityInput, bool>
+/// <summary>Extends the holder's lock by one lifetime through the fence; false when it was lost (taken over by a newer generation).</summary>
+public sealed class RenewLockActivity(StorageLock locks) : TaskActivity<LockFence, bool>
 {
-    public override Task<bool> RunAsync(TaskActivityContext context, LockActivityInput input) =>
-        locks.RenewAsync(input.LockKey, input.HolderId);
+    public override async Task<bool> RunAsync(TaskActivityContext context, LockFence fence)
+    {
+        try
+        {
+            await locks.FenceAsync(fence);
+            return true;
+        }
+        catch (LockLostException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>Frees the lock if the caller holds it.</summary>

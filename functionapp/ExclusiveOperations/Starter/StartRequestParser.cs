@@ -17,6 +17,7 @@ public sealed class StartRequestParser(OperationCatalog catalog)
     public const int MaxBodyBytes = 1024 * 1024;
     public const string LockKeyProperty = "lockKey";
     public const string CallerIdProperty = "callerId";
+    public const string RequestIdProperty = "requestId";
 
     /// <param name="query">The <c>lockKey</c> and <c>callerId</c> query parameters, if any: pipelines send them there so
     /// that the body can be the operation's input object exactly as the user wrote it.</param>
@@ -73,9 +74,13 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         var lockKey = bodyLockKey ?? queryLockKey ?? operation.Name;
         if (LockKey.Problem(lockKey) is { } problem)
             return BadRequest("invalid lockKey", $"'{LockKeyProperty}': {problem}. Omit it to lock on the operation name.");
+        var callerChoseKey = bodyLockKey is not null || queryLockKey is not null;
 
         if (query?.CallerId is { } callerId && LockKey.Problem(callerId) is { } callerProblem)
             return BadRequest("invalid callerId", $"'{CallerIdProperty}': {callerProblem.Replace("lock key", "caller id")}. Send the same id on every attempt, e.g. the pipeline run id.");
+
+        if (query?.RequestId is { } requestId && LockKey.Problem(requestId) is { } requestProblem)
+            return BadRequest("invalid requestId", $"'{RequestIdProperty}': {requestProblem.Replace("lock key", "request id")}. Send the same id when repeating one request, e.g. the pipeline run id and attempt.");
 
         try
         {
@@ -84,6 +89,17 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         catch (OperationInputException e)
         {
             return BadRequest($"invalid input for operation '{operation.Name}'", e.Message);
+        }
+
+        if (operation.LockKeyFor(input) is { } derived)
+        {
+            if (callerChoseKey && lockKey != derived)
+            {
+                return BadRequest("invalid lockKey",
+                    $"Operation '{operation.Name}' locks on a key derived from its input ('{Printable(derived)}'), so that two runs on the same data " +
+                    $"never hold different keys; omit '{LockKeyProperty}' or send exactly that.");
+            }
+            lockKey = derived;
         }
 
         return new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input, query?.CallerId));
@@ -123,4 +139,6 @@ public sealed class StartRequestParser(OperationCatalog catalog)
 /// <summary>The starter's query parameters.</summary>
 /// <param name="LockKey">The lock key (instead of the body's <c>lockKey</c>).</param>
 /// <param name="CallerId">Who asks, the same on every attempt: joins the lock's wait list.</param>
-public sealed record StartQuery(string? LockKey, string? CallerId);
+/// <param name="RequestId">What makes this request unique (a pipeline run id and its attempt): a repeated POST with the same
+/// id returns the instance the first one started instead of starting another.</param>
+public sealed record StartQuery(string? LockKey, string? CallerId, string? RequestId = null);

@@ -1,0 +1,48 @@
+using ExclusiveOperations.Locking;
+using Microsoft.Extensions.Configuration.Memory;
+
+namespace ExclusiveOperations.LocalHost;
+
+/// <summary>
+/// Named timing profiles of the local host (<c>--LocalHost:Profile=azure</c>): a set of defaults that any explicit
+/// setting still overrides. <c>fast</c> (the default) polls twice a second so local runs and tests are quick;
+/// <c>azure</c> uses the timings an Azure Functions app has unless host.json changes them, so the lock is tried
+/// against the delays it meets in the cloud.
+/// </summary>
+public static class LocalHostProfiles
+{
+    public const string Setting = LocalHostOptions.Section + ":Profile";
+
+    /// <summary>
+    /// Azure's defaults: the Durable Task Azure Storage provider's maxQueuePollingInterval 30 s and
+    /// control/work-item queue visibility timeouts 5 min (learn.microsoft.com, durable-functions-host-json-settings),
+    /// and the Durable Task Framework's partition lease interval of 30 s (AzureStorageOrchestrationServiceSettings.LeaseInterval).
+    /// </summary>
+    private static readonly Dictionary<string, string?> Azure = new()
+    {
+        [$"{LocalHostOptions.Section}:MaxQueuePollingInterval"] = "00:00:30",
+        [$"{LocalHostOptions.Section}:PartitionLeaseInterval"] = "00:00:30",
+        [$"{LocalHostOptions.Section}:MessageVisibilityTimeout"] = "00:05:00",
+    };
+
+    /// <summary>
+    /// Puts the chosen profile's values below every explicit source (settings file excepted), and makes the lock's
+    /// <c>MaxQueuePollingInterval</c> follow the host's, as host.json and the app settings must agree in Azure.
+    /// </summary>
+    public static void Apply(ConfigurationManager configuration)
+    {
+        var profile = configuration[Setting];
+        var values = profile switch
+        {
+            null or "" or "fast" => new Dictionary<string, string?>(),
+            "azure" => new Dictionary<string, string?>(Azure),
+            _ => throw new InvalidOperationException($"{Setting} '{profile}' is not a profile; use 'fast' (the default) or 'azure'."),
+        };
+        var polling = configuration[$"{LocalHostOptions.Section}:MaxQueuePollingInterval"]
+            ?? values.GetValueOrDefault($"{LocalHostOptions.Section}:MaxQueuePollingInterval")
+            ?? new LocalHostOptions().MaxQueuePollingInterval.ToString();
+        values[$"{LockOptions.Section}:MaxQueuePollingInterval"] = polling;
+        // Index 1: above localhost.settings.json (index 0), below the environment and the command line.
+        ((IConfigurationBuilder)configuration).Sources.Insert(1, new MemoryConfigurationSource { InitialData = values });
+    }
+}

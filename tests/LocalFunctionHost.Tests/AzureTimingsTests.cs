@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using ExclusiveOperations.LocalTooling;
+
+namespace ExclusiveOperations.LocalHost.Tests;
+
+/// <summary>The local host on Azure's default timings (<c>--LocalHost:Profile=azure</c>): 30 s queue polling, 5 min visibility.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureTimingsTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task With_the_azure_profile_the_lock_lives_for_three_late_renewals_and_operations_still_complete()
+    {
+        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(),
+            new Dictionary<string, string> { ["LocalHost:Profile"] = "azure" }, keys: azurite.Keys);
+        Assert.Contains("lock lifetime 276 s, renewed every 30 s", host.Output);
+
+        var client = new DurableHttpClient(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromSeconds(1));
+        var watch = Stopwatch.StartNew();
+        var run = await client.RunAsync(host.BaseUrl, "wait", new { seconds = 1, lockKey = $"azure-{Guid.NewGuid():N}" }, TimeSpan.FromMinutes(4));
+
+        Assert.Equal("OK", run.OutcomeStatus);
+        // The run's lock lifetime came from the starter: it is in the orchestration's input.
+        Assert.Equal("00:04:36", run.Status["input"]!["lockTimings"]!["lifetime"]!.GetValue<string>());
+        Console.WriteLine($"wait 1 s on the azure profile: {watch.Elapsed.TotalSeconds:0.0} s end to end");
+    }
+}
