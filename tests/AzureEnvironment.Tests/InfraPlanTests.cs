@@ -106,6 +106,7 @@ public sealed class InfraPlanTests : IDisposable
         Assert.StartsWith("https://", settings["AzureWebJobsStorage__blobServiceUri"]);
         Assert.Equal(ResourceNames.For(stack).TaskHub, settings["TaskHubName"]);
         Assert.Equal("exclusive-operation-locks", settings["ExclusiveOperations__Lock__Container"]);
+        Assert.DoesNotContain("ExclusiveOperations__Data__Containers", settings.Keys); // none unless the stack names them
 
         Assert.Equal("SystemAssigned", Resources(template, "Microsoft.DataFactory/factories").Single()["identity"]!["type"]!.GetValue<string>());
         // No key in the template: no ARM listKeys call, no secure pipeline parameter with a value.
@@ -114,6 +115,15 @@ public sealed class InfraPlanTests : IDisposable
             foreach (var (name, parameter) in pipeline["properties"]!["parameters"]?.AsObject() ?? [])
                 if (parameter!["type"]!.GetValue<string>().Equals("securestring", StringComparison.OrdinalIgnoreCase))
                     Assert.False(parameter.AsObject().ContainsKey("defaultValue"), $"Secure parameter {name} has a value.");
+    }
+
+    [Fact]
+    public async Task Data_containers_of_the_stack_are_the_apps_allow_list()
+    {
+        var template = await PlanAsync("dev", "dataContainers=sales,staging");
+        var settings = Resources(template, "Microsoft.Web/sites").Single()["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+        Assert.Equal("sales,staging", settings["ExclusiveOperations__Data__Containers"]);
     }
 
     [Fact]

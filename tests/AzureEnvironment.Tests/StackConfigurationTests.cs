@@ -59,6 +59,10 @@ public sealed class StackConfigurationTests
     [InlineData("logRetentionDays", "7", "from 30 to 730")]
     [InlineData("pullRequest", "-3", "pull request number")]
     [InlineData("commit", "main", "7-40 hex digits")]
+    [InlineData("dataContainers", "Sales", "not a blob container name")]
+    [InlineData("dataContainers", "ok-one,a--b", "not a blob container name")]
+    [InlineData("dataContainers", "sales,exclusive-operation-locks", "is a container the app itself uses")]
+    [InlineData("dataContainers", "azure-webjobs-hosts", "is a container the app itself uses")]
     public void A_bad_value_names_key_value_and_what_is_allowed(string key, string value, string allowed)
     {
         var message = Error("dev", (key, value));
@@ -97,5 +101,13 @@ public sealed class StackConfigurationTests
         foreach (var key in StackConfiguration.Keys)
             Assert.Contains($"| `{StackConfiguration.Project}:{key.Name}` | {key.Default} | {key.Meaning} |", readme);
         Assert.Contains($"| `{StackConfiguration.LocationKey}` |", readme);
+    }
+
+    [Fact]
+    public void Data_containers_become_the_apps_allow_list_and_none_means_none()
+    {
+        var none = Parse("dev");
+        Assert.Empty(none.DataContainers);
+        Assert.Equal(["sales", "staging-2026"], Parse("dev", ("dataContainers", " sales , staging-2026,sales")).DataContainers);
     }
 }

@@ -27,9 +27,13 @@ public sealed record ResourceNames
     /// <summary>Durable task hub: 3-45 letters and digits, starting with a letter; one per stack, so stacks never share orchestrations.</summary>
     public required string TaskHub { get; init; }
     /// <summary>Blob container of the deployment packages.</summary>
-    public string DeploymentContainer { get; init; } = "app-package";
+    public string DeploymentContainer { get; init; } = DeploymentContainerName;
+
+    public const string DeploymentContainerName = "app-package";
     /// <summary>Blob container of the lock blobs (ExclusiveOperations__Lock__Container).</summary>
-    public string LockContainer { get; init; } = "exclusive-operation-locks";
+    public string LockContainer { get; init; } = LockContainerName;
+
+    public const string LockContainerName = "exclusive-operation-locks";
     /// <summary>The custom role that may read the Function App's function keys (unique within the tenant).</summary>
     public required string FunctionKeyReaderRole { get; init; }
     /// <summary>The stable hash in every name (8 lowercase hex digits).</summary>

@@ -29,6 +29,7 @@ public static partial class StackConfiguration
         new("commit", "—", "Commit the stack was deployed from (7-40 hex digits); goes into the tags."),
         new("packagePath", "out/functionapp.zip", "The Function App package, built by `./build.sh publish`; relative paths from the repository root."),
         new("logRetentionDays", "30", "Log Analytics retention (30-730 days)."),
+        new("dataContainers", "—", "Comma-separated blob containers of the app's storage that `compact` and `append` may use (`ExclusiveOperations__Data__Containers`); none by default, so those operations refuse every container. Never `azure-webjobs-*` or the lock's container."),
         new("nameSeed", "—", "Mixed into the names' hash: set it when another copy of this project (other subscription or tenant) uses the same stack names, so globally unique names do not collide."),
     ];
 
@@ -84,6 +85,7 @@ public static partial class StackConfiguration
             PackagePath = Path.GetFullPath(values.TryGetValue("packagePath", out var package) ? Required("packagePath", package) : Path.Combine("out", "functionapp.zip"), repositoryRoot),
             LogRetentionDays = Integer(values, "logRetentionDays", 30, 30, 730),
             NameSeed = values.TryGetValue("nameSeed", out var seed) ? Required("nameSeed", seed) : null,
+            DataContainers = values.TryGetValue("dataContainers", out var containers) ? ContainerNames(containers) : [],
         };
         if (PullRequestStack().Match(stack) is { Success: true } match && settings.PullRequest is { } number
             && number.ToString(CultureInfo.InvariantCulture) != match.Groups[1].Value)
@@ -131,6 +133,25 @@ public static partial class StackConfiguration
         CommitPattern().IsMatch(value.Trim())
             ? value.Trim().ToLowerInvariant()
             : throw new StackConfigurationException($"Config key '{Project}:commit' is '{value}'; allowed: a commit id of 7-40 hex digits.");
+
+    /// <summary>Blob container names (3-63 lowercase letters, digits and single dashes) the app's own containers excepted.</summary>
+    private static IReadOnlyList<string> ContainerNames(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var name in names)
+        {
+            if (!ContainerName().IsMatch(name) || name.Contains("--", StringComparison.Ordinal))
+                throw new StackConfigurationException(
+                    $"Config key '{Project}:dataContainers' is '{value}': '{name}' is not a blob container name: use 3-63 lowercase letters, digits and single dashes, starting and ending with a letter or digit.");
+            if (name.StartsWith("azure-webjobs-", StringComparison.Ordinal) || name == ResourceNames.LockContainerName || name == ResourceNames.DeploymentContainerName)
+                throw new StackConfigurationException(
+                    $"Config key '{Project}:dataContainers' is '{value}': '{name}' is a container the app itself uses (host, lock or deployment); operations must not write there. Name a container of your data.");
+        }
+        return [.. names.Distinct(StringComparer.Ordinal)];
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial Regex ContainerName();
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     private static partial Regex StackName();

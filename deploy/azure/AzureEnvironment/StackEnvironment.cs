@@ -28,6 +28,7 @@ public sealed class StackEnvironment
 
     public const string TaskHubSetting = "TaskHubName";
     public const string LockContainerSetting = "ExclusiveOperations__Lock__Container";
+    public const string DataContainersSetting = "ExclusiveOperations__Data__Containers";
 
     private StackEnvironment(StackSettings settings, IReadOnlyList<JsonObject> pipelines, string packageHash)
     {
@@ -110,6 +111,8 @@ public sealed class StackEnvironment
             new(TaskHubSetting, Names.TaskHub),
             new(LockContainerSetting, Names.LockContainer),
         ];
+        if (Settings.DataContainers.Count > 0)
+            settings.Add(new(DataContainersSetting, string.Join(',', Settings.DataContainers)));
         if (Settings.Plan == HostingPlan.Premium)
         {
             // Flex Consumption sets runtime and version in functionAppConfig and rejects these settings.

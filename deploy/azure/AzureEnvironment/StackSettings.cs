@@ -50,4 +50,7 @@ public sealed record StackSettings
 
     /// <summary>Mixed into the names' hash so another copy of the project gets other globally unique names.</summary>
     public string? NameSeed { get; init; }
+
+    /// <summary>Containers the operations <c>compact</c> and <c>append</c> may use (none: they refuse every container).</summary>
+    public IReadOnlyList<string> DataContainers { get; init; } = [];
 }
