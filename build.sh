@@ -26,6 +26,9 @@ Usage: ./build.sh <verb> [options]
                    Evaluates Data Factory expressions, one JSON value per line.
   pipelines        Writes pipelines/generated (ADF git layout + ARM template) from the C# definitions.
   publish          Builds the deployable Function App package: out/functionapp.zip.
+  smoke [options]  Runs RunExclusiveOperation 3 times at once on one lock key in the deployed factory (stack outputs,
+                   or --subscription --resource-group --factory) and summarises each run; --local: against the local
+                   host's ARM-shaped Data Factory API. Exit 0 only if every run succeeded (--help).
   build            Restores (npm ci + dotnet restore) and builds the solution.
 USAGE
 }
@@ -109,6 +112,9 @@ case "$verb" in
     build
     dotnet "pipelines/ExclusiveOperationPipelines/bin/$CONFIG/net10.0/ExclusiveOperationPipelines.dll" pipelines/generated ;;
   publish) publish ;;
+  smoke)
+    build >/dev/null
+    exec dotnet "deploy/azure/Smoke/bin/$CONFIG/net10.0/Smoke.dll" "$@" ;;
   help|-h|--help) usage ;;
   *) echo "Unknown verb '$verb'."; usage; exit 2 ;;
 esac

@@ -40,6 +40,7 @@ builder.Services.AddSingleton<DurableTaskBackend>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableTaskBackend>());
 
 var app = builder.Build();
+app.MapDataFactoryManagement(); // Management/: Data Factory's REST API in ARM's shape, backed by the local runner
 var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>
