@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # The in-process Durable Task test host runs only ProcessorCount work items at once and then polls every
-# 500 ms (DESIGN.md); a high count keeps tests that use it fast on 2-core machines.
+# 500 ms (its InMemoryOrchestrationService); a high count keeps tests that use it fast on 2-core machines.
 export DOTNET_PROCESSOR_COUNT="${DOTNET_PROCESSOR_COUNT:-64}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 CONFIG="${CONFIG:-Release}"

@@ -56,7 +56,7 @@ public static class HostBenchmark
         await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "BenchLocalHost");
         using var http = new HttpClient();
         // Poll every 50 ms rather than the 1 s Retry-After, so the figure is the backend's latency, not the poll interval's.
-        var client = new DurableHttpClient(http, TimeSpan.FromMilliseconds(50));
+        var client = new DurableHttpClient(http, host.Keys.FunctionKey, TimeSpan.FromMilliseconds(50));
         await client.RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = "warm-up" });
 
         var roundTrips = new List<double>();
@@ -69,7 +69,7 @@ public static class HostBenchmark
         }
 
         // 50 callers polling every 50 ms would measure the emulator's capacity for status reads instead.
-        var concurrentClient = new DurableHttpClient(http, TimeSpan.FromMilliseconds(250));
+        var concurrentClient = new DurableHttpClient(http, host.Keys.FunctionKey, TimeSpan.FromMilliseconds(250));
         var all = Stopwatch.StartNew();
         var runs = await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(i =>
             Task.Run(() => concurrentClient.RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = $"par-{i}" }))));

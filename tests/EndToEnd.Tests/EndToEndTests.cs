@@ -28,13 +28,16 @@ public sealed class EndToEndTests : IAsyncLifetime
         await _azurite.DisposeAsync();
     }
 
+    /// <summary>The app's keys: a restarted host of the same app checks the same ones.</summary>
+    private readonly FunctionKeys _keys = FunctionKeys.Generate();
+
     private Task<LocalHostProcess> HostAsync(int? port = null) =>
-        LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8], port: port);
+        LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8], port: port, keys: _keys);
 
     private Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new()
     {
         ["functionBaseUrl"] = host.ToString().TrimEnd('/'),
-        ["functionKey"] = "test",
+        ["functionKey"] = _keys.FunctionKey,
         ["operation"] = operation,
         ["lockKey"] = lockKey,
         ["input"] = input,
@@ -48,7 +51,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     {
         await using var host = await HostAsync();
         var options = new ScenarioOptions(Runs: 6, Keys: 2, Seconds: 1, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
-        var runs = await new PipelineContention(_http, Pipeline, host.BaseUrl, options).RunAsync(CancellationToken.None);
+        var runs = await new PipelineContention(_http, Pipeline, host.BaseUrl, _keys.FunctionKey, options).RunAsync(CancellationToken.None);
         var report = ContentionReport.From(runs, options);
 
         Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
@@ -181,14 +184,14 @@ public sealed class EndToEndTests : IAsyncLifetime
         var host = await HostAsync();
         var port = host.BaseUrl.Port;
         var options = new ScenarioOptions(Runs: 4, Keys: 2, Seconds: 3, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
-        var contention = new PipelineContention(_http, Pipeline, host.BaseUrl, options);
+        var contention = new PipelineContention(_http, Pipeline, host.BaseUrl, _keys.FunctionKey, options);
         var running = contention.RunAsync(CancellationToken.None);
 
         // Kill the host while the first operations hold their locks, then bring it back on the same port and task hub.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await host.KillAsync();
         await host.DisposeAsync();
-        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port);
+        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port, keys: _keys);
 
         var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
         var report = ContentionReport.From(runs, options);

@@ -6,12 +6,12 @@ namespace ExclusiveOperations.LocalHost.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class ConcurrencyTests(AzuriteFixture azurite)
 {
-    private DurableHttpClient Client => new(azurite.Http, TimeSpan.FromMilliseconds(500));
+    private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 
     [Fact]
     public async Task Thirty_simultaneous_starts_on_one_key_never_overlap_and_the_rest_get_Conflict()
     {
-        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub());
+        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(), keys: azurite.Keys);
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
             Task.Run(() => Client.RunAsync(host.BaseUrl, "wait", new { seconds = 1, lockKey = "one-key" }))));
@@ -39,7 +39,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite)
     [Fact]
     public async Task Different_keys_do_not_block_each_other()
     {
-        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub());
+        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(), keys: azurite.Keys);
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
             Task.Run(() => Client.RunAsync(host.BaseUrl, "wait", new { seconds = 2, lockKey = $"key-{i}" }))));
@@ -53,8 +53,8 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite)
     public async Task Two_hosts_on_one_task_hub_never_run_two_OK_operations_on_a_key_at_once()
     {
         var hub = AzuriteFixture.NewTaskHub();
-        await using var first = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub);
-        await using var second = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub);
+        await using var first = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub, keys: azurite.Keys);
+        await using var second = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub, keys: azurite.Keys);
         Uri[] hosts = [first.BaseUrl, second.BaseUrl];
 
         // 30 simultaneous starts spread over both hosts.

@@ -6,15 +6,17 @@ using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.LocalHost.Tests;
 
-/// <summary>The starter and status URL contract (DESIGN.md, PROTOCOL.md), against a real host process.</summary>
+/// <summary>The starter and status URL contract (docs/http-contract.md), against a real host process.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private LocalHostProcess _host = null!;
     private HttpClient Http => azurite.Http;
-    private DurableHttpClient Client => new(Http, TimeSpan.FromMilliseconds(500));
+    private string Key => Uri.EscapeDataString(azurite.Keys.FunctionKey);
 
-    public async Task InitializeAsync() => _host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub());
+    private DurableHttpClient Client => new(Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
+
+    public async Task InitializeAsync() => _host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(), keys: azurite.Keys);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -78,7 +80,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task An_unknown_instance_is_404()
     {
-        using var response = await Http.GetAsync(new Uri(_host.BaseUrl, "/runtime/webhooks/durabletask/instances/no-such-instance"));
+        using var response = await Http.GetAsync(new Uri(_host.BaseUrl, $"/runtime/webhooks/durabletask/instances/no-such-instance?code={azurite.Keys.SystemKey}"));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
@@ -91,7 +93,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("nope", "{}", 404, "unknown operation")]
     public async Task Bad_requests_get_a_json_error_and_start_nothing(string operation, string body, int status, string error)
     {
-        using var response = await Http.PostAsync(new Uri(_host.BaseUrl, $"/api/operations/{operation}"),
+        using var response = await Http.PostAsync(new Uri(_host.BaseUrl, $"/api/operations/{operation}?code={Key}"),
             new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(status, (int)response.StatusCode);
@@ -105,7 +107,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_body_over_1_MB_is_400()
     {
         var big = "{\"seconds\":1,\"pad\":\"" + new string('x', 1024 * 1024) + "\"}";
-        using var response = await Http.PostAsync(new Uri(_host.BaseUrl, "/api/operations/wait"), new StringContent(big, Encoding.UTF8, "application/json"));
+        using var response = await Http.PostAsync(new Uri(_host.BaseUrl, $"/api/operations/wait?code={Key}"), new StringContent(big, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("body too large", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
     }
@@ -115,11 +117,44 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var start = await Client.PostAsync(_host.BaseUrl, "wait", new { seconds = 60, lockKey = "contract-terminate" });
         var id = (await start.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
-        using var terminate = await Http.PostAsync(new Uri(_host.BaseUrl, $"/runtime/webhooks/durabletask/instances/{id}/terminate?reason=test"), null);
+        using var terminate = await Http.PostAsync(new Uri(_host.BaseUrl, $"/runtime/webhooks/durabletask/instances/{id}/terminate?reason=test&code={azurite.Keys.SystemKey}"), null);
         Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
 
         var run = await Client.PollAsync(start.Headers.Location!, TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, run.FinalStatusCode);
         Assert.Equal("Terminated", run.RuntimeStatus);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-key")]
+    public async Task The_starter_without_its_function_key_is_401_and_starts_nothing(string? key)
+    {
+        var lockKey = "contract-no-key-" + (key ?? "none");
+        using var refused = await new DurableHttpClient(Http, key).PostAsync(_host.BaseUrl, "wait", new { seconds = 0, lockKey });
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Null(refused.Headers.Location);
+
+        // Nothing was started: the lock key is free for the first caller that has the key.
+        var run = await Client.RunAsync(_host.BaseUrl, "wait", new { seconds = 0, lockKey }, TimeSpan.FromSeconds(60));
+        Assert.Equal("OK", run.OutcomeStatus);
+    }
+
+    [Fact]
+    public async Task Status_urls_carry_the_system_key_and_refuse_requests_without_it()
+    {
+        using var start = await Client.PostAsync(_host.BaseUrl, "wait", new { seconds = 0, lockKey = "contract-status-key" });
+        var location = start.Headers.Location!;
+        Assert.Contains($"code={Uri.EscapeDataString(azurite.Keys.SystemKey)}", location.Query);
+        Assert.DoesNotContain(azurite.Keys.FunctionKey, location.ToString());
+
+        var withoutKey = new UriBuilder(location) { Query = "" }.Uri;
+        using var refused = await Http.GetAsync(withoutKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        using var wrongKey = await Http.GetAsync(new Uri(withoutKey + "?code=" + Key));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
+
+        var run = await Client.PollAsync(location, TimeSpan.FromSeconds(60));
+        Assert.Equal("OK", run.OutcomeStatus);
     }
 }

@@ -11,6 +11,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>The keys of the app under test: every host the tests start checks them (scale-out hosts share keys).</summary>
+    public FunctionKeys Keys { get; } = FunctionKeys.Generate();
+
     /// <summary>Task hub names: 3-45 letters and digits, starting with a letter.</summary>
     public static string NewTaskHub() => "t" + Guid.NewGuid().ToString("N")[..20];
 

@@ -8,7 +8,7 @@ namespace ExclusiveOperations.LocalHost.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class RestartTests(AzuriteFixture azurite)
 {
-    private DurableHttpClient Client => new(azurite.Http, TimeSpan.FromMilliseconds(500));
+    private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 
     [Theory]
     [InlineData(false)]
@@ -16,7 +16,7 @@ public sealed class RestartTests(AzuriteFixture azurite)
     public async Task Operations_running_when_the_host_goes_away_complete_after_it_comes_back(bool kill)
     {
         var hub = AzuriteFixture.NewTaskHub();
-        var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub);
+        var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub, keys: azurite.Keys);
         var port = host.BaseUrl.Port;
         var statusUrls = new List<Uri>();
         for (var i = 0; i < 6; i++)
@@ -32,7 +32,7 @@ public sealed class RestartTests(AzuriteFixture azurite)
             await host.StopAsync();
         await host.DisposeAsync();
 
-        await using var restarted = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub, port: port);
+        await using var restarted = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub, port: port, keys: azurite.Keys);
         var runs = await Task.WhenAll(statusUrls.Select(url => Client.PollAsync(url, TimeSpan.FromSeconds(120))));
 
         Assert.All(runs, r =>

@@ -37,8 +37,8 @@ public static class LocalRun
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             // One operation on a key of its own before the clock starts: the figures are about contention, not about
             // the host compiling its first orchestration.
-            await new DurableHttpClient(http).RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = "warm-up" }, TimeSpan.FromMinutes(1), cancellationToken);
-            var contention = new PipelineContention(http, pipeline, host.BaseUrl, options);
+            await new DurableHttpClient(http, host.Keys.FunctionKey).RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = "warm-up" }, TimeSpan.FromMinutes(1), cancellationToken);
+            var contention = new PipelineContention(http, pipeline, host.BaseUrl, host.Keys.FunctionKey, options);
             var runTask = contention.RunAsync(cancellationToken);
             await ShowProgressAsync(contention, runTask);
             var runs = await runTask;

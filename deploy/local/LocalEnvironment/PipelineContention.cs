@@ -12,7 +12,7 @@ public sealed record RunProgress(int Run, string LockKey, int Attempt, string St
 /// Many runs of the generated RunExclusiveOperation pipeline at once, executed by the local pipeline runner
 /// against the local function host: the product's whole loop (pipeline -> HTTP -> durable function -> lock).
 /// </summary>
-public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Uri functionBaseUrl, ScenarioOptions options)
+public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Uri functionBaseUrl, string functionKey, ScenarioOptions options)
 {
     public const string CallActivity = "Call Durable Azure Function";
 
@@ -43,8 +43,7 @@ public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Uri f
             var parameters = new Dictionary<string, JsonNode?>
             {
                 ["functionBaseUrl"] = functionBaseUrl.ToString().TrimEnd('/'),
-                // The local host does not check function keys; the pipeline still sends one, as in Azure.
-                ["functionKey"] = "local-environment",
+                ["functionKey"] = functionKey,
                 ["operation"] = "wait",
                 ["lockKey"] = key,
                 ["input"] = new JsonObject { ["seconds"] = options.Seconds },

@@ -29,6 +29,19 @@ public sealed class LocalHostOptions
     /// <summary>The <c>Retry-After</c> header sent with 202 answers of the status URL.</summary>
     public int StatusRetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>
+    /// The starter's function key (<c>x-functions-key</c> header or <c>code</c> query), checked like Azure checks
+    /// an <c>AuthorizationLevel.Function</c> trigger. Pass it through the environment (<c>LocalHost__FunctionKey</c>),
+    /// not the command line; when unset, the host makes random keys and writes them to <see cref="KeysFile"/>.
+    /// </summary>
+    public string? FunctionKey { get; set; }
+
+    /// <summary>The Durable extension's system key: status URLs carry it as <c>code</c>, as in Azure.</summary>
+    public string? SystemKey { get; set; }
+
+    /// <summary>Where random keys are written (owner-only file) when none are configured; never printed.</summary>
+    public string KeysFile { get; set; } = Path.Combine("out", "local-host", "keys.json");
+
     /// <summary>Start a private Azurite (in <c>AzuriteLocation</c>) instead of using <c>AzureWebJobsStorage</c>.</summary>
     public bool StartAzurite { get; set; }
 

@@ -13,8 +13,9 @@ public sealed class LocalHostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output;
 
-    private LocalHostProcess(Process process, ConcurrentQueue<string> output, Uri baseUrl, string taskHub)
+    private LocalHostProcess(Process process, ConcurrentQueue<string> output, Uri baseUrl, string taskHub, FunctionKeys keys)
     {
+        Keys = keys;
         _process = process;
         _output = output;
         BaseUrl = baseUrl;
@@ -24,6 +25,9 @@ public sealed class LocalHostProcess : IAsyncDisposable
     public Uri BaseUrl { get; }
 
     public string TaskHub { get; }
+
+    /// <summary>The keys this host checks (the starter's function key, the status URLs' system key).</summary>
+    public FunctionKeys Keys { get; }
 
     public int ProcessId => _process.Id;
 
@@ -36,18 +40,22 @@ public sealed class LocalHostProcess : IAsyncDisposable
     /// <param name="taskHub">Task hub name; hosts that share it share orchestrations.</param>
     /// <param name="settings">More configuration, as key=value pairs (e.g. ExclusiveOperations:Lock:TimeToLive).</param>
     /// <param name="port">The HTTP port; a free one when null.</param>
+    /// <param name="keys">The app's keys; hosts of one app (scale-out, restart) share them. New random keys when null.</param>
     public static async Task<LocalHostProcess> StartAsync(
         string storageConnectionString, string taskHub, IReadOnlyDictionary<string, string>? settings = null, int? port = null,
-        CancellationToken cancellationToken = default)
+        FunctionKeys? keys = null, CancellationToken cancellationToken = default)
     {
+        keys ??= FunctionKeys.Generate();
         var hostDll = typeof(LocalHostProcess).Assembly.Location;
         var url = new Uri($"http://127.0.0.1:{port ?? LocalProcesses.FreePort()}");
         var arguments = new List<string> { hostDll, $"--urls={url.ToString().TrimEnd('/')}", $"--LocalHost:TaskHubName={taskHub}" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             arguments.Add($"--{key}={value}");
         var start = LocalProcesses.StartInfo("dotnet", arguments);
-        // The connection string goes through the environment, not the command line (which `ps` shows).
+        // Secrets (the connection string, the keys) go through the environment, not the command line (which `ps` shows).
         start.Environment["AzureWebJobsStorage"] = storageConnectionString;
+        start.Environment["LocalHost__FunctionKey"] = keys.FunctionKey;
+        start.Environment["LocalHost__SystemKey"] = keys.SystemKey;
 
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var (process, output) = LocalProcesses.Start(start, "the local function host", line =>
@@ -56,7 +64,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
                 ready.TrySetResult();
         });
 
-        var host = new LocalHostProcess(process, output, url, taskHub);
+        var host = new LocalHostProcess(process, output, url, taskHub, keys);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         try

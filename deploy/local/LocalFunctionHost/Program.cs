@@ -33,6 +33,8 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
+var keys = new KeyCheck(KeyCheck.Resolve(hostOptions));
+builder.Services.AddSingleton(keys);
 builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
 builder.Services.AddExclusiveOperations(builder.Configuration);
 builder.Services.AddSingleton(new StorageConnection(connectionString));
@@ -45,13 +47,15 @@ var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>
 {
+    if (!keys.AllowsStarter(request))
+        return Results.Unauthorized();
     var result = await starter.StartAsync(operation, request.Body,
         new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty]), backend, cancellationToken);
     if (result is OperationStarter.Result.Refused refused)
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 
     var instanceId = ((OperationStarter.Result.Started)result).InstanceId;
-    var body = StatusResponse.CheckStatusBody($"{request.Scheme}://{request.Host}", instanceId, taskHub);
+    var body = StatusResponse.CheckStatusBody($"{request.Scheme}://{request.Host}", instanceId, taskHub, keys.Keys.SystemKey);
     request.HttpContext.Response.Headers.Location = body["statusQueryGetUri"]!.GetValue<string>();
     return Results.Json(body, statusCode: StatusCodes.Status202Accepted);
 });
@@ -60,6 +64,8 @@ app.MapGet(StatusResponse.InstancesPath + "/{instanceId}", async (
     string instanceId, HttpRequest request, DurableTaskBackend backend, IOptions<LocalHostOptions> options,
     bool? showInput, bool? returnInternalServerErrorOnFailure) =>
 {
+    if (!keys.AllowsStatus(request))
+        return Results.Unauthorized();
     var state = await backend.Client.GetOrchestrationStateAsync(instanceId);
     if (state is null)
         return Results.Json(new { error = "instance not found", detail = $"No orchestration instance has the id '{instanceId}'." }, statusCode: 404);
@@ -73,8 +79,10 @@ app.MapGet(StatusResponse.InstancesPath + "/{instanceId}", async (
     return Results.Json(StatusResponse.Body(state, showInput ?? true), statusCode: statusCode);
 });
 
-app.MapPost(StatusResponse.InstancesPath + "/{instanceId}/terminate", async (string instanceId, string? reason, DurableTaskBackend backend) =>
+app.MapPost(StatusResponse.InstancesPath + "/{instanceId}/terminate", async (string instanceId, string? reason, HttpRequest request, DurableTaskBackend backend) =>
 {
+    if (!keys.AllowsStatus(request))
+        return Results.Unauthorized();
     var state = await backend.Client.GetOrchestrationStateAsync(instanceId);
     if (state is null)
         return Results.Json(new { error = "instance not found", detail = $"No orchestration instance has the id '{instanceId}'." }, statusCode: 404);

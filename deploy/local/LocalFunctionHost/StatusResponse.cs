@@ -4,7 +4,7 @@ using DurableTask.Core;
 namespace ExclusiveOperations.LocalHost;
 
 /// <summary>
-/// The Durable Functions HTTP API's answers (PROTOCOL.md, from HttpApiHandler): the check-status body
+/// The Durable Functions HTTP API's answers (docs/azure-behaviour.md, from HttpApiHandler): the check-status body
 /// of the starter, and the status URL's code, headers and body by runtime status.
 /// </summary>
 public static class StatusResponse
@@ -12,10 +12,10 @@ public static class StatusResponse
     public const string InstancesPath = "/runtime/webhooks/durabletask/instances";
 
     /// <summary>The URLs a Durable Functions starter returns, rooted at this host.</summary>
-    public static JsonObject CheckStatusBody(string baseUrl, string instanceId, string taskHub)
+    public static JsonObject CheckStatusBody(string baseUrl, string instanceId, string taskHub, string systemKey)
     {
         var instance = $"{baseUrl}{InstancesPath}/{instanceId}";
-        var query = $"taskHub={Uri.EscapeDataString(taskHub)}&connection=Storage";
+        var query = $"taskHub={Uri.EscapeDataString(taskHub)}&connection=Storage&code={Uri.EscapeDataString(systemKey)}";
         return new JsonObject
         {
             ["id"] = instanceId,

@@ -7,8 +7,9 @@ namespace ExclusiveOperations.LocalTooling;
 /// <summary>
 /// What a pipeline's Web activity does with the starter: POST it, then GET the Location until the answer
 /// is not 202, honouring Retry-After. Used by the local environment, the benchmarks and the tests.
+/// The starter needs the function key (sent as <c>x-functions-key</c>); the status URL carries its own.
 /// </summary>
-public sealed class DurableHttpClient(HttpClient http, TimeSpan? maxPollInterval = null)
+public sealed class DurableHttpClient(HttpClient http, string? functionKey, TimeSpan? maxPollInterval = null)
 {
     private readonly TimeSpan _maxPollInterval = maxPollInterval ?? TimeSpan.FromSeconds(1);
 
@@ -25,8 +26,19 @@ public sealed class DurableHttpClient(HttpClient http, TimeSpan? maxPollInterval
         public DateTimeOffset? LockReleasedAt => Output?["lockReleasedAt"]?.GetValue<DateTimeOffset?>();
     }
 
-    public Task<HttpResponseMessage> PostAsync(Uri host, string operation, object? body, CancellationToken cancellationToken = default) =>
-        http.PostAsync(new Uri(host, $"/api/operations/{operation}"), body is null ? null : JsonContent.Create(body), cancellationToken);
+    public Task<HttpResponseMessage> PostAsync(Uri host, string operation, object? body, CancellationToken cancellationToken = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host, $"/api/operations/{operation}"))
+        {
+            Content = body is null ? null : JsonContent.Create(body),
+        };
+        if (functionKey is not null)
+            request.Headers.Add(FunctionKeyHeader, functionKey);
+        return http.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>The header a Function App reads the key from (or the <c>code</c> query parameter).</summary>
+    public const string FunctionKeyHeader = "x-functions-key";
 
     /// <summary>Starts the operation and polls its status URL to the end.</summary>
     public async Task<Run> RunAsync(Uri host, string operation, object? body, TimeSpan? timeout = null, CancellationToken cancellationToken = default)

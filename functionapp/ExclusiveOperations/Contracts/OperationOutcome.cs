@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace ExclusiveOperations.Contracts;
 
 /// <summary>
-/// The orchestration output and custom status of every run (DESIGN.md contract). Property names are
+/// The orchestration output and custom status of every run (docs/http-contract.md). Property names are
 /// camelCase on the wire because pipelines read them as <c>output.status</c>, <c>output.result</c>, ...
 /// </summary>
 public sealed record OperationOutcome
