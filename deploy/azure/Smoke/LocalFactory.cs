@@ -52,7 +52,7 @@ public sealed class LocalFactory : IAsyncDisposable
     public static async Task<LocalFactory> StartAsync(string pipelineFolder, CancellationToken cancellationToken)
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var functionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var keys = FunctionKeys.Generate();
         var folder = Directory.CreateTempSubdirectory("smoke-local-").FullName;
         var (pfx, hash) = WriteCertificate(folder);
         var azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
@@ -79,8 +79,8 @@ public sealed class LocalFactory : IAsyncDisposable
             var secrets = new Dictionary<string, string>
             {
                 ["LocalHost__ManagementToken"] = token,
-                ["LocalHost__FunctionKey"] = functionKey,
-                ["LocalHost__DataFactory__ParameterDefaults__functionKey"] = functionKey,
+                // Pipelines that take the starter's key as a parameter get the host's key (the host gets it from LocalHostProcess).
+                ["LocalHost__DataFactory__ParameterDefaults__functionKey"] = keys.FunctionKey,
             };
             LocalHostProcess host;
             await EnvironmentGate.WaitAsync(cancellationToken);
@@ -88,7 +88,7 @@ public sealed class LocalFactory : IAsyncDisposable
             {
                 foreach (var (name, value) in secrets)
                     Environment.SetEnvironmentVariable(name, value);
-                host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, cancellationToken);
+                host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, keys, cancellationToken);
             }
             finally
             {
