@@ -22,7 +22,7 @@ public static class DataFactoryManagementEndpoints
     {
         var options = app.Configuration.GetSection(LocalDataFactoryOptions.Section).Get<LocalDataFactoryOptions>() ?? new LocalDataFactoryOptions();
         var token = app.Configuration[LocalDataFactoryOptions.TokenSetting];
-        var factory = new LocalDataFactory(options, TimeProvider.System);
+        var factory = new LocalDataFactory(options, token, TimeProvider.System);
         app.Lifetime.ApplicationStopping.Register(factory.Dispose);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DataFactoryManagementEndpoints));
         if (!factory.Folder.Exists)

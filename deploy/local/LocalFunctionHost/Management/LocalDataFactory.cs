@@ -21,7 +21,9 @@ public sealed class LocalDataFactory : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
 
-    public LocalDataFactory(LocalDataFactoryOptions options, TimeProvider time)
+    /// <param name="managementToken">The token the host's management routes accept: the local stand-in for the token of the
+    /// factory's managed identity, which Web activities with MSI authentication send (e.g. to list a function key).</param>
+    public LocalDataFactory(LocalDataFactoryOptions options, string? managementToken, TimeProvider time)
     {
         _options = options;
         _time = time;
@@ -29,6 +31,7 @@ public sealed class LocalDataFactory : IDisposable
         _runner = new PipelineRunner(_http, time, new RunnerOptions
         {
             PipelineResolver = PipelineFolder.Resolver(_folder),
+            ManagedIdentityToken = string.IsNullOrEmpty(managementToken) ? null : (_, _) => ValueTask.FromResult(managementToken),
             ActivityRunEnded = (record, run) =>
             {
                 // Child pipelines (ExecutePipeline) report with their own run id; their activity runs are
