@@ -98,6 +98,40 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
         Assert.Equal("InvalidAuthenticationToken", JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Listkeys_of_the_starter_answers_the_hosts_function_key_in_ARMs_shape_to_the_token_only()
+    {
+        var site = new ArmCall(fixture.Local.CreateArmClient(), new Azure.Core.ResourceIdentifier(LocalFactory.FunctionAppResourceId));
+        var (status, body) = await site.PostAsync("/functions/StartOperation/listkeys?api-version=2024-04-01");
+        Assert.Equal(200, status);
+        var keys = JsonNode.Parse(body)!;
+        Assert.Equal(fixture.Local.Host.Keys.FunctionKey, keys["properties"]!["default"]!.GetValue<string>());
+        Assert.Equal(LocalFactory.FunctionAppResourceId + "/functions/StartOperation", keys["id"]!.GetValue<string>());
+
+        Assert.Equal(404, (await site.PostAsync("/functions/NoSuchFunction/listkeys?api-version=2024-04-01")).Status);
+        Assert.Equal(400, (await site.PostAsync("/functions/StartOperation/listkeys")).Status);
+        var otherSite = new ArmCall(fixture.Local.CreateArmClient(), new Azure.Core.ResourceIdentifier(LocalFactory.FunctionAppResourceId.Replace(LocalFactory.FunctionAppName, "other-app")));
+        Assert.Equal(404, (await otherSite.PostAsync("/functions/StartOperation/listkeys?api-version=2024-04-01")).Status);
+
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        var anonymous = await http.PostAsync(new Uri(fixture.Local.ManagementEndpoint, LocalFactory.FunctionAppResourceId + "/functions/StartOperation/listkeys?api-version=2024-04-01"), null);
+        Assert.Equal(401, (int)anonymous.StatusCode);
+        Assert.DoesNotContain(fixture.Local.Host.Keys.FunctionKey, await anonymous.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A POST through the ARM client's pipeline (token, TLS) to a path under a resource.</summary>
+    private sealed class ArmCall(Azure.ResourceManager.ArmClient client, Azure.Core.ResourceIdentifier id) : Azure.ResourceManager.ArmResource(client, id)
+    {
+        public async Task<(int Status, string Body)> PostAsync(string pathAndQuery)
+        {
+            using var message = Pipeline.CreateMessage();
+            message.Request.Method = Azure.Core.RequestMethod.Post;
+            message.Request.Uri.Reset(new Uri(Endpoint, Id + pathAndQuery));
+            await Pipeline.SendAsync(message, CancellationToken.None);
+            return (message.Response.Status, message.Response.Content.ToString());
+        }
+    }
+
     private static async Task<T> WaitForAsync<T>(Func<T?> probe) where T : class =>
         await WaitForAsync(() => Task.FromResult(probe()));
 

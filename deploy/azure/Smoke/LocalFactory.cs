@@ -20,6 +20,7 @@ public sealed class LocalFactory : IAsyncDisposable
     public const string SubscriptionId = "00000000-0000-0000-0000-000000000000";
     public const string ResourceGroup = "local";
     public const string FactoryName = "local-factory";
+    public const string FunctionAppName = "local-function-app";
 
     // The secrets of a run reach the host through its environment (inherited at start), never its command line.
     private static readonly SemaphoreSlim EnvironmentGate = new(1, 1);
@@ -39,6 +40,9 @@ public sealed class LocalFactory : IAsyncDisposable
         _token = token;
         _certificateHash = certificateHash;
     }
+
+    /// <summary>This host as a Function App: the resource whose listkeys the pipeline calls.</summary>
+    public static string FunctionAppResourceId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.Web/sites/{FunctionAppName}";
 
     /// <summary>The host's HTTPS address, where the ARM-shaped API is.</summary>
     public Uri ManagementEndpoint { get; }
@@ -68,13 +72,16 @@ public sealed class LocalFactory : IAsyncDisposable
                 ["LocalHost:DataFactory:SubscriptionId"] = SubscriptionId,
                 ["LocalHost:DataFactory:ResourceGroup"] = ResourceGroup,
                 ["LocalHost:DataFactory:FactoryName"] = FactoryName,
+                ["LocalHost:DataFactory:FunctionAppName"] = FunctionAppName,
                 ["LocalHost:DataFactory:PipelineFolder"] = Path.GetFullPath(pipelineFolder),
                 // What the Pulumi program sets as the deployed pipeline's defaults; a parameter the pipeline
                 // does not declare is ignored, so the pipeline's parameters can change without touching this.
                 ["LocalHost:DataFactory:ParameterDefaults:functionBaseUrl"] = functionBaseUrl,
-                ["LocalHost:DataFactory:ParameterDefaults:managementEndpoint"] = managementEndpoint.ToString(),
-                ["LocalHost:DataFactory:ParameterDefaults:functionAppResourceId"] =
-                    $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.Web/sites/local-function-app",
+                // The pipeline appends the resource id to the endpoint (as to https://management.azure.com). The host's
+                // runner calls its own routes over loopback HTTP: it does not trust the run's certificate, and only
+                // Azure.Core insists on TLS for bearer tokens.
+                ["LocalHost:DataFactory:ParameterDefaults:managementEndpoint"] = functionBaseUrl,
+                ["LocalHost:DataFactory:ParameterDefaults:functionAppResourceId"] = FunctionAppResourceId,
             };
             var secrets = new Dictionary<string, string>
             {

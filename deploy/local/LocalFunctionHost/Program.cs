@@ -42,7 +42,7 @@ builder.Services.AddSingleton<DurableTaskBackend>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableTaskBackend>());
 
 var app = builder.Build();
-app.MapDataFactoryManagement(); // Management/: Data Factory's REST API in ARM's shape, backed by the local runner
+app.MapLocalResourceManager(); // Management/: Data Factory's run API and the starter's listkeys, in ARM's shape
 var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>

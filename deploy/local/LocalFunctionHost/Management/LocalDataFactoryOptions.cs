@@ -15,6 +15,9 @@ public sealed class LocalDataFactoryOptions
 
     public string FactoryName { get; set; } = "local-factory";
 
+    /// <summary>This host's name as a Function App in the same resource group (its listkeys route).</summary>
+    public string FunctionAppName { get; set; } = "local-function-app";
+
     /// <summary>The factory's pipelines, one ADF git-layout JSON file per pipeline (relative: to the working directory).</summary>
     public string PipelineFolder { get; set; } = Path.Combine("pipelines", "generated", "pipeline");
 
