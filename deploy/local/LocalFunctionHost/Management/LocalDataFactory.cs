@@ -65,9 +65,11 @@ public sealed class LocalDataFactory : IDisposable
         JsonObject bound;
         try
         {
+            // Configuration keys ignore case (environment variables keep it, JSON files may not): match names the same way.
             merged = RunParameters.FromText(pipeline, _options.ParameterDefaults
-                .Where(d => pipeline.Parameters.ContainsKey(d.Key))
-                .Select(d => $"{pipeline.Parameters.Keys.First(k => string.Equals(k, d.Key, StringComparison.OrdinalIgnoreCase))}={d.Value}"));
+                .Select(d => (Name: pipeline.Parameters.Keys.FirstOrDefault(k => string.Equals(k, d.Key, StringComparison.OrdinalIgnoreCase)), d.Value))
+                .Where(d => d.Name is not null)
+                .Select(d => $"{d.Name}={d.Value}"));
             foreach (var (name, value) in values)
                 merged[name] = value?.DeepClone();
             bound = RunParameters.Bind(pipeline, merged);
