@@ -99,6 +99,32 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
     }
 
     [Fact]
+    public async Task Activity_runs_are_queried_by_their_last_update_and_filtered_by_name_type_or_status()
+    {
+        var (exitCode, runs) = await new SmokeRun(fixture.Factory, Options(1, "query-" + Guid.NewGuid().ToString("N")[..6], 0), new StringWriter(), TimeProvider.System)
+            .RunAsync(CancellationToken.None);
+        Assert.Equal(0, exitCode);
+        var runId = Assert.Single(runs).RunId;
+        var all = await fixture.Factory.QueryActivityRunsAsync(runId, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None);
+        Assert.Contains(all, a => a["activityName"]!.GetValue<string>() == RunSummary.CallFunction && a["status"]!.GetValue<string>() == "Succeeded");
+        Assert.All(all, a => Assert.Equal(runId, a["pipelineRunId"]!.GetValue<string>()));
+        Assert.Empty(await fixture.Factory.QueryActivityRunsAsync(runId, DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddHours(2), CancellationToken.None));
+
+        var factory = new ArmCall(fixture.Local.CreateArmClient(), DataFactoryRuns.FactoryId(LocalFactory.SubscriptionId, LocalFactory.ResourceGroup, LocalFactory.FactoryName));
+        var window = $"\"lastUpdatedAfter\": \"{DateTimeOffset.UtcNow.AddHours(-1):O}\", \"lastUpdatedBefore\": \"{DateTimeOffset.UtcNow.AddHours(1):O}\"";
+        var (status, body) = await factory.PostAsync($"/pipelineruns/{runId}/queryActivityruns?api-version=2018-06-01",
+            $$"""{ {{window}}, "filters": [{ "operand": "ActivityType", "operator": "In", "values": ["WebActivity"] }, { "operand": "Status", "operator": "Equals", "values": ["Succeeded"] }] }""");
+        Assert.Equal(200, status);
+        var web = JsonNode.Parse(body)!["value"]!.AsArray();
+        Assert.Equal(all.Count(a => a["activityType"]!.GetValue<string>() == "WebActivity" && a["status"]!.GetValue<string>() == "Succeeded"), web.Count);
+        Assert.All(web, a => Assert.Equal("WebActivity", a!["activityType"]!.GetValue<string>()));
+
+        Assert.Equal(400, (await factory.PostAsync($"/pipelineruns/{runId}/queryActivityruns?api-version=2018-06-01", "{}")).Status);
+        Assert.Equal(400, (await factory.PostAsync($"/pipelineruns/{runId}/queryActivityruns?api-version=2018-06-01",
+            $$"""{ {{window}}, "filters": [{ "operand": "RunGroupId", "operator": "Equals", "values": ["x"] }] }""")).Status);
+    }
+
+    [Fact]
     public async Task Listkeys_of_the_starter_answers_the_hosts_function_key_in_ARMs_shape_to_the_token_only()
     {
         var site = new ArmCall(fixture.Local.CreateArmClient(), new Azure.Core.ResourceIdentifier(LocalFactory.FunctionAppResourceId));
@@ -122,11 +148,16 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
     /// <summary>A POST through the ARM client's pipeline (token, TLS) to a path under a resource.</summary>
     private sealed class ArmCall(Azure.ResourceManager.ArmClient client, Azure.Core.ResourceIdentifier id) : Azure.ResourceManager.ArmResource(client, id)
     {
-        public async Task<(int Status, string Body)> PostAsync(string pathAndQuery)
+        public async Task<(int Status, string Body)> PostAsync(string pathAndQuery, string? json = null)
         {
             using var message = Pipeline.CreateMessage();
             message.Request.Method = Azure.Core.RequestMethod.Post;
             message.Request.Uri.Reset(new Uri(Endpoint, Id + pathAndQuery));
+            if (json is not null)
+            {
+                message.Request.Headers.Add("Content-Type", "application/json");
+                message.Request.Content = Azure.Core.RequestContent.Create(BinaryData.FromString(json));
+            }
             await Pipeline.SendAsync(message, CancellationToken.None);
             return (message.Response.Status, message.Response.Content.ToString());
         }
