@@ -19,8 +19,8 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
     public async Task Runs_that_cannot_take_the_lock_in_their_one_attempt_fail_and_the_exit_code_and_message_name_the_activity_and_its_error()
     {
         var output = new StringWriter();
-        // Two runs at once on one key, one attempt each, 5 s operations: the second finds the lock held.
-        var (exitCode, runs) = await new SmokeRun(fixture.Factory, Options(2, "failing-" + Guid.NewGuid().ToString("N")[..6], 5, maxAttempts: 1), output, TimeProvider.System)
+        // Two runs at once on one key, one attempt each, 10 s operations: the second finds the lock held.
+        var (exitCode, runs) = await new SmokeRun(fixture.Factory, Options(2, "failing-" + Guid.NewGuid().ToString("N")[..6], 10, maxAttempts: 1), output, TimeProvider.System)
             .RunAsync(CancellationToken.None);
 
         Assert.Equal(1, exitCode);
@@ -42,9 +42,12 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
         var smoke = new SmokeRun(fixture.Factory, Options(1, lockKey, 120), output, TimeProvider.System).RunAsync(CancellationToken.None);
 
         var runId = await WaitForAsync(() => System.Text.RegularExpressions.Regex.Match(output.Text, "run 1: started ([0-9a-f-]{36})") is { Success: true } m ? m.Groups[1].Value : null);
-        // Cancel while the Web activity is polling the 120 s operation.
+        // Cancel while the Web activity is polling the 120 s operation: it starts right after "Store Attempt" ends (the
+        // API lists activity runs once they end), so a margin of 2 s is plenty even on a loaded machine.
         await WaitForAsync(async () => (await fixture.Factory.QueryActivityRunsAsync(runId, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None))
             .Any(a => a["activityName"]?.GetValue<string>() == "Store Attempt") ? true : (bool?)null);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal("InProgress", (await fixture.Factory.GetRunAsync(runId, CancellationToken.None))["status"]!.GetValue<string>());
         await fixture.Factory.CancelAsync(runId, CancellationToken.None);
 
         var (exitCode, runs) = await smoke.WaitAsync(TimeSpan.FromMinutes(2));

@@ -13,7 +13,7 @@ public sealed class SmokeCommandTests
         try
         {
             var exitCode = await SmokeCommand.Create(output)
-                .Parse(["--local", "--seconds", "2", "--poll-seconds", "0.5", "--pipeline-folder", LocalFactoryFixture.PipelineFolder, "--summary-file", summary])
+                .Parse(["--local", "--seconds", "4", "--poll-seconds", "0.5", "--pipeline-folder", LocalFactoryFixture.PipelineFolder, "--summary-file", summary])
                 .InvokeAsync();
 
             var text = output.ToString();
@@ -21,7 +21,7 @@ public sealed class SmokeCommandTests
             Assert.Contains("3/3 runs succeeded", text);
             var rows = text.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^[123]\s+Succeeded\s")).ToList();
             Assert.Equal(3, rows.Count);
-            // Three runs at once on one key and 2 s operations: at least two of them met the held lock.
+            // Three runs at once on one key and 4 s operations: at least two of them met the held lock.
             var conflicts = rows.Select(r => int.Parse(r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3])).ToList();
             Assert.True(conflicts.Count(c => c > 0) >= 2, text);
             Assert.Contains("| 1 | Succeeded |", await File.ReadAllTextAsync(summary));
