@@ -40,6 +40,7 @@ public sealed class SmokeCommandTests
             .Parse(["--subscription", "00000000-0000-0000-0000-000000000000", "--infra", Path.Combine(Path.GetTempPath(), "no-such-infra-" + Guid.NewGuid().ToString("N"))])
             .InvokeAsync();
         Assert.Equal(2, exitCode);
+        Assert.Contains("No Pulumi project at", output.ToString());
         Assert.Contains("--resource-group and --factory", output.ToString());
     }
 

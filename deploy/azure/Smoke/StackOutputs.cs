@@ -13,6 +13,9 @@ public static class StackOutputs
 
     public static async Task<Factory> ReadAsync(string infraFolder, string? stack, CancellationToken cancellationToken)
     {
+        if (!Directory.Exists(infraFolder))
+            throw new SmokeSetupException($"No Pulumi project at {Path.GetFullPath(infraFolder)}: run from the repository root or pass --infra; " +
+                "or name the factory with --subscription, --resource-group and --factory.");
         var start = new ProcessStartInfo("pulumi") { WorkingDirectory = infraFolder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "stack", "output", "--json" })
             start.ArgumentList.Add(argument);
@@ -37,7 +40,8 @@ public static class StackOutputs
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
             if (process.ExitCode != 0)
-                throw new SmokeSetupException($"'pulumi stack output --json' failed in {infraFolder} (exit code {process.ExitCode}): {(await stderr).Trim()}");
+                throw new SmokeSetupException($"'pulumi stack output --json' failed in {infraFolder} (exit code {process.ExitCode}): {(await stderr).Trim()} " +
+                    "Log in to the stack's backend and select the stack (--stack), or pass --subscription, --resource-group and --factory.");
             return Parse(await stdout);
         }
     }
