@@ -62,6 +62,21 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
     }
 
     [Fact]
+    public async Task A_run_still_in_progress_at_the_timeout_fails_the_smoke_run_and_says_so()
+    {
+        var output = new StringWriter();
+        var options = Options(1, "slow-" + Guid.NewGuid().ToString("N")[..6], 60) with { Timeout = TimeSpan.FromSeconds(3) };
+        var (exitCode, runs) = await new SmokeRun(fixture.Factory, options, output, TimeProvider.System).RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, exitCode);
+        var run = Assert.Single(runs);
+        Assert.Equal("TimedOut", run.Status);
+        Assert.Equal("still InProgress after 0.1 min (--timeout-minutes)", run.Error);
+        Assert.Contains("giving up on it (it keeps running in the factory)", output.ToString());
+        await fixture.Factory.CancelAsync(run.RunId, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task The_API_refuses_like_ARM_a_missing_pipeline_and_unknown_parameters()
     {
         var missing = await Assert.ThrowsAsync<RequestFailedException>(() => fixture.Factory.CreateRunAsync("NoSuchPipeline", [], CancellationToken.None));
