@@ -78,8 +78,9 @@ public static class SmokeCommand
                     var outputs = await StackOutputs.ReadAsync(parse.GetValue(infra)!, parse.GetValue(stack), cancellationToken);
                     (group, name) = (group ?? outputs.ResourceGroup, name ?? outputs.FactoryName);
                 }
-                // In GitHub Actions the Azure CLI is logged in by azure/login (OIDC); locally, az login or any other source.
-                var client = new ArmClient(new DefaultAzureCredential(), subscriptionId);
+                // The Azure CLI first: azure/login (OIDC) signs it in in the workflows, az login on a workstation; so the
+                // identity is the deployer's, never a managed identity the runner's VM happens to have. Then the usual chain.
+                var client = new ArmClient(new ChainedTokenCredential(new AzureCliCredential(), new DefaultAzureCredential()), subscriptionId);
                 var runsInAzure = new DataFactoryRuns(client, DataFactoryRuns.FactoryId(subscriptionId, group, name));
                 return (await new SmokeRun(runsInAzure, options, output, TimeProvider.System).RunAsync(cancellationToken)).ExitCode;
             }
