@@ -58,10 +58,11 @@ public sealed class LocalFactory : IAsyncDisposable
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var keys = FunctionKeys.Generate();
         var folder = Directory.CreateTempSubdirectory("smoke-local-").FullName;
-        var (pfx, hash) = WriteCertificate(folder);
-        var azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
+        AzuriteServer? azurite = null;
         try
         {
+            var (pfx, hash) = WriteCertificate(folder);
+            azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
             int httpPort = LocalProcesses.FreePort(), httpsPort = LocalProcesses.FreePort();
             var functionBaseUrl = $"http://127.0.0.1:{httpPort}";
             var managementEndpoint = new Uri($"https://127.0.0.1:{httpsPort}");
@@ -107,7 +108,11 @@ public sealed class LocalFactory : IAsyncDisposable
         }
         catch
         {
-            await azurite.DisposeAsync();
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+                Directory.Delete(azurite.Location, recursive: true);
+            }
             Directory.Delete(folder, recursive: true);
             throw;
         }

@@ -43,6 +43,8 @@ public static class DataFactoryEndpoints
                 LocalDataFactory.StartResult.Started started => Results.Json(new { runId = started.RunId }),
                 LocalDataFactory.StartResult.PipelineMissing missing => ArmError.Result(404, "PipelineNotFound", missing.Message),
                 LocalDataFactory.StartResult.InvalidParameters invalid => ArmError.Result(400, "BadRequest", invalid.Message),
+                // The factory's own definition is broken, not the request: the service's fault, as ARM would say.
+                LocalDataFactory.StartResult.PipelineInvalid broken => ArmError.Result(500, "InternalServerError", broken.Message),
                 _ => throw new InvalidOperationException("unreachable"),
             };
         });

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Cli;
 using DataFactory.Runner.Run;
@@ -51,6 +52,7 @@ public sealed class LocalDataFactory : IDisposable
         public sealed record Started(string RunId) : StartResult;
         public sealed record PipelineMissing(string Message) : StartResult;
         public sealed record InvalidParameters(string Message) : StartResult;
+        public sealed record PipelineInvalid(string Message) : StartResult;
     }
 
     /// <summary>Validates the pipeline and its parameters at once (as createRun does), then runs it in the background.</summary>
@@ -59,7 +61,15 @@ public sealed class LocalDataFactory : IDisposable
         var file = new FileInfo(Path.Combine(_folder.FullName, pipelineName + ".json"));
         if (!file.Exists)
             return new StartResult.PipelineMissing($"Pipeline '{pipelineName}' does not exist in factory '{_options.FactoryName}' (no {file.FullName}).");
-        var pipeline = DataFactory.Pipelines.Json.PipelineJson.Deserialize(File.ReadAllText(file.FullName), file.FullName);
+        Pipeline pipeline;
+        try
+        {
+            pipeline = PipelineJson.Deserialize(File.ReadAllText(file.FullName), file.FullName);
+        }
+        catch (PipelineFormatException e)
+        {
+            return new StartResult.PipelineInvalid($"Pipeline '{pipelineName}' of factory '{_options.FactoryName}' cannot be read: {e.Message}");
+        }
 
         Dictionary<string, JsonNode?> merged;
         JsonObject bound;
