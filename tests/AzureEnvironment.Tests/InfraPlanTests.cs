@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using ExclusiveOperations.Azure;
+using Tests.Shared;
 
 namespace AzureEnvironment.Tests;
 
@@ -12,8 +12,6 @@ namespace AzureEnvironment.Tests;
 /// </summary>
 public sealed class InfraPlanTests : IDisposable
 {
-    private static readonly string Bicep = typeof(InfraPlanTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "BicepPath").Value!;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("infra-plan-").FullName;
     private readonly string _package;
@@ -54,53 +52,12 @@ public sealed class InfraPlanTests : IDisposable
     private static IEnumerable<JsonObject> Resources(JsonObject template, string type) =>
         template["resources"]!.AsArray().Select(r => r!.AsObject()).Where(r => r["type"]!.GetValue<string>() == type);
 
-    /// <summary>The BCP diagnostics of <c>bicep decompile</c>, each with the resource declaration it belongs to.</summary>
-    private static async Task<List<string>> SchemaDiagnosticsAsync(JsonObject template)
-    {
-        Assert.True(File.Exists(Bicep), $"The Bicep CLI is not at {Bicep}; dotnet restore downloads it (PackageDownload Azure.Bicep.CommandLine.linux-x64).");
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Bicep, File.GetUnixFileMode(Bicep) | UnixFileMode.UserExecute);
-        var folder = Directory.CreateTempSubdirectory("bicep-").FullName;
-        try
-        {
-            var file = Path.Combine(folder, "template.json");
-            await File.WriteAllTextAsync(file, template.ToJsonString());
-            var start = new ProcessStartInfo(Bicep) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "decompile", file, "--stdout" })
-                start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            var bicep = (await stdout).Split('\n');
-            var lines = ((await stdout) + "\n" + (await stderr)).Split('\n');
-            Assert.True(process.ExitCode == 0, $"bicep decompile failed ({process.ExitCode}):\n{string.Join('\n', lines)}");
-            return [.. lines.Where(l => l.Contains(" BCP", StringComparison.Ordinal)).Select(l => $"{l}  [in: {Declaration(bicep, l)}]")];
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    /// <summary>The <c>resource</c> line above a diagnostic's line (<c>template.bicep(LINE,COLUMN) : ...</c>).</summary>
-    private static string Declaration(string[] bicep, string diagnostic)
-    {
-        var open = diagnostic.IndexOf(".bicep(", StringComparison.Ordinal);
-        if (open < 0 || !int.TryParse(diagnostic[(open + 7)..diagnostic.IndexOf(',', open)], out var line))
-            return "?";
-        for (var i = Math.Min(line, bicep.Length) - 1; i >= 0; i--)
-            if (bicep[i].StartsWith("resource ", StringComparison.Ordinal))
-                return bicep[i].Trim();
-        return "?";
-    }
-
     [Theory]
     [MemberData(nameof(StacksAndPlans))]
     public async Task The_template_has_no_schema_diagnostics(string stack, string plan)
     {
         var template = await PlanAsync(stack, $"plan={plan}", "azure-native:location=westeurope");
-        var diagnostics = await SchemaDiagnosticsAsync(template);
+        var diagnostics = await BicepSchemaCheck.DiagnosticsAsync(template);
         Assert.True(diagnostics.Count == 0, "Schema diagnostics:\n" + string.Join('\n', diagnostics));
     }
 
@@ -110,7 +67,7 @@ public sealed class InfraPlanTests : IDisposable
         var template = await PlanAsync("dev");
         var storage = Resources(template, "Microsoft.Storage/storageAccounts").Single();
         storage["properties"]!["allowSharedKeyAcess"] = false;
-        var diagnostic = Assert.Single(await SchemaDiagnosticsAsync(template));
+        var diagnostic = Assert.Single(await BicepSchemaCheck.DiagnosticsAsync(template));
         Assert.Contains("BCP037", diagnostic);
         Assert.Contains("allowSharedKeyAcess", diagnostic);
     }
