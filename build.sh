@@ -20,10 +20,10 @@ Usage: ./build.sh <verb> [options]
   test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
   bench            Contention benchmark: fixed vs hint strategy, 20 runs on 1 key, 1 s operations; then hint with 10 s.
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
-  adf run PIPELINE.json [--param name=value]... [--output RUN.json]
+  adf run PIPELINE.json [--param n=v]... [--global n=v]... [--factory F.json] [--managed-identity-token T] [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
-  adf eval EXPR... [--param name=value]...
-                   Evaluates Data Factory expressions, one JSON value per line.
+  adf eval VALUE... [--param name=value]...
+                   Evaluates Data Factory values ('@...' is an expression, anything else a literal string), one JSON value per line.
   pipelines        Writes pipelines/generated (ADF git layout + ARM template) from the C# definitions.
   publish          Builds the deployable Function App package: out/functionapp.zip.
   build            Restores (npm ci + dotnet restore) and builds the solution.
@@ -85,6 +85,23 @@ publish() {
   echo "Function App package: out/functionapp.zip ($(du -h out/functionapp.zip | cut -f1))"
 }
 
+# adf starts in well under a second on a built checkout: it builds (only the runner and the model it reads
+# pipelines with) when a source file is newer than the stamp of its last build, not on every call.
+build_adf_if_changed() {
+  local stamp="pipelines/DataFactory.Runner/bin/$CONFIG/net10.0/.adf-built"
+  local changed=""
+  if [ -f "$stamp" ]; then
+    changed=$(find pipelines/DataFactory.Runner pipelines/DataFactory.Pipelines \( -name bin -o -name obj \) -prune -o \
+      -type f -newer "$stamp" -print -quit)
+    [ -n "$changed" ] || changed=$(find Directory.Build.props Directory.Packages.props global.json -newer "$stamp" -print -quit)
+  fi
+  if [ ! -f "$stamp" ] || [ -n "$changed" ]; then
+    echo "==> dotnet build DataFactory.Runner (${changed:-first build})" >&2
+    dotnet build pipelines/DataFactory.Runner/DataFactory.Runner.csproj -c "$CONFIG" -nologo -clp:NoSummary -v:q >&2
+    touch "$stamp"
+  fi
+}
+
 verb="${1:-help}"; shift || true
 case "$verb" in
   build) build ;;
@@ -103,7 +120,7 @@ case "$verb" in
     build
     exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
   adf)
-    build >/dev/null
+    build_adf_if_changed
     exec dotnet "pipelines/DataFactory.Runner/bin/$CONFIG/net10.0/adf.dll" "$@" ;;
   pipelines)
     build

@@ -44,6 +44,15 @@ public sealed class RoundTripTests
         Assert.Equal("MSI", web.Authentication!["type"]!.GetValue<string>());
         Assert.Equal(DfValue.Json(new JsonObject { ["name"] = "sample", ["count"] = 3 }), web.Body);
 
+        var both = PipelineJson.Deserialize(Read("SwitchAndFilter.json"));
+        var filter = Assert.IsType<FilterActivity>(both.Activities[0]);
+        Assert.Equal(new Expression("@lessOrEquals(item(), 3)"), filter.Condition);
+        var @switch = Assert.IsType<SwitchActivity>(both.Activities[1]);
+        Assert.Equal(new Expression("@pipeline().parameters.mode"), @switch.On);
+        Assert.Equal(["fast", "slow"], @switch.Cases.Select(c => c.Value));
+        Assert.Equal("Set Fast", Assert.Single(@switch.Cases[0].Activities).Name);
+        Assert.IsType<FailActivity>(Assert.Single(@switch.DefaultActivities));
+
         var set = PipelineJson.Deserialize(Read("ForEachAppend.json")).Activities[1] as SetVariableActivity;
         Assert.True(set!.SetsReturnValue);
         Assert.Equal(new Expression("@variables('names')"), set.ReturnValues!["names"]);
@@ -57,9 +66,22 @@ public sealed class RoundTripTests
     [InlineData("{\"name\":\"p\",\"properties\":{\"activities\":[{\"name\":\"u\",\"type\":\"Until\",\"typeProperties\":{\"expression\":\"@true\"}}]}}", "'expression' must be { \"value\"")]
     [InlineData("{\"name\":\"p\",\"properties\":{\"activities\":[],\"parameters\":{\"x\":{\"type\":\"text\"}}}}", "p/parameters/x: 'text' is not one of")]
     [InlineData("{\"name\":\"p\",\"properties\":{\"activities\":[{\"name\":\"w\",\"type\":\"Wait\",\"policy\":{\"retries\":1},\"typeProperties\":{\"waitTimeInSeconds\":1}}]}}", "unknown policy properties: retries")]
+    [InlineData("{\"name\":\"p\",\"properties\":{\"activities\":[{\"name\":\"s\",\"type\":\"Switch\",\"typeProperties\":{\"expression\":{\"value\":\"@'a'\",\"type\":\"Expression\"}}}]}}", "the Switch expression belongs in 'on'")]
+    [InlineData("{\"name\":\"p\",\"properties\":{\"activities\":[{\"name\":\"s\",\"type\":\"Switch\",\"typeProperties\":{\"on\":{\"value\":\"@'a'\",\"type\":\"Expression\"},\"cases\":[{\"activities\":[]}]}}]}}", "p/activities[0] 's'/typeProperties/cases[0]: 'value' is required")]
+    [InlineData("{\"name\":\"p\",\"properties\":{\"activities\":[{\"name\":\"f\",\"type\":\"Filter\",\"typeProperties\":{\"items\":{\"value\":\"@createArray()\",\"type\":\"Expression\"}}}]}}", "'condition' must be { \"value\"")]
     public void Unreadable_json_says_where_and_what(string json, string message)
     {
         var error = Assert.Throws<PipelineFormatException>(() => PipelineJson.Deserialize(json, "p.json"));
         Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Activity_types_match_without_case_as_in_the_documentation_syntax()
+    {
+        var pipeline = PipelineJson.Deserialize("""
+            {"name":"p","properties":{"activities":[{"name":"f","type":"filter","typeProperties":{
+              "items":{"value":"@createArray(1)","type":"Expression"},"condition":{"value":"@true","type":"Expression"}}}]}}
+            """);
+        Assert.Equal("Filter", Assert.IsType<FilterActivity>(pipeline.Activities[0]).Type);
     }
 }

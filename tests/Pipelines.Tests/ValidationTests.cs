@@ -141,4 +141,81 @@ public sealed class ValidationTests
         var error = Single(With(new WaitActivity("a/b")));
         Assert.Contains("cannot contain", error.Message);
     }
+
+    [Fact]
+    public void A_switch_inside_an_if_and_an_if_inside_a_switch()
+    {
+        var switchInIf = Single(With(new IfConditionActivity("Outer") { IfFalseActivities = { new SwitchActivity("Inner") } }));
+        Assert.Equal("P/Outer/Inner", switchInIf.Path);
+        Assert.Contains("A Switch cannot be nested in a IfCondition ('Outer')", switchInIf.Message);
+
+        var ifInSwitch = Single(With(new SwitchActivity("Outer") { Cases = { new SwitchCase("a") { Activities = { new IfConditionActivity("Inner") } } } }));
+        Assert.Contains("A IfCondition cannot be nested in a Switch ('Outer')", ifInSwitch.Message);
+
+        var switchInDefault = Single(With(new SwitchActivity("Outer") { DefaultActivities = { new SwitchActivity("Inner") } }));
+        Assert.Contains("A Switch cannot be nested in a Switch ('Outer')", switchInDefault.Message);
+    }
+
+    [Fact]
+    public void A_loop_inside_a_loop_through_a_switch()
+    {
+        var error = Single(With(new ForEachActivity("Outer")
+        {
+            Items = new("@createArray(1)"),
+            Activities = { new SwitchActivity("Branch") { Cases = { new SwitchCase("a") { Activities = { new UntilActivity("Inner") { Timeout = "0.00:10:00" } } } } } },
+        }));
+        Assert.Equal("P/Outer/Branch/Inner", error.Path);
+        Assert.Contains("A Until cannot be nested in a ForEach ('Outer')", error.Message);
+    }
+
+    [Fact]
+    public void A_switch_and_a_filter_inside_a_loop_and_a_loop_inside_a_switch_are_allowed()
+    {
+        Assert.Empty(PipelineValidator.Validate(With(
+            new ForEachActivity("Loop")
+            {
+                Items = new("@createArray(1)"),
+                Activities =
+                {
+                    new SwitchActivity("Branch") { Cases = { new SwitchCase("a") { Activities = { new WaitActivity("W") } } } },
+                    new FilterActivity("Keep") { Items = new("@createArray(1)"), Condition = new("@equals(item(), 1)") },
+                },
+            },
+            new SwitchActivity("Top") { DefaultActivities = { new UntilActivity("Again") { Timeout = "0.00:10:00" } } })));
+    }
+
+    [Fact]
+    public void A_validation_activity_inside_a_container()
+    {
+        var error = Single(With(new UntilActivity("Loop") { Timeout = "0.00:10:00", Activities = { new UnknownActivity("Check", "Validation") } }));
+        Assert.Contains("A Validation activity cannot be nested in a Until ('Loop')", error.Message);
+    }
+
+    [Fact]
+    public void Switch_cases_with_the_same_value()
+    {
+        var error = Single(With(new SwitchActivity("S") { Cases = { new SwitchCase("a"), new SwitchCase("a") } }));
+        Assert.Contains("2 cases have the value 'a'", error.Message);
+    }
+
+    [Fact]
+    public void Switch_and_filter_expressions_are_checked_for_undeclared_names()
+    {
+        var errors = PipelineValidator.Validate(With(
+            new SwitchActivity("S") { On = new("@pipeline().parameters.nope") },
+            new FilterActivity("F") { Items = new("@variables('nope')"), Condition = new("@true") }));
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Path == "P/S" && e.Message.Contains("parameter 'nope'"));
+        Assert.Contains(errors, e => e.Path == "P/F" && e.Message.Contains("variable 'nope'"));
+    }
+
+    [Fact]
+    public void A_web_activity_with_MSI_authentication_but_no_resource()
+    {
+        var web = new WebActivity("Call") { Url = "https://example.com", Authentication = new() { ["type"] = "MSI" } };
+        Assert.Contains("names no 'resource'", Single(With(web)).Message);
+
+        web.Authentication["resource"] = "https://management.azure.com/";
+        Assert.Empty(PipelineValidator.Validate(With(web)));
+    }
 }

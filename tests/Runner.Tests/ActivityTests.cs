@@ -55,6 +55,34 @@ public sealed class ActivityTests : IDisposable
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"list":["xy",2],"literal":"text"}"""), run.Output));
     }
 
+    /// <summary>
+    /// microsoft/data-factory-testing-framework functional test variables_default_value, whose expected values
+    /// are real Data Factory output quoted in its pull request 123: no variable reads as null.
+    /// </summary>
+    [Fact]
+    public async Task Variables_declared_without_a_default_read_as_their_types_empty_value()
+    {
+        var pipeline = new Pipeline("P")
+        {
+            Variables =
+            {
+                ["stringVar"] = new(VariableType.String), ["intVar"] = new(VariableType.Integer),
+                ["boolVar"] = new(VariableType.Boolean), ["arrayVar"] = new(VariableType.Array),
+            },
+        };
+        var returns = new Dictionary<string, DfValue>();
+        foreach (var name in pipeline.Variables.Keys)
+            returns[name] = new Expression($"@if(equals(variables('{name}'), null), 'is null', concat('is not null: ', variables('{name}')))\n");
+        pipeline.Activities.Add(new SetVariableActivity("Return") { ReturnValues = returns });
+
+        var run = await _harness.RunAsync(pipeline);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""
+            {"stringVar":"is not null: ","intVar":"is not null: 0","boolVar":"is not null: False","arrayVar":"is not null: []"}
+            """), run.Output), run.Output?.ToJsonString());
+    }
+
     [Fact]
     public async Task SetVariable_with_the_wrong_type_fails()
     {

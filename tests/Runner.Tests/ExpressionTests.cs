@@ -226,4 +226,20 @@ public sealed class ExpressionTests
     [InlineData("@float('7')", Values.Kind.Float)]
     [InlineData("@length('abc')", Values.Kind.Integer)]
     public void Integer_and_float_results_stay_apart(string expression, Values.Kind kind) => Assert.Equal(kind, Values.KindOf(Eval(expression)));
+
+    /// <summary>microsoft/data-factory-testing-framework test_evaluate: string_literal, string_with_ws_literal, integer_literal.</summary>
+    [Theory]
+    [InlineData("value", "value")]
+    [InlineData(" value ", " value ")]
+    [InlineData("11", "11")]
+    [InlineData("add(1, 2)", "add(1, 2)")]
+    [InlineData("parameters[1]", "parameters[1]")]
+    [InlineData("@@", "@")]
+    [InlineData(" @", " @")]
+    public void Eval_input_without_a_leading_at_is_a_literal_string(string input, string expected)
+    {
+        var value = EvalContext.Evaluate(input, Context);
+        Assert.Equal(Values.Kind.String, Values.KindOf(value));
+        Assert.Equal(expected, value!.GetValue<string>());
+    }
 }

@@ -23,10 +23,20 @@ internal sealed class RunnerHarness : IDisposable
     public bool AdvanceDuringRequests { get; set; }
     public Dictionary<string, Pipeline> Pipelines { get; } = [];
 
+    /// <summary>The runner's managed identity token source (MSI Web activities); null: none, as on a machine without one.</summary>
+    public Func<string, CancellationToken, ValueTask<string>>? ManagedIdentityToken { get; set; }
+
+    public Dictionary<string, JsonNode?> GlobalParameters { get; } = [];
+
     /// <param name="step">How much virtual time passes per real millisecond while the run is in progress.</param>
     public async Task<PipelineRun> RunAsync(Pipeline pipeline, Dictionary<string, JsonNode?>? parameters = null, TimeSpan? step = null)
     {
-        var runner = new PipelineRunner(Http, Time, new RunnerOptions { PipelineResolver = name => Pipelines.GetValueOrDefault(name) });
+        var runner = new PipelineRunner(Http, Time, new RunnerOptions
+        {
+            PipelineResolver = name => Pipelines.GetValueOrDefault(name),
+            ManagedIdentityToken = ManagedIdentityToken,
+            GlobalParameters = GlobalParameters,
+        });
         var task = runner.RunAsync(pipeline, parameters);
         while (!task.IsCompleted)
         {

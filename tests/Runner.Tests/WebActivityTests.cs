@@ -177,4 +177,110 @@ public sealed class WebActivityTests : IAsyncLifetime
         Assert.Equal("/api/wait?lockKey=a%20b", request.Path);
         Assert.Equal("""{"seconds":2}""", request.Body);
     }
+
+    private const string Token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.local-test-token";
+
+    private static JsonObject Msi(string resource = "https://management.azure.com/") => new() { ["type"] = "MSI", ["resource"] = resource };
+
+    [Fact]
+    public async Task MSI_authentication_sends_a_bearer_token_for_the_resource_on_the_call_but_not_on_status_polls()
+    {
+        var asked = new List<string>();
+        _harness.ManagedIdentityToken = (resource, _) =>
+        {
+            asked.Add(resource);
+            return ValueTask.FromResult(Token);
+        };
+        _server
+            .Then(new(202, "{}", Location("/status/1", retryAfter: 1)))
+            .Then(new(200, """{"status":"OK"}"""));
+
+        var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(["https://management.azure.com/"], asked);
+        var requests = _server.Requests.ToList();
+        Assert.Equal($"Bearer {Token}", requests[0].Headers["Authorization"]);
+        Assert.False(requests[1].Headers.ContainsKey("Authorization"), "the status poll carried the token");
+        Assert.Equal("MSI", RunnerHarness.Only(run, "Call").Input!["authentication"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task MSI_authentication_resource_may_be_an_expression()
+    {
+        string? asked = null;
+        _harness.ManagedIdentityToken = (resource, _) =>
+        {
+            asked = resource;
+            return ValueTask.FromResult(Token);
+        };
+        _server.Then(new(200, "{}"));
+        var authentication = new JsonObject
+        {
+            ["type"] = "MSI",
+            ["resource"] = new JsonObject { ["value"] = "@concat('api://', 'app-id')", ["type"] = "Expression" },
+        };
+
+        var run = await _harness.RunAsync(Call(web => web.Authentication = authentication));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("api://app-id", asked);
+    }
+
+    [Fact]
+    public async Task MSI_authentication_without_a_token_source_fails_naming_the_activity_and_the_option()
+    {
+        var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        var error = RunnerHarness.Only(run, "Call").Error!;
+        Assert.Equal("ManagedIdentityUnavailable", error.ErrorCode);
+        Assert.Contains("'Call'", error.Message);
+        Assert.Contains("--managed-identity-token", error.Message);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task MSI_token_never_appears_in_the_run_record()
+    {
+        _harness.ManagedIdentityToken = (_, _) => ValueTask.FromResult(Token);
+        _server.Then(new(200, """{"done":true}"""));
+
+        var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        var record = System.Text.Json.JsonSerializer.Serialize(run, DataFactory.Runner.Cli.RunReport.Json);
+        Assert.DoesNotContain(Token, record);
+        Assert.Contains("https://management.azure.com/", record);
+    }
+
+    [Fact]
+    public async Task Authentication_types_other_than_MSI_fail_instead_of_calling_without_credentials()
+    {
+        var run = await _harness.RunAsync(Call(web => web.Authentication = new JsonObject { ["type"] = "Basic", ["username"] = "u" }));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("AuthenticationNotSupported", RunnerHarness.Only(run, "Call").Error!.ErrorCode);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task SecureOutput_masks_the_web_response_in_the_record_but_activity_output_stays_usable()
+    {
+        _server.Then(new(200, """{"secret":"from-the-server"}"""));
+        var pipeline = Call(policy: new ActivityPolicy { SecureOutput = true });
+        pipeline.Variables["copy"] = new Variable(VariableType.String);
+        pipeline.Activities.Add(new SetVariableActivity("Copy")
+        {
+            DependsOn = { new Dependency("Call", DependencyCondition.Succeeded) },
+            VariableName = "copy",
+            Value = new Expression("@activity('Call').output.secret"),
+        });
+
+        var run = await _harness.RunAsync(pipeline);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("***", RunnerHarness.Only(run, "Call").Output!.GetValue<string>());
+        Assert.Equal("from-the-server", RunnerHarness.Only(run, "Copy").Output!["value"]!.GetValue<string>());
+    }
 }

@@ -121,17 +121,20 @@ public static class PipelineJson
         reader = new PropertyReader(json, named);
         reader.Take("name");
         var type = reader.RequireString("type");
-        Activity activity = type switch
+        // Type names match without case: the documentation's own syntax sections write e.g. "filter".
+        Activity activity = type.ToLowerInvariant() switch
         {
-            "WebActivity" => new WebActivity(name),
-            "Until" => new UntilActivity(name),
-            "ForEach" => new ForEachActivity(name),
-            "IfCondition" => new IfConditionActivity(name),
-            "Wait" => new WaitActivity(name),
-            "SetVariable" => new SetVariableActivity(name),
-            "AppendVariable" => new AppendVariableActivity(name),
-            "Fail" => new FailActivity(name),
-            "ExecutePipeline" => new ExecutePipelineActivity(name),
+            "webactivity" => new WebActivity(name),
+            "until" => new UntilActivity(name),
+            "foreach" => new ForEachActivity(name),
+            "ifcondition" => new IfConditionActivity(name),
+            "switch" => new SwitchActivity(name),
+            "filter" => new FilterActivity(name),
+            "wait" => new WaitActivity(name),
+            "setvariable" => new SetVariableActivity(name),
+            "appendvariable" => new AppendVariableActivity(name),
+            "fail" => new FailActivity(name),
+            "executepipeline" => new ExecutePipelineActivity(name),
             _ => new UnknownActivity(name, type),
         };
         activity.Description = reader.TakeString("description");

@@ -53,11 +53,19 @@ public static partial class PipelineValidator
                     errors.Add(new(path, $"dependsOn '{dependency.Activity}' lists no dependencyConditions (Succeeded, Failed, Skipped or Completed)."));
             }
 
-            // Nesting Data Factory forbids (concepts-nested-activities): ForEach/Until one level only; If/Switch not in If/Switch.
+            // Nesting Data Factory forbids (concepts-nested-activities): ForEach/Until one level only; If/Switch not in
+            // If/Switch (they may be in ForEach/Until); a Validation activity in no container at all.
             if (activity is ForEachActivity or UntilActivity && containers.FirstOrDefault(c => c is ForEachActivity or UntilActivity) is { } loop)
                 errors.Add(new(path, $"A {activity.Type} cannot be nested in a {loop.Type} ('{loop.Name}'); move the inner loop into a pipeline run by ExecutePipeline."));
-            if (activity is IfConditionActivity or UnknownActivity { Type: "Switch" } && containers.FirstOrDefault(c => c is IfConditionActivity or UnknownActivity { Type: "Switch" }) is { } branch)
+            if (activity is IfConditionActivity or SwitchActivity && containers.FirstOrDefault(c => c is IfConditionActivity or SwitchActivity) is { } branch)
                 errors.Add(new(path, $"A {activity.Type} cannot be nested in a {branch.Type} ('{branch.Name}'); combine the conditions or use ExecutePipeline."));
+            if (activity.Type.Equals("Validation", StringComparison.OrdinalIgnoreCase) && containers.Count > 0)
+                errors.Add(new(path, $"A Validation activity cannot be nested in a {containers[^1].Type} ('{containers[^1].Name}'); put it at the top level of the pipeline or of a pipeline run by ExecutePipeline."));
+            if (activity is SwitchActivity @switch)
+            {
+                foreach (var duplicate in @switch.Cases.GroupBy(c => c.Value).Where(g => g.Count() > 1))
+                    errors.Add(new(path, $"{duplicate.Count()} cases have the value '{duplicate.Key}'; each case value must be unique."));
+            }
 
             switch (activity)
             {
@@ -69,6 +77,10 @@ public static partial class PipelineValidator
                     break;
                 case SetVariableActivity { SetsReturnValue: false } set when !pipeline.Variables.ContainsKey(set.VariableName):
                     errors.Add(new(path, $"Sets variable '{set.VariableName}', which the pipeline does not declare. Declared: {Declared(pipeline.Variables.Keys)}."));
+                    break;
+                case WebActivity { Authentication: { } authentication } when authentication["type"]?.ToString().Equals("MSI", StringComparison.OrdinalIgnoreCase) == true
+                        && authentication["resource"] is null:
+                    errors.Add(new(path, "The Web activity authenticates with MSI but names no 'resource' (the token's audience, e.g. https://management.azure.com/)."));
                     break;
                 case AppendVariableActivity append when !pipeline.Variables.TryGetValue(append.VariableName, out var v) || v.Type != VariableType.Array:
                     errors.Add(new(path, pipeline.Variables.ContainsKey(append.VariableName)

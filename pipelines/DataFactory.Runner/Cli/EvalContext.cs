@@ -4,10 +4,10 @@ using DataFactory.Runner.Expressions;
 
 namespace DataFactory.Runner.Cli;
 
-/// <summary>The context of <c>adf eval</c>: parameters only; variables, activities and item() are not available.</summary>
-public sealed class EvalContext(JsonObject parameters) : IExpressionContext
+/// <summary>The context of <c>adf eval</c>: parameters and global parameters only; variables, activities and item() are not available.</summary>
+public sealed class EvalContext(JsonObject parameters, JsonObject globalParameters) : IExpressionContext
 {
-    public static EvalContext From(IEnumerable<string> assignments)
+    public static EvalContext From(IEnumerable<string> assignments, IReadOnlyDictionary<string, JsonNode?>? globalParameters = null)
     {
         var parameters = new JsonObject();
         foreach (var assignment in assignments)
@@ -26,14 +26,17 @@ public sealed class EvalContext(JsonObject parameters) : IExpressionContext
             }
             parameters[assignment[..equals]] = value;
         }
-        return new EvalContext(parameters);
+        return new EvalContext(parameters, new JsonObject((globalParameters ?? new Dictionary<string, JsonNode?>()).Select(g => KeyValuePair.Create(g.Key, g.Value?.DeepClone()))));
     }
 
-    /// <summary>"@expr" and "text @{expr}" as in pipeline JSON; a bare "expr" is taken as "@expr".</summary>
-    public static JsonNode? Evaluate(string expression, IExpressionContext context) =>
-        Template.EvaluateString(expression.StartsWith('@') || expression.Contains("@{", StringComparison.Ordinal) ? expression : "@" + expression, context);
+    /// <summary>
+    /// Exactly as a JSON string value in a pipeline: "@expr" is an expression, "text @{expr}" interpolates,
+    /// "@@" escapes '@', anything else is a literal string ("11" is the text 11, not a number; Data Factory's
+    /// how-to-expression-language-functions: the JSON value "parameters" returns the characters 'parameters').
+    /// </summary>
+    public static JsonNode? Evaluate(string expression, IExpressionContext context) => Template.EvaluateString(expression, context);
 
-    public JsonObject Pipeline => new() { ["parameters"] = parameters.DeepClone(), ["RunId"] = "eval", ["Pipeline"] = "eval", ["DataFactory"] = "local" };
+    public JsonObject Pipeline => new() { ["parameters"] = parameters.DeepClone(), ["globalParameters"] = globalParameters.DeepClone(), ["RunId"] = "eval", ["Pipeline"] = "eval", ["DataFactory"] = "local" };
 
     public JsonNode? Variable(string name) => throw new KeyNotFoundException("variables() is not available in eval");
 

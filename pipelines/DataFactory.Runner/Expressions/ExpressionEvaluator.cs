@@ -2,7 +2,12 @@ using System.Text.Json.Nodes;
 
 namespace DataFactory.Runner.Expressions;
 
-/// <summary>Evaluates a parsed expression against a run's context. All arguments are evaluated (as Data Factory does).</summary>
+/// <summary>
+/// Evaluates a parsed expression against a run's context. Arguments are evaluated left to right; <c>and</c>,
+/// <c>or</c>, <c>if</c> and <c>coalesce</c> stop at the argument that decides the result, as Data Factory does
+/// for <c>and</c>/<c>or</c>/<c>if</c> (microsoft/data-factory-testing-framework evaluates with Microsoft's
+/// expression package and asserts it: test_boolean_operators_short_circuit, test_conditional_expression_with_branching).
+/// </summary>
 public sealed class ExpressionEvaluator(IExpressionContext context, string source)
 {
     public JsonNode? Evaluate(Node node) => node switch
@@ -17,9 +22,11 @@ public sealed class ExpressionEvaluator(IExpressionContext context, string sourc
     private JsonNode? Call(CallNode call)
     {
         var name = call.Name.ToLowerInvariant();
-        var arguments = call.Arguments.Select(Evaluate).ToList();
         try
         {
+            if (name is "and" or "or" or "if" or "coalesce")
+                return ShortCircuit(name, call);
+            var arguments = call.Arguments.Select(Evaluate).ToList();
             return name switch
             {
                 "pipeline" => Arity(arguments, 0, 0, call) ?? context.Pipeline.DeepClone(),
@@ -36,6 +43,41 @@ public sealed class ExpressionEvaluator(IExpressionContext context, string sourc
         catch (KeyNotFoundException e)
         {
             throw Error(e.Message, call);
+        }
+    }
+
+    /// <summary>The functions that evaluate only the arguments they need, so a later argument may be one that would fail.</summary>
+    private JsonNode? ShortCircuit(string name, CallNode call)
+    {
+        var arguments = call.Arguments;
+        switch (name)
+        {
+            case "and" or "or":
+                if (arguments.Count < 2) throw new FunctionException($"{name}() needs at least 2 arguments");
+                var deciding = name == "or";
+                for (var i = 0; i < arguments.Count; i++)
+                {
+                    var value = Evaluate(arguments[i]);
+                    if (Values.KindOf(value) != Values.Kind.Boolean)
+                        throw new FunctionException($"{name}() argument {i + 1} must be a boolean, but is {Values.Describe(value)}");
+                    if (value!.GetValue<bool>() == deciding)
+                        return Values.Of(deciding);
+                }
+                return Values.Of(!deciding);
+            case "if":
+                if (arguments.Count != 3) throw new FunctionException($"if() takes 3 argument(s), not {arguments.Count}");
+                var condition = Evaluate(arguments[0]);
+                if (Values.KindOf(condition) != Values.Kind.Boolean)
+                    throw new FunctionException($"if() argument 1 must be a boolean, but is {Values.Describe(condition)}");
+                return Evaluate(arguments[condition!.GetValue<bool>() ? 1 : 2]);
+            default: // coalesce
+                if (arguments.Count == 0) throw new FunctionException("coalesce() needs at least one argument");
+                foreach (var argument in arguments)
+                {
+                    if (Evaluate(argument) is { } value)
+                        return value;
+                }
+                return null;
         }
     }
 

@@ -10,9 +10,10 @@ namespace DataFactory.Runner.Expressions;
 public sealed class FunctionException(string message) : Exception(message);
 
 /// <summary>
-/// The expression functions (string, collection, logical, conversion, math, date), with Data Factory's
-/// semantics: integer arithmetic stays integer, string search functions other than contains/replace ignore
-/// case, timestamps are ISO 8601 and formats are .NET custom date formats.
+/// The expression functions of Data Factory's reference (control-flow-expression-language-functions), every one
+/// of them: string, collection, logical (and/or/if/coalesce are evaluated lazily by <see cref="ExpressionEvaluator"/>),
+/// conversion, math, and date (<see cref="DateFunctions"/>). Integer arithmetic stays integer, string search
+/// functions other than contains/replace ignore case.
 /// </summary>
 public static class Functions
 {
@@ -34,7 +35,17 @@ public static class Functions
         "uricomponent" or "encodeuricomponent" => N(a, 1, name) ?? Of(Uri.EscapeDataString(ToText(a[0]))),
         "uricomponenttostring" or "decodeuricomponent" => N(a, 1, name) ?? Of(Uri.UnescapeDataString(Text(a[0], name, 1))),
         "base64" => N(a, 1, name) ?? Of(Convert.ToBase64String(Encoding.UTF8.GetBytes(ToText(a[0])))),
-        "base64tostring" => N(a, 1, name) ?? Of(Encoding.UTF8.GetString(FromBase64(Text(a[0], name, 1)))),
+        "base64tostring" or "decodebase64" => N(a, 1, name) ?? Of(Encoding.UTF8.GetString(ContentFunctions.FromBase64(Text(a[0], name, 1), name))),
+        // binary content and data URIs
+        "binary" => N(a, 1, name) ?? ContentFunctions.Binary(Encoding.UTF8.GetBytes(Text(a[0], name, 1))),
+        "base64tobinary" => N(a, 1, name) ?? ContentFunctions.Binary(ContentFunctions.FromBase64(Text(a[0], name, 1), name)),
+        "uricomponenttobinary" => N(a, 1, name) ?? ContentFunctions.Binary(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(Text(a[0], name, 1)))),
+        "datauri" => N(a, 1, name) ?? Of(ContentFunctions.DataUri(Text(a[0], name, 1))),
+        "datauritobinary" or "decodedatauri" => N(a, 1, name) ?? ContentFunctions.Binary(ContentFunctions.ParseDataUri(Text(a[0], name, 1), name).Bytes),
+        "datauritostring" => N(a, 1, name) ?? Of(DataUriText(Text(a[0], name, 1), name)),
+        // xml
+        "xml" => N(a, 1, name) ?? XmlFunctions.Xml(a[0]),
+        "xpath" => N(a, 2, name) ?? XmlFunctions.XPath(a[0], a[1]),
         // collection
         "contains" => N(a, 2, name) ?? Of(Contains(a[0], a[1])),
         "empty" => N(a, 1, name) ?? Of(a[0] switch { null => true, JsonArray x => x.Count == 0, JsonObject o => o.Count == 0, _ => ToText(a[0]).Length == 0 }),
@@ -49,14 +60,10 @@ public static class Functions
         "union" => Union(a),
         "intersection" => Intersection(a),
         "createarray" => new JsonArray([.. a.Select(Clone)]),
-        "coalesce" => a.Count == 0 ? throw new FunctionException("coalesce() needs at least one argument") : Clone(a.FirstOrDefault(x => x is not null)),
         "range" => N(a, 2, name) ?? new JsonArray([.. Enumerable.Range((int)Integer(a[0], name, 1), (int)Integer(a[1], name, 2)).Select(i => (JsonNode?)Of((long)i))]),
         // logical
         "equals" => N(a, 2, name) ?? Of(AreEqual(a[0], a[1])),
         "not" => N(a, 1, name) ?? Of(!Bool(a[0], name, 1)),
-        "and" => a.Count < 2 ? throw new FunctionException("and() needs at least 2 arguments") : Of(a.Select((x, i) => Bool(x, name, i + 1)).ToList().All(b => b)),
-        "or" => a.Count < 2 ? throw new FunctionException("or() needs at least 2 arguments") : Of(a.Select((x, i) => Bool(x, name, i + 1)).ToList().Any(b => b)),
-        "if" => N(a, 3, name) ?? Clone(Bool(a[0], name, 1) ? a[1] : a[2]),
         "greater" => N(a, 2, name) ?? Of(Compare(a[0], a[1], name) > 0),
         "greaterorequals" => N(a, 2, name) ?? Of(Compare(a[0], a[1], name) >= 0),
         "less" => N(a, 2, name) ?? Of(Compare(a[0], a[1], name) < 0),
@@ -73,25 +80,16 @@ public static class Functions
         "sub" => N(a, 2, name) ?? Arithmetic(a, name, (x, y) => x - y, (x, y) => x - y),
         "mul" => N(a, 2, name) ?? Arithmetic(a, name, (x, y) => x * y, (x, y) => x * y),
         "div" => N(a, 2, name) ?? Arithmetic(a, name, (x, y) => y == 0 ? throw new FunctionException("div() cannot divide by zero") : x / y, (x, y) => y == 0 ? throw new FunctionException("div() cannot divide by zero") : x / y),
-        "mod" => N(a, 2, name) ?? Arithmetic(a, name, (x, y) => y == 0 ? throw new FunctionException("mod() cannot divide by zero") : x % y, (x, y) => x % y),
+        "mod" => N(a, 2, name) ?? Arithmetic(a, name, (x, y) => y == 0 ? throw new FunctionException("mod() cannot divide by zero") : x % y, (x, y) => y == 0 ? throw new FunctionException("mod() cannot divide by zero") : x % y),
+        "rand" => N(a, 2, name) ?? Of(Rand(Integer(a[0], name, 1), Integer(a[1], name, 2))),
         "min" => MinMax(a, name, min: true),
         "max" => MinMax(a, name, min: false),
-        // date
-        "utcnow" => N(a, 0, name, 1) ?? Of(Format(now, a.Count == 1 ? Text(a[0], name, 1) : null)),
-        "formatdatetime" => N(a, 1, name, 2) ?? Of(Format(Timestamp(a[0], name, 1), a.Count == 2 ? Text(a[1], name, 2) : null)),
-        "adddays" => AddTime(a, name, (t, n) => t.AddDays(n)),
-        "addhours" => AddTime(a, name, (t, n) => t.AddHours(n)),
-        "addminutes" => AddTime(a, name, (t, n) => t.AddMinutes(n)),
-        "addseconds" => AddTime(a, name, (t, n) => t.AddSeconds(n)),
-        "startofday" => N(a, 1, name, 2) ?? Of(Format(new DateTimeOffset(Timestamp(a[0], name, 1).UtcDateTime.Date, TimeSpan.Zero), a.Count == 2 ? Text(a[1], name, 2) : null)),
-        "dayofweek" => N(a, 1, name) ?? Of((long)Timestamp(a[0], name, 1).UtcDateTime.DayOfWeek),
-        "dayofmonth" => N(a, 1, name) ?? Of((long)Timestamp(a[0], name, 1).UtcDateTime.Day),
-        "ticks" => N(a, 1, name) ?? Of(Timestamp(a[0], name, 1).UtcTicks),
+        _ when DateFunctions.Knows(name) => DateFunctions.Invoke(name, a, now),
         _ => throw new FunctionException($"'{name}' is not a function this runner knows"),
     };
 
     /// <summary>Checks the argument count; returns null so that call sites read <c>N(...) ?? result</c>.</summary>
-    private static JsonNode? N(List<JsonNode?> a, int min, string name, int? max = null)
+    internal static JsonNode? N(List<JsonNode?> a, int min, string name, int? max = null)
     {
         var upper = max ?? min;
         if (a.Count < min || a.Count > upper)
@@ -211,6 +209,11 @@ public static class Functions
     private static JsonNode? ParseJson(JsonNode? value)
     {
         if (KindOf(value) != Kind.String) return Clone(value);
+        if (value!.GetValue<string>().TrimStart().StartsWith('<'))
+        {
+            throw new FunctionException("json() of XML is not supported by the local runner: Data Factory turns XML into JSON by rules " +
+                "the reference does not give (attributes, repeated elements); read XML with xpath() instead");
+        }
         try
         {
             return JsonNode.Parse(value!.GetValue<string>());
@@ -221,17 +224,15 @@ public static class Functions
         }
     }
 
-    private static byte[] FromBase64(string text)
+    private static string DataUriText(string uri, string name)
     {
-        try
-        {
-            return Convert.FromBase64String(text);
-        }
-        catch (FormatException)
-        {
-            throw new FunctionException($"base64ToString() got '{text}', which is not base64");
-        }
+        var (bytes, charset) = ContentFunctions.ParseDataUri(uri, name);
+        return charset.GetString(bytes);
     }
+
+    /// <summary>rand(min, max): an integer from min (inclusive) to max (exclusive), as the reference says.</summary>
+    private static long Rand(long min, long max) =>
+        min < max ? Random.Shared.NextInt64(min, max) : throw new FunctionException($"rand() needs minValue < maxValue, not {min} and {max}");
 
     private static JsonNode Arithmetic(List<JsonNode?> a, string name, Func<long, long, long> integer, Func<double, double, double> real)
     {
@@ -250,24 +251,5 @@ public static class Functions
             if (!IsNumber(item)) throw Bad(name, i + 1, "a number", item);
         var best = items.Aggregate((x, y) => (AsDouble(y) < AsDouble(x)) == min ? y : x);
         return Clone(best);
-    }
-
-    private static DateTimeOffset Timestamp(JsonNode? value, string name, int position)
-    {
-        var text = Text(value, name, position);
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t
-            : throw new FunctionException($"{name}() argument {position} '{text}' is not a timestamp (ISO 8601, e.g. 2026-01-31T12:00:00Z)");
-    }
-
-    /// <summary>Default format: ISO 8601 round-trip with 7 fraction digits and Z, as utcnow() in Data Factory.</summary>
-    private static string Format(DateTimeOffset time, string? format) =>
-        time.UtcDateTime.ToString(string.IsNullOrEmpty(format) ? "yyyy-MM-ddTHH:mm:ss.fffffffZ" : format, CultureInfo.InvariantCulture);
-
-    private static JsonNode AddTime(List<JsonNode?> a, string name, Func<DateTimeOffset, double, DateTimeOffset> add)
-    {
-        N(a, 2, name, 3);
-        if (!IsNumber(a[1])) throw Bad(name, 2, "a number", a[1]);
-        return Of(Format(add(Timestamp(a[0], name, 1), AsDouble(a[1])), a.Count == 3 ? Text(a[2], name, 3) : null));
     }
 }

@@ -33,6 +33,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             var pipelineObject = new JsonObject
             {
                 ["parameters"] = bound.DeepClone(),
+                ["globalParameters"] = new JsonObject(_options.GlobalParameters.Select(g => KeyValuePair.Create(g.Key, g.Value?.DeepClone()))),
                 ["RunId"] = runId,
                 ["Pipeline"] = pipeline.Name,
                 ["DataFactory"] = "local",
@@ -73,12 +74,17 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         return record;
     }
 
-    private static JsonNode? DefaultOf(VariableType type) => type switch
+    /// <summary>
+    /// A declared variable without a default reads as its type's empty value; for String that is "", not null
+    /// (real Data Factory output quoted in microsoft/data-factory-testing-framework pull request 123, and its
+    /// functional test variables_default_value).
+    /// </summary>
+    private static JsonNode DefaultOf(VariableType type) => type switch
     {
         VariableType.Array => new JsonArray(),
         VariableType.Boolean => JsonValue.Create(false),
         VariableType.Integer => JsonValue.Create(0L),
-        _ => null,
+        _ => JsonValue.Create(""),
     };
 
     /// <summary>The outcome of a list of activities: Data Factory's leaf rule, and the error that decided it.</summary>
@@ -309,6 +315,38 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
                         throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the branch failed.", "UserError", activity.Name));
                     return new JsonObject { ["ifExpressionResult"] = branch };
                 }
+            case SwitchActivity @switch:
+                {
+                    var on = Evaluate(@switch.On, scope);
+                    if (Values.KindOf(on) != Values.Kind.String)
+                        throw Fail(activity, "InvalidTemplate", $"The Switch expression 'on' must give a string (case values are strings), but gives {Values.Describe(on)}; wrap it in string().");
+                    var value = on!.GetValue<string>();
+                    Input(new JsonObject { ["on"] = value });
+                    var matched = @switch.Cases.FirstOrDefault(c => c.Value == value);
+                    var result = await RunActivitiesAsync(matched?.Activities ?? @switch.DefaultActivities,
+                        scope.Child($"{scope.Path}{activity.Name}/{(matched is null ? "default" : $"case '{matched.Value}'")}/"), cancellationToken);
+                    if (!result.Succeeded)
+                        throw new ActivityFailedException(result.Error ?? new RunError("ActivityFailed", "An activity in the case failed.", "UserError", activity.Name));
+                    return new JsonObject();
+                }
+            case FilterActivity filter:
+                {
+                    var items = Evaluate(filter.Items, scope) as JsonArray
+                        ?? throw Fail(activity, "InvalidTemplate", "The Filter items expression must give an array.");
+                    Input(new JsonObject { ["items"] = items.DeepClone(), ["condition"] = filter.Condition.Value });
+                    var kept = new JsonArray();
+                    foreach (var (item, index) in items.Select((item, index) => (item, index)))
+                    {
+                        var keep = Evaluate(filter.Condition, scope.ForItem(scope.Path, item, index));
+                        if (Values.KindOf(keep) != Values.Kind.Boolean)
+                            throw Fail(activity, "InvalidTemplate", $"The Filter condition must give a boolean, but gives {Values.Describe(keep)} for item {index}.");
+                        if (keep!.GetValue<bool>())
+                            kept.Add(item?.DeepClone());
+                    }
+                    // Expressions read output.value (control-flow-filter-activity); the counts are what Data Factory's
+                    // monitoring shows beside it.
+                    return new JsonObject { ["ItemsCount"] = items.Count, ["FilteredItemsCount"] = kept.Count, ["Value"] = kept };
+                }
             case UntilActivity until:
                 return await RunUntilAsync(until, scope, Input, cancellationToken);
             case ForEachActivity forEach:
@@ -320,7 +358,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             default:
                 throw Fail(activity, "ActivityTypeNotSupported",
                     $"Activity '{activity.Name}' is of type '{activity.Type}', which the local runner does not execute. " +
-                    "Supported: WebActivity, Until, ForEach, IfCondition, Wait, SetVariable, AppendVariable, Fail, ExecutePipeline.");
+                    "Supported: WebActivity, Until, ForEach, IfCondition, Switch, Filter, Wait, SetVariable, AppendVariable, Fail, ExecutePipeline.");
         }
     }
 

@@ -46,7 +46,7 @@ public static class RunParameters
         return values;
     }
 
-    private static JsonNode? Parse(ParameterType type, string text, string name)
+    internal static JsonNode? Parse(ParameterType type, string text, string name)
     {
         try
         {
@@ -65,7 +65,7 @@ public static class RunParameters
         }
     }
 
-    private static bool Fits(ParameterType type, JsonNode? value) => (type, Values.KindOf(value)) switch
+    internal static bool Fits(ParameterType type, JsonNode? value) => (type, Values.KindOf(value)) switch
     {
         (_, Values.Kind.Null) => true,
         (ParameterType.String or ParameterType.SecureString, Values.Kind.String) => true,

@@ -21,6 +21,15 @@ public sealed record RunnerOptions
     /// <summary>Called when an activity run ends (any status), with the pipeline run it belongs to: live progress for tools.</summary>
     public Action<PipelineRun, ActivityRun>? ActivityRunEnded { get; init; }
 
+    /// <summary>
+    /// Web activities with <c>authentication: { type: MSI, resource }</c>: gives a bearer token for the resource
+    /// (Data Factory would use the factory's managed identity). Null: such activities fail, saying how to pass one.
+    /// </summary>
+    public Func<string, CancellationToken, ValueTask<string>>? ManagedIdentityToken { get; init; }
+
+    /// <summary>The factory's global parameters, as <c>pipeline().globalParameters.name</c> reads them (child pipelines too).</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> GlobalParameters { get; init; } = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>();
+
     /// <summary>Resolves ExecutePipeline references by pipeline name; null: ExecutePipeline fails with a clear error.</summary>
     public Func<string, DataFactory.Pipelines.Model.Pipeline?>? PipelineResolver { get; init; }
 }

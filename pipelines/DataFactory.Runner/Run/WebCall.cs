@@ -25,15 +25,19 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         var requestTimeout = web.HttpRequestTimeout is null
             ? options.DefaultHttpRequestTimeout
             : PipelineRunner.ParseTimeSpan(Values.ToText(PipelineRunner.EvaluateValue(web.HttpRequestTimeout, scope)), "httpRequestTimeout");
-        input(new JsonObject
+        var (authentication, authorization) = await AuthenticateAsync(web, scope, cancellationToken);
+        var recorded = new JsonObject
         {
             ["method"] = method,
             ["url"] = url.ToString(),
             ["headers"] = new JsonObject(headers.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(h.Value)))),
             ["body"] = body?.DeepClone(),
-        });
+        };
+        // The record shows how the call authenticated, never the token itself.
+        if (authentication is not null) recorded["authentication"] = authentication;
+        input(recorded);
 
-        var response = await SendAsync(web, new HttpMethod(method), url, headers, body, requestTimeout, cancellationToken);
+        var response = await SendAsync(web, new HttpMethod(method), url, headers, body, requestTimeout, cancellationToken, authorization);
         var polls = 0;
         while (response.StatusCode == HttpStatusCode.Accepted && web.TurnOffAsync != true && response.Headers.Location is { } location)
         {
@@ -41,6 +45,9 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
             response.Dispose();
             await Task.Delay(wait, time, cancellationToken);
             polls++;
+            // Status polls carry no Authorization header: a Location status URL carries its own credential
+            // (Durable Functions puts the function key in its query), and a bearer token for the activity's
+            // resource has no business going to whatever host the Location names.
             response = await SendAsync(web, HttpMethod.Get, location.IsAbsoluteUri ? location : new Uri(url, location), headers, null, requestTimeout, cancellationToken);
         }
         using (response)
@@ -58,10 +65,49 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         }
     }
 
+    /// <summary>
+    /// The activity's <c>authentication</c>: MSI gets a bearer token for its <c>resource</c> from
+    /// <see cref="RunnerOptions.ManagedIdentityToken"/> (locally there is no managed identity; the user passes a
+    /// token). Returns what the run record may show, and the Authorization header value (null: none).
+    /// </summary>
+    private async Task<(JsonObject? Recorded, string? Authorization)> AuthenticateAsync(WebActivity web, RunScope scope, CancellationToken cancellationToken)
+    {
+        if (web.Authentication is not { } authentication)
+            return (null, null);
+        var type = Values.ToText(Evaluate(authentication["type"], scope));
+        if (!type.Equals("MSI", StringComparison.OrdinalIgnoreCase))
+        {
+            throw PipelineRunner.Fail(web, "AuthenticationNotSupported",
+                $"Activity '{web.Name}' uses authentication type '{type}'; the local runner supports only MSI (pass its token with --managed-identity-token).");
+        }
+        var resource = Values.ToText(Evaluate(authentication["resource"], scope));
+        if (resource.Length == 0)
+            throw PipelineRunner.Fail(web, "InvalidAuthentication", $"Activity '{web.Name}' uses MSI authentication without a 'resource' (e.g. https://management.azure.com/).");
+        if (options.ManagedIdentityToken is not { } tokenSource)
+        {
+            throw PipelineRunner.Fail(web, "ManagedIdentityUnavailable",
+                $"Activity '{web.Name}' authenticates with the factory's managed identity (MSI, resource {resource}), which does not exist locally. " +
+                "Pass a token for that resource: adf run ... --managed-identity-token TOKEN (or set ADF_MANAGED_IDENTITY_TOKEN), " +
+                $"e.g. from 'az account get-access-token --resource {resource}'.");
+        }
+        var token = await tokenSource(resource, cancellationToken);
+        if (string.IsNullOrWhiteSpace(token))
+            throw PipelineRunner.Fail(web, "ManagedIdentityUnavailable", $"Activity '{web.Name}': the managed identity token source gave no token for {resource}.");
+        return (new JsonObject { ["type"] = "MSI", ["resource"] = resource }, "Bearer " + token);
+    }
+
+    /// <summary>An authentication property: a literal, an '@' string, or { "value": "@...", "type": "Expression" }.</summary>
+    private static JsonNode? Evaluate(JsonNode? node, RunScope scope) =>
+        node is JsonObject { Count: 2 } expression && expression["type"]?.GetValue<string>() == "Expression" && expression["value"] is JsonValue value
+            ? Template.EvaluateString(value.GetValue<string>(), scope)
+            : Template.Evaluate(node, scope);
+
     private async Task<HttpResponseMessage> SendAsync(WebActivity web, HttpMethod method, Uri url, Dictionary<string, string> headers,
-        JsonNode? body, TimeSpan timeout, CancellationToken cancellationToken)
+        JsonNode? body, TimeSpan timeout, CancellationToken cancellationToken, string? authorization = null)
     {
         using var request = new HttpRequestMessage(method, url);
+        if (authorization is not null)
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
         string? contentType = null;
         foreach (var (name, value) in headers)
         {
