@@ -5,7 +5,7 @@ public sealed class LocalHostOptions
 {
     public const string Section = "LocalHost";
 
-    /// <summary>The task hub; the same name as host.json's <c>durableTask.hubName</c>, so local and cloud state look alike.</summary>
+    /// <summary>The task hub (in Azure, host.json's <c>durableTask.hubName</c> reads it from the TaskHubName app setting, one per stack).</summary>
     public string TaskHubName { get; set; } = "ExclusiveOperations";
 
     /// <summary>

@@ -1,4 +1,3 @@
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
@@ -14,7 +13,7 @@ namespace ExclusiveOperations.Hosting;
 public static class ExclusiveOperationsServices
 {
     /// <summary>The Functions host's storage setting; the lock lives in the app's own storage account.</summary>
-    public const string StorageSetting = "AzureWebJobsStorage";
+    public const string StorageSetting = HostStorageConnection.Setting;
 
     /// <summary>
     /// Registers the lock, the starter logic, the orchestrator, the activities and the two built-in
@@ -57,20 +56,7 @@ public static class ExclusiveOperationsServices
         return services;
     }
 
-    /// <summary>
-    /// A connection string in <c>AzureWebJobsStorage</c> (Azurite locally), or identity-based access
-    /// through <c>AzureWebJobsStorage__blobServiceUri</c> (managed identity in Azure: no key at all).
-    /// </summary>
-    public static BlobServiceClient CreateBlobServiceClient(IConfiguration configuration)
-    {
-        var connectionString = configuration[StorageSetting];
-        if (!string.IsNullOrWhiteSpace(connectionString))
-            return new BlobServiceClient(connectionString);
-        var serviceUri = configuration[$"{StorageSetting}:blobServiceUri"];
-        if (!string.IsNullOrWhiteSpace(serviceUri))
-            return new BlobServiceClient(new Uri(serviceUri), new DefaultAzureCredential());
-        throw new InvalidOperationException(
-            $"No storage is configured: set '{StorageSetting}' to a connection string (UseDevelopmentStorage=true for Azurite) " +
-            $"or '{StorageSetting}__blobServiceUri' to the blob endpoint for identity-based access.");
-    }
+    /// <summary>The lock's blob client, from the host's storage setting (see <see cref="HostStorageConnection"/>).</summary>
+    public static BlobServiceClient CreateBlobServiceClient(IConfiguration configuration) =>
+        HostStorageConnection.From(configuration).CreateBlobServiceClient();
 }

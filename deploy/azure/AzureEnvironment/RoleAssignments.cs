@@ -1,0 +1,62 @@
+namespace ExclusiveOperations.Azure;
+
+/// <summary>Who gets a role.</summary>
+public enum Principal
+{
+    /// <summary>The Function App's system-assigned identity.</summary>
+    FunctionApp,
+
+    /// <summary>The Data Factory's system-assigned identity.</summary>
+    DataFactory,
+
+    /// <summary>Whoever runs <c>pulumi up</c> (a user or the CI service principal): uploads the package with Entra ID.</summary>
+    Deployer,
+}
+
+/// <summary>Where a role is assigned.</summary>
+public enum RoleScope
+{
+    StorageAccount,
+    DeploymentContainer,
+    FunctionApp,
+}
+
+/// <summary>One role assignment, and why it is needed.</summary>
+/// <param name="RoleDefinitionId">A built-in role's GUID, or the custom role's id (<see cref="CustomRoleSpec.Id"/>).</param>
+public sealed record RoleAssignmentSpec(string Key, Principal Principal, string RoleDefinitionId, string RoleName, RoleScope Scope, string Why);
+
+/// <summary>
+/// The least-privilege role assignments. Built-in role ids:
+/// https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage
+/// </summary>
+public static class Roles
+{
+    public const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+    public const string StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+    public const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+    public const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+
+    /// <summary>
+    /// The one action the factory's identity needs: list the StartOperation function's keys
+    /// (resource provider operations: "microsoft.web/sites/functions/listkeys/action | List Function keys").
+    /// </summary>
+    public const string ListFunctionKeysAction = "Microsoft.Web/sites/functions/listkeys/action";
+
+    public static IReadOnlyList<RoleAssignmentSpec> For(CustomRoleSpec functionKeyReader) =>
+    [
+        // Durable Functions on the Azure Storage provider with an identity-based AzureWebJobsStorage: the host's
+        // blob leases and the task hub's blobs (Owner, as the Functions docs list for AzureWebJobsStorage), its
+        // queues and tables; the lock blobs and the deployment package are blobs of the same account.
+        // https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-configure-managed-identity
+        new("app-blob-owner", Principal.FunctionApp, StorageBlobDataOwner, "Storage Blob Data Owner", RoleScope.StorageAccount,
+            "Host storage, task hub blobs, lock blobs, reading the deployment package."),
+        new("app-queue-contributor", Principal.FunctionApp, StorageQueueDataContributor, "Storage Queue Data Contributor", RoleScope.StorageAccount,
+            "Durable Functions' control and work-item queues."),
+        new("app-table-contributor", Principal.FunctionApp, StorageTableDataContributor, "Storage Table Data Contributor", RoleScope.StorageAccount,
+            "Durable Functions' history and instance tables."),
+        new("factory-function-keys", Principal.DataFactory, functionKeyReader.Id, functionKeyReader.RoleName, RoleScope.FunctionApp,
+            "The pipeline reads the StartOperation key at run time (Web activity with MSI authentication); nothing else on the app."),
+        new("deployer-package-upload", Principal.Deployer, StorageBlobDataContributor, "Storage Blob Data Contributor", RoleScope.DeploymentContainer,
+            "pulumi up uploads the package blob with Entra ID (the account allows no shared key); only in the deployment container."),
+    ];
+}

@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ExclusiveOperations.Azure;
+
+/// <summary>
+/// One stack's whole Azure environment as plain values, derived from its settings: names, tags, every
+/// resource's settings, app settings, role assignments and the pipelines. The Pulumi program declares
+/// exactly this; <see cref="ArmPreview"/> prints it as an ARM template.
+/// </summary>
+public sealed class StackEnvironment
+{
+    /// <summary>Stack output names (the GitHub workflows and the smoke tool read them).</summary>
+    public static class Outputs
+    {
+        public const string ResourceGroupName = "resourceGroupName";
+        public const string FunctionAppName = "functionAppName";
+        public const string FunctionBaseUrl = "functionBaseUrl";
+        public const string DataFactoryName = "dataFactoryName";
+        public const string PipelineNames = "pipelineNames";
+        public const string ApplicationInsightsName = "applicationInsightsName";
+    }
+
+    /// <summary>The pipelines' parameters this stack gives a default (neither is a secret).</summary>
+    public const string FunctionBaseUrlParameter = "functionBaseUrl";
+    public const string FunctionAppResourceIdParameter = "functionAppResourceId";
+
+    public const string TaskHubSetting = "TaskHubName";
+    public const string LockContainerSetting = "ExclusiveOperations__Lock__Container";
+
+    private StackEnvironment(StackSettings settings, IReadOnlyList<JsonObject> pipelines, string packageHash)
+    {
+        Settings = settings;
+        Names = ResourceNames.For(settings.Stack, settings.NameSeed);
+        Tags = Azure.Tags.For(settings);
+        PipelineDocuments = pipelines;
+        StorageAccount = new(Names.StorageAccount, "StorageV2", "Standard_LRS", "TLS1_2",
+            HttpsTrafficOnly: true, AllowBlobPublicAccess: false, AllowSharedKeyAccess: false, DefaultToOAuthAuthentication: true);
+        var blobName = PackageHash.BlobName(packageHash);
+        Package = new(settings.PackagePath, packageHash, blobName, $"{StorageAccount.BlobEndpoint}/{Names.DeploymentContainer}/{blobName}");
+        LogAnalytics = new(Names.LogAnalyticsWorkspace, "PerGB2018", settings.LogRetentionDays);
+        ApplicationInsights = new(Names.ApplicationInsights, "web", "web", "LogAnalytics");
+        var flex = settings.Plan == HostingPlan.Flex;
+        Plan = flex
+            ? new(Names.HostingPlan, "functionapp", "FC1", "FlexConsumption", Reserved: true, MaximumElasticWorkerCount: null)
+            : new(Names.HostingPlan, "elastic", settings.PremiumSku, "ElasticPremium", Reserved: true, MaximumElasticWorkerCount: settings.MaximumInstances);
+        FunctionApp = new(Names.FunctionApp, "functionapp,linux", "SystemAssigned", HttpsOnly: true, MinTlsVersion: "1.2", ScmMinTlsVersion: "1.2",
+            FtpsState: "Disabled", BasicPublishingCredentialsAllowed: false,
+            Flex: flex
+                ? new($"{StorageAccount.BlobEndpoint}/{Names.DeploymentContainer}", "SystemAssignedIdentity", "dotnet-isolated", "10.0",
+                    settings.MaximumInstances, settings.InstanceMemoryMB,
+                    settings.AlwaysReadyInstances > 0 ? [new("http", settings.AlwaysReadyInstances)] : [])
+                : null,
+            Premium: flex ? null : new("DOTNET-ISOLATED|10.0", settings.PreWarmedInstances, settings.MinimumInstances, settings.MaximumInstances));
+        DataFactory = new(Names.DataFactory, "SystemAssigned");
+        FunctionKeyReader = new(StableGuid("function-key-reader"), Names.FunctionKeyReaderRole,
+            $"May list the function keys of the Function App of stack {settings.Stack}; the Data Factory's identity holds it.",
+            [Roles.ListFunctionKeysAction]);
+        RoleAssignments = Roles.For(FunctionKeyReader);
+    }
+
+    /// <summary>
+    /// The environment of a stack. <paramref name="pipelineFolder"/> holds the generated pipeline JSON;
+    /// the package at <see cref="StackSettings.PackagePath"/> must exist (its hash names the blob).
+    /// </summary>
+    public static StackEnvironment Create(StackSettings settings, string pipelineFolder)
+    {
+        if (!Directory.Exists(pipelineFolder))
+            throw new DirectoryNotFoundException($"The pipeline folder '{pipelineFolder}' does not exist; ./build.sh pipelines writes it.");
+        var pipelines = Directory.GetFiles(pipelineFolder, "*.json").Order(StringComparer.Ordinal)
+            .Select(f => JsonNode.Parse(File.ReadAllText(f))?.AsObject() ?? throw new InvalidDataException($"'{f}' is not a JSON object."))
+            .ToList();
+        if (pipelines.Count == 0)
+            throw new InvalidDataException($"The pipeline folder '{pipelineFolder}' has no *.json; ./build.sh pipelines writes them.");
+        return new StackEnvironment(settings, pipelines, PackageHash.Of(settings.PackagePath));
+    }
+
+    public StackSettings Settings { get; }
+    public ResourceNames Names { get; }
+    public IReadOnlyDictionary<string, string> Tags { get; }
+    public StorageAccountSpec StorageAccount { get; }
+    public PackageSpec Package { get; }
+    public LogAnalyticsSpec LogAnalytics { get; }
+    public ApplicationInsightsSpec ApplicationInsights { get; }
+    public HostingPlanSpec Plan { get; }
+    public FunctionAppSpec FunctionApp { get; }
+    public DataFactorySpec DataFactory { get; }
+    public CustomRoleSpec FunctionKeyReader { get; }
+    public IReadOnlyList<RoleAssignmentSpec> RoleAssignments { get; }
+    public IReadOnlyList<JsonObject> PipelineDocuments { get; }
+
+    /// <summary>The pipelines' names, in file order.</summary>
+    public IReadOnlyList<string> PipelineNames => [.. PipelineDocuments.Select(p => p["name"]!.GetValue<string>())];
+
+    /// <summary>
+    /// The app settings. Storage is identity-based (service URIs + <c>credential=managedidentity</c>, no key);
+    /// the Application Insights connection string is the only secret-like value.
+    /// https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
+    /// </summary>
+    public IReadOnlyList<AppSetting> AppSettings(string applicationInsightsConnectionString)
+    {
+        List<AppSetting> settings =
+        [
+            new("AzureWebJobsStorage__blobServiceUri", StorageAccount.BlobEndpoint),
+            new("AzureWebJobsStorage__queueServiceUri", StorageAccount.QueueEndpoint),
+            new("AzureWebJobsStorage__tableServiceUri", StorageAccount.TableEndpoint),
+            new("AzureWebJobsStorage__credential", "managedidentity"),
+            new("APPLICATIONINSIGHTS_CONNECTION_STRING", applicationInsightsConnectionString, IsSecret: true),
+            new(TaskHubSetting, Names.TaskHub),
+            new(LockContainerSetting, Names.LockContainer),
+        ];
+        if (Settings.Plan == HostingPlan.Premium)
+        {
+            // Flex Consumption sets runtime and version in functionAppConfig and rejects these settings.
+            settings.Add(new("FUNCTIONS_EXTENSION_VERSION", "~4"));
+            settings.Add(new("FUNCTIONS_WORKER_RUNTIME", "dotnet-isolated"));
+            // Run from the package blob, read with the app's system-assigned identity (no SAS, no key).
+            // https://learn.microsoft.com/azure/azure-functions/run-functions-from-deployment-package
+            settings.Add(new("WEBSITE_RUN_FROM_PACKAGE", Package.BlobUrl));
+            settings.Add(new("WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", "SystemAssigned"));
+        }
+        return settings;
+    }
+
+    /// <summary>The parameter defaults of the deployed pipelines: the Function App's base URL and resource id.</summary>
+    public static IReadOnlyDictionary<string, object> PipelineParameterDefaults(string functionBaseUrl, string functionAppResourceId) =>
+        new Dictionary<string, object>
+        {
+            [FunctionBaseUrlParameter] = functionBaseUrl,
+            [FunctionAppResourceIdParameter] = functionAppResourceId,
+        };
+
+    /// <summary>Every pipeline in the provider's shape, with this stack's parameter defaults.</summary>
+    public IReadOnlyList<ProviderPipeline> Pipelines(string functionBaseUrl, string functionAppResourceId)
+    {
+        var defaults = PipelineParameterDefaults(functionBaseUrl, functionAppResourceId);
+        return [.. PipelineDocuments.Select(p => PipelineConversion.ToProviderShape(p, defaults))];
+    }
+
+    /// <summary>A GUID that is the same for this stack every time (custom role ids must be GUIDs, unique in the tenant).</summary>
+    private string StableGuid(string purpose)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{StackConfiguration.Project}/{Settings.Stack}/{Settings.NameSeed}/{purpose}"))[..16];
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50); // version 5-style (name-based), variant RFC 4122
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes).ToString();
+    }
+}

@@ -1,0 +1,324 @@
+using System.Collections.Immutable;
+using ExclusiveOperations.Azure;
+using Pulumi;
+using Authorization = Pulumi.AzureNative.Authorization;
+using DataFactory = Pulumi.AzureNative.DataFactory;
+using Insights = Pulumi.AzureNative.ApplicationInsights;
+using OperationalInsights = Pulumi.AzureNative.OperationalInsights;
+using Resources = Pulumi.AzureNative.Resources;
+using Storage = Pulumi.AzureNative.Storage;
+using Web = Pulumi.AzureNative.Web;
+
+namespace ExclusiveOperations.Infra;
+
+/// <summary>
+/// One stack of the Azure environment, declared top-down. Every name, setting and role comes from
+/// <see cref="StackEnvironment"/> (deploy/azure/AzureEnvironment), which <c>./build.sh infra plan</c> previews.
+/// </summary>
+public sealed class ExclusiveOperationsStack : Stack
+{
+    public ExclusiveOperationsStack()
+    {
+        var environment = StackEnvironment.Create(ReadSettings(), Path.Combine(RepositoryRoot(), "pipelines", "generated", "pipeline"));
+        var names = environment.Names;
+        var tags = environment.Tags.ToDictionary(t => t.Key, t => t.Value);
+        var client = Output.Create(Authorization.GetClientConfig.InvokeAsync());
+
+        var group = new Resources.ResourceGroup("resource-group", new()
+        {
+            ResourceGroupName = names.ResourceGroup,
+            Location = environment.Settings.Location!,
+            Tags = tags,
+        });
+
+        var storageSpec = environment.StorageAccount;
+        var storage = new Storage.StorageAccount("storage", new()
+        {
+            ResourceGroupName = group.Name,
+            AccountName = storageSpec.Name,
+            Location = group.Location,
+            Kind = storageSpec.Kind,
+            Sku = new Storage.Inputs.SkuArgs { Name = storageSpec.SkuName },
+            MinimumTlsVersion = storageSpec.MinimumTlsVersion,
+            EnableHttpsTrafficOnly = storageSpec.HttpsTrafficOnly,
+            AllowBlobPublicAccess = storageSpec.AllowBlobPublicAccess,
+            AllowSharedKeyAccess = storageSpec.AllowSharedKeyAccess,
+            DefaultToOAuthAuthentication = storageSpec.DefaultToOAuthAuthentication,
+            Tags = tags,
+        });
+
+        var deploymentContainer = new Storage.BlobContainer("deployment-container", new()
+        {
+            ResourceGroupName = group.Name,
+            AccountName = storage.Name,
+            ContainerName = names.DeploymentContainer,
+            PublicAccess = Storage.PublicAccess.None,
+        });
+
+        var workspace = new OperationalInsights.Workspace("logs", new()
+        {
+            ResourceGroupName = group.Name,
+            WorkspaceName = environment.LogAnalytics.Name,
+            Location = group.Location,
+            Sku = new OperationalInsights.Inputs.WorkspaceSkuArgs { Name = environment.LogAnalytics.SkuName },
+            RetentionInDays = environment.LogAnalytics.RetentionInDays,
+            Tags = tags,
+        });
+
+        var insights = new Insights.Component("application-insights", new()
+        {
+            ResourceGroupName = group.Name,
+            ResourceName = environment.ApplicationInsights.Name,
+            Location = group.Location,
+            Kind = environment.ApplicationInsights.Kind,
+            ApplicationType = environment.ApplicationInsights.ApplicationType,
+            IngestionMode = environment.ApplicationInsights.IngestionMode,
+            WorkspaceResourceId = workspace.Id,
+            Tags = tags,
+        });
+
+        var planSpec = environment.Plan;
+        var planArgs = new Web.AppServicePlanArgs
+        {
+            ResourceGroupName = group.Name,
+            Name = planSpec.Name,
+            Location = group.Location,
+            Kind = planSpec.Kind,
+            Reserved = planSpec.Reserved,
+            Sku = new Web.Inputs.SkuDescriptionArgs { Name = planSpec.SkuName, Tier = planSpec.SkuTier },
+            Tags = tags,
+        };
+        if (planSpec.MaximumElasticWorkerCount is { } maximumWorkers)
+            planArgs.MaximumElasticWorkerCount = maximumWorkers;
+        var plan = new Web.AppServicePlan("plan", planArgs);
+
+        // pulumi up uploads the package with Entra ID (the account allows no shared key), so whoever runs it may
+        // write blobs in the deployment container, and nowhere else.
+        var roleScopes = new Dictionary<RoleScope, Output<string>> { [RoleScope.StorageAccount] = storage.Id, [RoleScope.DeploymentContainer] = deploymentContainer.Id };
+        var deployerRole = Assign(environment.RoleAssignments.Single(r => r.Principal == Principal.Deployer), client.Apply(c => c.ObjectId), roleScopes, client, null);
+
+        var package = new Storage.Blob("package", new()
+        {
+            ResourceGroupName = group.Name,
+            AccountName = storage.Name,
+            ContainerName = deploymentContainer.Name,
+            BlobName = environment.Package.BlobName, // carries the content hash: a new package is a new blob
+            Source = new FileAsset(environment.Package.Path),
+            ContentType = "application/zip",
+        }, new CustomResourceOptions { DependsOn = { deployerRole } });
+
+        var appSpec = environment.FunctionApp;
+        var siteConfig = new Web.Inputs.SiteConfigArgs
+        {
+            AppSettings = SecretAppSettings(environment, insights.ConnectionString),
+            MinTlsVersion = appSpec.MinTlsVersion,
+            ScmMinTlsVersion = appSpec.ScmMinTlsVersion,
+            FtpsState = appSpec.FtpsState,
+        };
+        if (appSpec.Premium is { } premium)
+        {
+            siteConfig.LinuxFxVersion = premium.LinuxFxVersion;
+            siteConfig.PreWarmedInstanceCount = premium.PreWarmedInstanceCount;
+            siteConfig.MinimumElasticInstanceCount = premium.MinimumElasticInstanceCount;
+            siteConfig.FunctionAppScaleLimit = premium.FunctionAppScaleLimit;
+        }
+        var appArgs = new Web.WebAppArgs
+        {
+            ResourceGroupName = group.Name,
+            Name = appSpec.Name,
+            Location = group.Location,
+            Kind = appSpec.Kind,
+            ServerFarmId = plan.Id,
+            HttpsOnly = appSpec.HttpsOnly,
+            Identity = new Web.Inputs.ManagedServiceIdentityArgs { Type = Web.ManagedServiceIdentityType.SystemAssigned },
+            SiteConfig = siteConfig,
+            Tags = tags,
+        };
+        if (appSpec.Flex is { } flex)
+            appArgs.FunctionAppConfig = new Web.Inputs.FunctionAppConfigArgs
+            {
+                Deployment = new Web.Inputs.FunctionsDeploymentArgs
+                {
+                    Storage = new Web.Inputs.FunctionsDeploymentStorageArgs
+                    {
+                        Type = "blobContainer",
+                        Value = flex.DeploymentContainerUrl,
+                        Authentication = new Web.Inputs.FunctionsDeploymentStorageAuthenticationArgs { Type = flex.DeploymentAuthentication },
+                    },
+                },
+                Runtime = new Web.Inputs.FunctionsRuntimeArgs { Name = flex.RuntimeName, Version = flex.RuntimeVersion },
+                ScaleAndConcurrency = new Web.Inputs.FunctionsScaleAndConcurrencyArgs
+                {
+                    MaximumInstanceCount = flex.MaximumInstanceCount,
+                    InstanceMemoryMB = flex.InstanceMemoryMB,
+                    AlwaysReady = flex.AlwaysReady.Select(a => new Web.Inputs.FunctionsAlwaysReadyConfigArgs { Name = a.Name, InstanceCount = a.InstanceCount }).ToList(),
+                },
+            };
+        var app = new Web.WebApp("function-app", appArgs, new CustomResourceOptions { DependsOn = { deploymentContainer, package } });
+        roleScopes[RoleScope.FunctionApp] = app.Id;
+
+        new Web.WebAppFtpAllowed("ftp-basic-auth-off", new() { ResourceGroupName = group.Name, Name = app.Name, Allow = appSpec.BasicPublishingCredentialsAllowed });
+        new Web.WebAppScmAllowed("scm-basic-auth-off", new() { ResourceGroupName = group.Name, Name = app.Name, Allow = appSpec.BasicPublishingCredentialsAllowed });
+
+        var appPrincipal = app.Identity.Apply(i => i!.PrincipalId);
+        var appRoles = environment.RoleAssignments.Where(r => r.Principal == Principal.FunctionApp)
+            .Select(r => Assign(r, appPrincipal, roleScopes, client, null)).ToList();
+
+        if (appSpec.Flex is not null)
+            // One Deploy from the package blob (Flex Consumption's deployment; the provider has no typed resource for it).
+            new Resources.Resource("one-deploy", new()
+            {
+                ResourceGroupName = group.Name,
+                ResourceProviderNamespace = "Microsoft.Web",
+                ParentResourcePath = $"sites/{appSpec.Name}",
+                ResourceType = "extensions",
+                ResourceName = "onedeploy",
+                ApiVersion = ArmPreview.WebApi,
+                Properties = new Dictionary<string, object> { ["packageUri"] = environment.Package.BlobUrl, ["remoteBuild"] = false },
+            }, new CustomResourceOptions { DependsOn = new List<Resource>([app, package, .. appRoles]) });
+
+        var factory = new DataFactory.Factory("data-factory", new()
+        {
+            ResourceGroupName = group.Name,
+            FactoryName = environment.DataFactory.Name,
+            Location = group.Location,
+            Identity = new DataFactory.Inputs.FactoryIdentityArgs { Type = DataFactory.FactoryIdentityType.SystemAssigned },
+            Tags = tags,
+        });
+
+        // The pipeline reads the StartOperation function's key at run time through ARM with the factory's identity;
+        // this role allows exactly that, on this app only.
+        var keyReaderSpec = environment.FunctionKeyReader;
+        var keyReader = new Authorization.RoleDefinition("function-key-reader", new()
+        {
+            RoleDefinitionId = keyReaderSpec.Id,
+            RoleName = keyReaderSpec.RoleName,
+            Description = keyReaderSpec.Description,
+            RoleType = "CustomRole",
+            Scope = group.Id,
+            AssignableScopes = { group.Id },
+            Permissions = { new Authorization.Inputs.PermissionArgs { Actions = keyReaderSpec.Actions.ToList() } },
+        });
+        Assign(environment.RoleAssignments.Single(r => r.Principal == Principal.DataFactory), factory.Identity.Apply(i => i!.PrincipalId), roleScopes, client, keyReader);
+
+        var stackDefaults = Output.Tuple(app.DefaultHostName, app.Id)
+            .Apply(t => StackEnvironment.PipelineParameterDefaults($"https://{t.Item1}", t.Item2));
+        var pipelineNames = new List<Output<string>>();
+        foreach (var document in environment.PipelineDocuments)
+        {
+            var shape = PipelineConversion.ToProviderShape(document, new Dictionary<string, object>());
+            var deployed = stackDefaults.Apply(defaults => PipelineConversion.ToProviderShape(document, defaults));
+            if (shape.Policy is not null)
+                throw new NotSupportedException($"Pipeline {shape.Name} has a pipeline policy, which this program does not pass to the provider yet.");
+            var pipelineArgs = new DataFactory.PipelineArgs
+            {
+                ResourceGroupName = group.Name,
+                FactoryName = factory.Name,
+                PipelineName = shape.Name,
+                Activities = deployed.Apply(p => p.Activities.Cast<object>().ToImmutableArray()),
+                Parameters = deployed.Apply(p => p.Parameters.ToImmutableDictionary(e => e.Key, e => Specification(e.Value))),
+                Variables = shape.Variables.ToDictionary(e => e.Key, e => Variable(e.Value)),
+                Annotations = (shape.Annotations ?? []).Select(a => a!).ToList(),
+            };
+            if (shape.Description is not null)
+                pipelineArgs.Description = shape.Description;
+            if (shape.Folder is not null)
+                pipelineArgs.Folder = new DataFactory.Inputs.PipelineFolderArgs { Name = shape.Folder };
+            if (shape.Concurrency is { } concurrency)
+                pipelineArgs.Concurrency = concurrency;
+            if (shape.RunDimensions is not null)
+                pipelineArgs.RunDimensions = shape.RunDimensions.ToDictionary(e => e.Key, e => e.Value!);
+            var pipeline = new DataFactory.Pipeline($"pipeline-{shape.Name}", pipelineArgs);
+            pipelineNames.Add(pipeline.Name);
+        }
+
+        ResourceGroupName = group.Name;
+        FunctionAppName = app.Name;
+        FunctionBaseUrl = Output.Format($"https://{app.DefaultHostName}");
+        DataFactoryName = factory.Name;
+        PipelineNames = Output.All(pipelineNames.ToArray());
+        ApplicationInsightsName = insights.Name;
+    }
+
+    [Output(StackEnvironment.Outputs.ResourceGroupName)]
+    public Output<string> ResourceGroupName { get; private set; }
+
+    [Output(StackEnvironment.Outputs.FunctionAppName)]
+    public Output<string> FunctionAppName { get; private set; }
+
+    [Output(StackEnvironment.Outputs.FunctionBaseUrl)]
+    public Output<string> FunctionBaseUrl { get; private set; }
+
+    [Output(StackEnvironment.Outputs.DataFactoryName)]
+    public Output<string> DataFactoryName { get; private set; }
+
+    [Output(StackEnvironment.Outputs.PipelineNames)]
+    public Output<ImmutableArray<string>> PipelineNames { get; private set; }
+
+    [Output(StackEnvironment.Outputs.ApplicationInsightsName)]
+    public Output<string> ApplicationInsightsName { get; private set; }
+
+    /// <summary>
+    /// The app settings, marked secret as a whole: the Application Insights connection string is among them
+    /// (the storage settings are endpoints, no key: identity-based).
+    /// </summary>
+    public static Output<ImmutableArray<Web.Inputs.NameValuePairArgs>> SecretAppSettings(StackEnvironment environment, Output<string> applicationInsightsConnectionString) =>
+        Output.CreateSecret(applicationInsightsConnectionString.Apply(connectionString =>
+            environment.AppSettings(connectionString).Select(s => new Web.Inputs.NameValuePairArgs { Name = s.Name, Value = s.Value }).ToImmutableArray()));
+
+    private static DataFactory.Inputs.ParameterSpecificationArgs Specification(ProviderParameter parameter)
+    {
+        var specification = new DataFactory.Inputs.ParameterSpecificationArgs { Type = parameter.Type };
+        if (parameter.HasDefault)
+            specification.DefaultValue = Output.Create(parameter.DefaultValue!);
+        return specification;
+    }
+
+    private static DataFactory.Inputs.VariableSpecificationArgs Variable(ProviderParameter variable)
+    {
+        var specification = new DataFactory.Inputs.VariableSpecificationArgs { Type = variable.Type };
+        if (variable.HasDefault)
+            specification.DefaultValue = Output.Create(variable.DefaultValue!);
+        return specification;
+    }
+
+    /// <summary>A role assignment from the library's list: built-in roles by GUID at subscription level, or the custom role.</summary>
+    private static Authorization.RoleAssignment Assign(RoleAssignmentSpec spec, Output<string> principalId, Dictionary<RoleScope, Output<string>> scopes,
+        Output<Authorization.GetClientConfigResult> client, Authorization.RoleDefinition? custom)
+    {
+        var args = new Authorization.RoleAssignmentArgs
+        {
+            PrincipalId = principalId,
+            RoleDefinitionId = custom?.Id ?? client.Apply(c => $"/subscriptions/{c.SubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/{spec.RoleDefinitionId}"),
+            Scope = scopes[spec.Scope],
+            Description = spec.Why,
+        };
+        if (spec.Principal != Principal.Deployer) // the deployer may be a user or a service principal
+            args.PrincipalType = "ServicePrincipal";
+        return new Authorization.RoleAssignment(spec.Key, args);
+    }
+
+    /// <summary>The stack's config, read key by key through Pulumi and checked by the library (clear errors).</summary>
+    private static StackSettings ReadSettings()
+    {
+        var config = new Config();
+        var values = new Dictionary<string, string>();
+        foreach (var key in StackConfiguration.Keys)
+            if (config.Get(key.Name) is { } value)
+                values[key.Name] = value;
+        var location = new Config("azure-native").Get("location");
+        if (location is null)
+            throw new StackConfigurationException($"Set the Azure region: pulumi config set {StackConfiguration.LocationKey} westeurope");
+        values[StackConfiguration.LocationKey] = location;
+        return StackConfiguration.Parse(Deployment.Instance.StackName, values, RepositoryRoot());
+    }
+
+    /// <summary>The repository this program is in (pulumi runs it from deploy/azure/Infra).</summary>
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(Directory.GetCurrentDirectory()); folder is not null; folder = folder.Parent)
+            if (File.Exists(Path.Combine(folder.FullName, "Infra.sln")))
+                return folder.FullName;
+        throw new InvalidOperationException($"Run the program from the repository (no Infra.sln above {Directory.GetCurrentDirectory()}).");
+    }
+}

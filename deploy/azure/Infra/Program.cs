@@ -1,0 +1,4 @@
+using ExclusiveOperations.Infra;
+using Pulumi;
+
+return await Deployment.RunAsync<ExclusiveOperationsStack>();

@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using ExclusiveOperations.Azure;
+
+namespace AzureEnvironment.Tests;
+
+/// <summary>
+/// <c>infra plan</c>'s ARM template: run as the tool is run, checked against Azure's resource schemas offline
+/// with Bicep (<c>bicep decompile</c> reports properties a resource type does not allow), and its security
+/// settings checked for every plan option.
+/// </summary>
+public sealed class InfraPlanTests : IDisposable
+{
+    private static readonly string Bicep = typeof(InfraPlanTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "BicepPath").Value!;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("infra-plan-").FullName;
+    private readonly string _package;
+
+    public InfraPlanTests() =>
+        _package = Repository.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(50), ("FunctionApp.dll", "app"), ("host.json", "{}"));
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    public static TheoryData<string, string> StacksAndPlans => new()
+    {
+        { "dev", "flex" }, { "pr-4711", "flex" }, { "dev", "premium" }, { "pr-4711", "premium" },
+    };
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "infra.dll"));
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private async Task<JsonObject> PlanAsync(string stack, params string[] config)
+    {
+        var arguments = new List<string> { "plan", "--stack", stack, "--config", $"packagePath={_package}" };
+        foreach (var pair in config)
+            arguments.AddRange(["--config", pair]);
+        var (exitCode, stdout, stderr) = await RunAsync([.. arguments]);
+        Assert.True(exitCode == 0, $"infra plan failed ({exitCode}): {stderr}");
+        return JsonNode.Parse(stdout)!.AsObject();
+    }
+
+    private static IEnumerable<JsonObject> Resources(JsonObject template, string type) =>
+        template["resources"]!.AsArray().Select(r => r!.AsObject()).Where(r => r["type"]!.GetValue<string>() == type);
+
+    /// <summary>The BCP diagnostics of <c>bicep decompile</c>, each with the resource declaration it belongs to.</summary>
+    private static async Task<List<string>> SchemaDiagnosticsAsync(JsonObject template)
+    {
+        Assert.True(File.Exists(Bicep), $"The Bicep CLI is not at {Bicep}; dotnet restore downloads it (PackageDownload Azure.Bicep.CommandLine.linux-x64).");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(Bicep, File.GetUnixFileMode(Bicep) | UnixFileMode.UserExecute);
+        var folder = Directory.CreateTempSubdirectory("bicep-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "template.json");
+            await File.WriteAllTextAsync(file, template.ToJsonString());
+            var start = new ProcessStartInfo(Bicep) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { "decompile", file, "--stdout" })
+                start.ArgumentList.Add(argument);
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            var bicep = (await stdout).Split('\n');
+            var lines = ((await stdout) + "\n" + (await stderr)).Split('\n');
+            Assert.True(process.ExitCode == 0, $"bicep decompile failed ({process.ExitCode}):\n{string.Join('\n', lines)}");
+            return [.. lines.Where(l => l.Contains(" BCP", StringComparison.Ordinal)).Select(l => $"{l}  [in: {Declaration(bicep, l)}]")];
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The <c>resource</c> line above a diagnostic's line (<c>template.bicep(LINE,COLUMN) : ...</c>).</summary>
+    private static string Declaration(string[] bicep, string diagnostic)
+    {
+        var open = diagnostic.IndexOf(".bicep(", StringComparison.Ordinal);
+        if (open < 0 || !int.TryParse(diagnostic[(open + 7)..diagnostic.IndexOf(',', open)], out var line))
+            return "?";
+        for (var i = Math.Min(line, bicep.Length) - 1; i >= 0; i--)
+            if (bicep[i].StartsWith("resource ", StringComparison.Ordinal))
+                return bicep[i].Trim();
+        return "?";
+    }
+
+    /// <summary>
+    /// Bicep's type of Microsoft.Web/sites/extensions types only the MSDeploy extension's properties; One Deploy
+    /// (<c>onedeploy</c>: <c>packageUri</c>, <c>remoteBuild</c>), the deployment Flex Consumption supports, is
+    /// untyped, so Bicep warns BCP187 ("might still be valid ... type definition inaccuracy"). Exactly that one
+    /// diagnostic on exactly that resource is expected; anything else fails.
+    /// </summary>
+    private static bool IsOneDeployTypeGap(string diagnostic) =>
+        diagnostic.Contains("BCP187: The property \"properties\" does not exist", StringComparison.Ordinal)
+        && diagnostic.Contains("'Microsoft.Web/sites/extensions@", StringComparison.Ordinal);
+
+    [Theory]
+    [MemberData(nameof(StacksAndPlans))]
+    public async Task The_template_has_no_schema_diagnostics(string stack, string plan)
+    {
+        var template = await PlanAsync(stack, $"plan={plan}", "azure-native:location=westeurope");
+        var diagnostics = await SchemaDiagnosticsAsync(template);
+        var oneDeploy = diagnostics.Where(IsOneDeployTypeGap).ToList();
+        Assert.Equal(plan == "flex" ? 1 : 0, oneDeploy.Count);
+        var others = diagnostics.Except(oneDeploy).ToList();
+        Assert.True(others.Count == 0, "Schema diagnostics:\n" + string.Join('\n', others));
+    }
+
+    [Fact]
+    public async Task A_misspelled_property_is_caught()
+    {
+        var template = await PlanAsync("dev");
+        var storage = Resources(template, "Microsoft.Storage/storageAccounts").Single();
+        storage["properties"]!["allowSharedKeyAcess"] = false;
+        var diagnostic = Assert.Single(await SchemaDiagnosticsAsync(template), d => !IsOneDeployTypeGap(d));
+        Assert.Contains("BCP037", diagnostic);
+        Assert.Contains("allowSharedKeyAcess", diagnostic);
+    }
+
+    [Theory]
+    [MemberData(nameof(StacksAndPlans))]
+    public async Task The_security_settings_hold_for_every_plan(string stack, string plan)
+    {
+        var template = await PlanAsync(stack, $"plan={plan}");
+        var storage = Resources(template, "Microsoft.Storage/storageAccounts").Single();
+        Assert.Equal("StorageV2", storage["kind"]!.GetValue<string>());
+        var storageProperties = storage["properties"]!;
+        Assert.Equal("TLS1_2", storageProperties["minimumTlsVersion"]!.GetValue<string>());
+        Assert.True(storageProperties["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+        Assert.False(storageProperties["allowBlobPublicAccess"]!.GetValue<bool>());
+        Assert.False(storageProperties["allowSharedKeyAccess"]!.GetValue<bool>());
+        Assert.Equal("None", Resources(template, "Microsoft.Storage/storageAccounts/blobServices/containers").Single()["properties"]!["publicAccess"]!.GetValue<string>());
+
+        var site = Resources(template, "Microsoft.Web/sites").Single();
+        Assert.Equal("functionapp,linux", site["kind"]!.GetValue<string>());
+        Assert.Equal("SystemAssigned", site["identity"]!["type"]!.GetValue<string>());
+        Assert.True(site["properties"]!["httpsOnly"]!.GetValue<bool>());
+        var siteConfig = site["properties"]!["siteConfig"]!;
+        Assert.Equal("1.2", siteConfig["minTlsVersion"]!.GetValue<string>());
+        Assert.Equal("1.2", siteConfig["scmMinTlsVersion"]!.GetValue<string>());
+        Assert.Equal("Disabled", siteConfig["ftpsState"]!.GetValue<string>());
+        Assert.All(Resources(template, "Microsoft.Web/sites/basicPublishingCredentialsPolicies"), p => Assert.False(p["properties"]!["allow"]!.GetValue<bool>()));
+        Assert.Equal(2, Resources(template, "Microsoft.Web/sites/basicPublishingCredentialsPolicies").Count());
+
+        // Identity-based storage: no connection string, no key in any setting.
+        var settings = siteConfig["appSettings"]!.AsArray().ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+        Assert.DoesNotContain("AzureWebJobsStorage", settings.Keys);
+        Assert.All(settings.Values, v => Assert.DoesNotContain("AccountKey", v, StringComparison.OrdinalIgnoreCase));
+        Assert.All(settings.Values, v => Assert.DoesNotContain("listKeys", v, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
+        Assert.StartsWith("https://", settings["AzureWebJobsStorage__blobServiceUri"]);
+        Assert.Equal(ResourceNames.For(stack).TaskHub, settings["TaskHubName"]);
+        Assert.Equal("exclusive-operation-locks", settings["ExclusiveOperations__Lock__Container"]);
+
+        Assert.Equal("SystemAssigned", Resources(template, "Microsoft.DataFactory/factories").Single()["identity"]!["type"]!.GetValue<string>());
+        // No key in the template: no ARM listKeys call, no secure pipeline parameter with a value.
+        Assert.DoesNotContain("listKeys(", template.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        foreach (var pipeline in Resources(template, "Microsoft.DataFactory/factories/pipelines"))
+            foreach (var (name, parameter) in pipeline["properties"]!["parameters"]?.AsObject() ?? [])
+                if (parameter!["type"]!.GetValue<string>().Equals("securestring", StringComparison.OrdinalIgnoreCase))
+                    Assert.False(parameter.AsObject().ContainsKey("defaultValue"), $"Secure parameter {name} has a value.");
+    }
+
+    [Fact]
+    public async Task Flex_deploys_the_package_with_one_deploy_and_premium_runs_it_from_the_blob()
+    {
+        var flex = await PlanAsync("dev", "maximumInstances=100", "alwaysReadyInstances=2", "instanceMemoryMB=4096");
+        var hash = PackageHash.Of(_package);
+        var blob = $"/app-package/{PackageHash.BlobName(hash)}";
+        var flexSite = Resources(flex, "Microsoft.Web/sites").Single()["properties"]!;
+        var config = flexSite["functionAppConfig"]!;
+        Assert.Equal("SystemAssignedIdentity", config["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
+        Assert.Equal("dotnet-isolated", config["runtime"]!["name"]!.GetValue<string>());
+        Assert.Equal("10.0", config["runtime"]!["version"]!.GetValue<string>());
+        Assert.Equal(100, config["scaleAndConcurrency"]!["maximumInstanceCount"]!.GetValue<int>());
+        Assert.Equal(4096, config["scaleAndConcurrency"]!["instanceMemoryMB"]!.GetValue<int>());
+        Assert.Equal(2, config["scaleAndConcurrency"]!["alwaysReady"]![0]!["instanceCount"]!.GetValue<int>());
+        Assert.EndsWith(blob, Resources(flex, "Microsoft.Web/sites/extensions").Single()["properties"]!["packageUri"]!.GetValue<string>());
+        Assert.Equal("FC1", Resources(flex, "Microsoft.Web/serverfarms").Single()["sku"]!["name"]!.GetValue<string>());
+        Assert.Equal(hash, flex["metadata"]!["package"]!["contentHash"]!.GetValue<string>());
+
+        var premium = await PlanAsync("dev", "plan=premium", "premiumSku=EP2", "maximumInstances=30", "preWarmedInstances=2");
+        Assert.Empty(Resources(premium, "Microsoft.Web/sites/extensions"));
+        var plan = Resources(premium, "Microsoft.Web/serverfarms").Single();
+        Assert.Equal("EP2", plan["sku"]!["name"]!.GetValue<string>());
+        Assert.Equal(30, plan["properties"]!["maximumElasticWorkerCount"]!.GetValue<int>());
+        var premiumSite = Resources(premium, "Microsoft.Web/sites").Single()["properties"]!;
+        Assert.Null(premiumSite["functionAppConfig"]);
+        Assert.Equal(2, premiumSite["siteConfig"]!["preWarmedInstanceCount"]!.GetValue<int>());
+        var settings = premiumSite["siteConfig"]!["appSettings"]!.AsArray().ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+        Assert.EndsWith(blob, settings["WEBSITE_RUN_FROM_PACKAGE"]);
+        Assert.Equal("SystemAssigned", settings["WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"]);
+    }
+
+    [Fact]
+    public async Task Roles_are_the_least_the_app_factory_and_deployer_need()
+    {
+        var template = await PlanAsync("pr-4711");
+        var role = Resources(template, "Microsoft.Authorization/roleDefinitions").Single()["properties"]!;
+        Assert.Equal(["Microsoft.Web/sites/functions/listkeys/action"], role["permissions"]![0]!["actions"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal(["[resourceGroup().id]"], role["assignableScopes"]!.AsArray().Select(a => a!.GetValue<string>()));
+        var assignments = Resources(template, "Microsoft.Authorization/roleAssignments")
+            .Select(a => (Scope: a["scope"]!.GetValue<string>(), Role: a["properties"]!["roleDefinitionId"]!.GetValue<string>(), Principal: a["properties"]!["principalId"]!.GetValue<string>()))
+            .ToList();
+        Assert.Equal(5, assignments.Count);
+        Assert.Equal(3, assignments.Count(a => a.Principal.Contains("Microsoft.Web/sites") && a.Scope.StartsWith("Microsoft.Storage/storageAccounts/", StringComparison.Ordinal) && !a.Scope.Contains("/containers/")));
+        var factory = Assert.Single(assignments, a => a.Principal.Contains("Microsoft.DataFactory/factories"));
+        Assert.StartsWith("Microsoft.Web/sites/", factory.Scope);
+        Assert.Contains("resourceId('Microsoft.Authorization/roleDefinitions'", factory.Role);
+        var deployer = Assert.Single(assignments, a => a.Principal.Contains("parameters("));
+        Assert.EndsWith("/containers/app-package", deployer.Scope);
+        Assert.DoesNotContain(assignments, a => a.Role.Contains("b24988ac-6180-42a0-ab88-20f7382dd24c") || a.Role.Contains("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));
+    }
+
+    [Fact]
+    public async Task Pipelines_get_the_stacks_function_app_as_default_and_outputs_have_the_agreed_names()
+    {
+        var template = await PlanAsync("pr-4711", "pullRequest=4711", "commit=0123abc");
+        var pipelines = Resources(template, "Microsoft.DataFactory/factories/pipelines").ToList();
+        Assert.Equal(Directory.GetFiles(Repository.GeneratedPipelines, "*.json").Length, pipelines.Count);
+        var names = ResourceNames.For("pr-4711");
+        foreach (var pipeline in pipelines)
+        {
+            var parameters = pipeline["properties"]!["parameters"]!.AsObject();
+            if (parameters["functionBaseUrl"] is { } baseUrl)
+                Assert.Contains($"resourceId('Microsoft.Web/sites', '{names.FunctionApp}')", baseUrl["defaultValue"]!.GetValue<string>());
+            if (parameters["functionAppResourceId"] is { } resourceId)
+                Assert.Equal($"[resourceId('Microsoft.Web/sites', '{names.FunctionApp}')]", resourceId["defaultValue"]!.GetValue<string>());
+        }
+        Assert.Equal(["resourceGroupName", "functionAppName", "functionBaseUrl", "dataFactoryName", "pipelineNames", "applicationInsightsName"],
+            template["outputs"]!.AsObject().Select(o => o.Key));
+        foreach (var resource in template["resources"]!.AsArray().Where(r => r!["location"] is not null))
+        {
+            Assert.Equal("pr-4711", resource!["tags"]!["stack"]!.GetValue<string>());
+            Assert.Equal("4711", resource["tags"]!["pullRequest"]!.GetValue<string>());
+            Assert.Equal("0123abc", resource["tags"]!["commit"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task The_stacks_pulumi_yaml_is_read_and_config_overrides_it()
+    {
+        var dev = await PlanAsync("dev");
+        Assert.Equal("westeurope", Resources(dev, "Microsoft.Web/sites").Single()["location"]!.GetValue<string>());
+        var overridden = await PlanAsync("dev", "azure-native:location=northeurope");
+        Assert.Equal("northeurope", Resources(overridden, "Microsoft.Web/sites").Single()["location"]!.GetValue<string>());
+        var noFile = await PlanAsync("pr-4711");
+        Assert.Equal("[resourceGroup().location]", Resources(noFile, "Microsoft.Web/sites").Single()["location"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_stack_file_line_it_cannot_read_is_named()
+    {
+        var infra = Directory.CreateDirectory(Path.Combine(_folder, "repository", "deploy", "azure", "Infra")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(infra, "Pulumi.odd.yaml"), "config:\n  exclusive-operations:plan: flex\n  exclusive-operations:secretThing:\n    secure: AAAA\n");
+        var (exitCode, stdout, stderr) = await RunAsync("plan", "--stack", "odd", "--repository", Path.Combine(_folder, "repository"));
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout.Trim());
+        Assert.Contains("Pulumi.odd.yaml:3", stderr);
+    }
+
+    [Theory]
+    [InlineData(new[] { "plan", "--config", "plan=serverless" }, "allowed: flex, premium")]
+    [InlineData(new[] { "plan", "--config", "packagePath=/nonexistent/functionapp.zip" }, "./build.sh publish")]
+    [InlineData(new[] { "plan", "--stack", "bad stack" }, "is not allowed")]
+    [InlineData(new[] { "plan", "--config", "novalue" }, "KEY=VALUE")]
+    public async Task Bad_input_is_a_clear_error_and_no_template(string[] arguments, string message)
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(arguments);
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal("", stdout.Trim());
+        Assert.Contains(message, stderr);
+    }
+}
