@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using ExclusiveOperations.Azure;
+using Tests.Shared;
 
 namespace AzureEnvironment.Tests;
 
@@ -12,8 +12,6 @@ namespace AzureEnvironment.Tests;
 /// </summary>
 public sealed class InfraPlanTests : IDisposable
 {
-    private static readonly string Bicep = typeof(InfraPlanTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "BicepPath").Value!;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("infra-plan-").FullName;
     private readonly string _package;
@@ -54,67 +52,13 @@ public sealed class InfraPlanTests : IDisposable
     private static IEnumerable<JsonObject> Resources(JsonObject template, string type) =>
         template["resources"]!.AsArray().Select(r => r!.AsObject()).Where(r => r["type"]!.GetValue<string>() == type);
 
-    /// <summary>The BCP diagnostics of <c>bicep decompile</c>, each with the resource declaration it belongs to.</summary>
-    private static async Task<List<string>> SchemaDiagnosticsAsync(JsonObject template)
-    {
-        Assert.True(File.Exists(Bicep), $"The Bicep CLI is not at {Bicep}; dotnet restore downloads it (PackageDownload Azure.Bicep.CommandLine.linux-x64).");
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Bicep, File.GetUnixFileMode(Bicep) | UnixFileMode.UserExecute);
-        var folder = Directory.CreateTempSubdirectory("bicep-").FullName;
-        try
-        {
-            var file = Path.Combine(folder, "template.json");
-            await File.WriteAllTextAsync(file, template.ToJsonString());
-            var start = new ProcessStartInfo(Bicep) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "decompile", file, "--stdout" })
-                start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            var bicep = (await stdout).Split('\n');
-            var lines = ((await stdout) + "\n" + (await stderr)).Split('\n');
-            Assert.True(process.ExitCode == 0, $"bicep decompile failed ({process.ExitCode}):\n{string.Join('\n', lines)}");
-            return [.. lines.Where(l => l.Contains(" BCP", StringComparison.Ordinal)).Select(l => $"{l}  [in: {Declaration(bicep, l)}]")];
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    /// <summary>The <c>resource</c> line above a diagnostic's line (<c>template.bicep(LINE,COLUMN) : ...</c>).</summary>
-    private static string Declaration(string[] bicep, string diagnostic)
-    {
-        var open = diagnostic.IndexOf(".bicep(", StringComparison.Ordinal);
-        if (open < 0 || !int.TryParse(diagnostic[(open + 7)..diagnostic.IndexOf(',', open)], out var line))
-            return "?";
-        for (var i = Math.Min(line, bicep.Length) - 1; i >= 0; i--)
-            if (bicep[i].StartsWith("resource ", StringComparison.Ordinal))
-                return bicep[i].Trim();
-        return "?";
-    }
-
-    /// <summary>
-    /// Bicep's type of Microsoft.Web/sites/extensions types only the MSDeploy extension's properties; One Deploy
-    /// (<c>onedeploy</c>: <c>packageUri</c>, <c>remoteBuild</c>), the deployment Flex Consumption supports, is
-    /// untyped, so Bicep warns BCP187 ("might still be valid ... type definition inaccuracy"). Exactly that one
-    /// diagnostic on exactly that resource is expected; anything else fails.
-    /// </summary>
-    private static bool IsOneDeployTypeGap(string diagnostic) =>
-        diagnostic.Contains("BCP187: The property \"properties\" does not exist", StringComparison.Ordinal)
-        && diagnostic.Contains("'Microsoft.Web/sites/extensions@", StringComparison.Ordinal);
-
     [Theory]
     [MemberData(nameof(StacksAndPlans))]
     public async Task The_template_has_no_schema_diagnostics(string stack, string plan)
     {
         var template = await PlanAsync(stack, $"plan={plan}", "azure-native:location=westeurope");
-        var diagnostics = await SchemaDiagnosticsAsync(template);
-        var oneDeploy = diagnostics.Where(IsOneDeployTypeGap).ToList();
-        Assert.Equal(plan == "flex" ? 1 : 0, oneDeploy.Count);
-        var others = diagnostics.Except(oneDeploy).ToList();
-        Assert.True(others.Count == 0, "Schema diagnostics:\n" + string.Join('\n', others));
+        var diagnostics = await BicepSchemaCheck.DiagnosticsAsync(template);
+        Assert.True(diagnostics.Count == 0, "Schema diagnostics:\n" + string.Join('\n', diagnostics));
     }
 
     [Fact]
@@ -123,7 +67,7 @@ public sealed class InfraPlanTests : IDisposable
         var template = await PlanAsync("dev");
         var storage = Resources(template, "Microsoft.Storage/storageAccounts").Single();
         storage["properties"]!["allowSharedKeyAcess"] = false;
-        var diagnostic = Assert.Single(await SchemaDiagnosticsAsync(template), d => !IsOneDeployTypeGap(d));
+        var diagnostic = Assert.Single(await BicepSchemaCheck.DiagnosticsAsync(template));
         Assert.Contains("BCP037", diagnostic);
         Assert.Contains("allowSharedKeyAcess", diagnostic);
     }
@@ -173,7 +117,7 @@ public sealed class InfraPlanTests : IDisposable
     }
 
     [Fact]
-    public async Task Flex_deploys_the_package_with_one_deploy_and_premium_runs_it_from_the_blob()
+    public async Task Flex_deploys_the_package_with_one_deploy_and_premium_runs_it_from_the_blob_both_by_a_command_of_pulumi_up()
     {
         var flex = await PlanAsync("dev", "maximumInstances=100", "alwaysReadyInstances=2", "instanceMemoryMB=4096");
         var hash = PackageHash.Of(_package);
@@ -186,12 +130,18 @@ public sealed class InfraPlanTests : IDisposable
         Assert.Equal(100, config["scaleAndConcurrency"]!["maximumInstanceCount"]!.GetValue<int>());
         Assert.Equal(4096, config["scaleAndConcurrency"]!["instanceMemoryMB"]!.GetValue<int>());
         Assert.Equal(2, config["scaleAndConcurrency"]!["alwaysReady"]![0]!["instanceCount"]!.GetValue<int>());
-        Assert.EndsWith(blob, Resources(flex, "Microsoft.Web/sites/extensions").Single()["properties"]!["packageUri"]!.GetValue<string>());
+        Assert.Empty(Resources(flex, "Microsoft.Web/sites/extensions"));
+        var names = ResourceNames.For("dev");
+        Assert.Equal($"az functionapp deployment source config-zip --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}' --src '{_package}'",
+            flex["metadata"]!["package"]!["deployment"]!.GetValue<string>());
         Assert.Equal("FC1", Resources(flex, "Microsoft.Web/serverfarms").Single()["sku"]!["name"]!.GetValue<string>());
         Assert.Equal(hash, flex["metadata"]!["package"]!["contentHash"]!.GetValue<string>());
 
         var premium = await PlanAsync("dev", "plan=premium", "premiumSku=EP2", "maximumInstances=30", "preWarmedInstances=2");
         Assert.Empty(Resources(premium, "Microsoft.Web/sites/extensions"));
+        Assert.Equal($"az storage blob upload --auth-mode login --blob-url 'https://{names.StorageAccount}.blob.core.windows.net{blob}' --file '{_package}' --overwrite" +
+            $" && az functionapp restart --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}'",
+            premium["metadata"]!["package"]!["deployment"]!.GetValue<string>());
         var plan = Resources(premium, "Microsoft.Web/serverfarms").Single();
         Assert.Equal("EP2", plan["sku"]!["name"]!.GetValue<string>());
         Assert.Equal(30, plan["properties"]!["maximumElasticWorkerCount"]!.GetValue<int>());
@@ -206,7 +156,12 @@ public sealed class InfraPlanTests : IDisposable
     [Fact]
     public async Task Roles_are_the_least_the_app_factory_and_deployer_need()
     {
-        var template = await PlanAsync("pr-4711");
+        var flex = await PlanAsync("pr-4711");
+        Assert.Equal(4, Resources(flex, "Microsoft.Authorization/roleAssignments").Count());
+        Assert.DoesNotContain(Resources(flex, "Microsoft.Authorization/roleAssignments"), a => a["properties"]!["principalId"]!.GetValue<string>().Contains("parameters("));
+        Assert.Null(flex["parameters"]![ArmPreview.DeployerParameter]);
+
+        var template = await PlanAsync("pr-4711", "plan=premium");
         var role = Resources(template, "Microsoft.Authorization/roleDefinitions").Single()["properties"]!;
         Assert.Equal(["Microsoft.Web/sites/functions/listkeys/action"], role["permissions"]![0]!["actions"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Equal(["[resourceGroup().id]"], role["assignableScopes"]!.AsArray().Select(a => a!.GetValue<string>()));

@@ -1,10 +1,9 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Arm;
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using ExclusiveOperationPipelines;
+using Tests.Shared;
 
 namespace Pipelines.Tests;
 
@@ -14,41 +13,11 @@ namespace Pipelines.Tests;
 /// </summary>
 public sealed class SchemaCheckTests
 {
-    private static readonly string Bicep = typeof(SchemaCheckTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "BicepPath").Value!;
-
-    private static async Task<List<string>> SchemaDiagnosticsAsync(JsonObject template)
-    {
-        Assert.True(File.Exists(Bicep), $"The Bicep CLI is not at {Bicep}; dotnet restore downloads it (PackageDownload Azure.Bicep.CommandLine.linux-x64).");
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Bicep, File.GetUnixFileMode(Bicep) | UnixFileMode.UserExecute);
-        var folder = Directory.CreateTempSubdirectory("bicep-").FullName;
-        try
-        {
-            var file = Path.Combine(folder, "template.json");
-            await File.WriteAllTextAsync(file, template.ToJsonString());
-            var start = new ProcessStartInfo(Bicep) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "decompile", file, "--stdout" })
-                start.ArgumentList.Add(argument);
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            var lines = ((await stdout) + "\n" + (await stderr)).Split('\n');
-            Assert.True(process.ExitCode == 0, $"bicep decompile failed ({process.ExitCode}):\n{string.Join('\n', lines)}");
-            return [.. lines.Where(l => l.Contains(" BCP", StringComparison.Ordinal))];
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task The_generated_template_has_no_schema_diagnostics()
     {
         var template = JsonNode.Parse(PipelineCatalog.GeneratedFiles()["arm/pipelines.json"])!.AsObject();
-        var diagnostics = await SchemaDiagnosticsAsync(template);
+        var diagnostics = await BicepSchemaCheck.DiagnosticsAsync(template);
         Assert.True(diagnostics.Count == 0, "Schema diagnostics:\n" + string.Join('\n', diagnostics));
     }
 
@@ -59,7 +28,7 @@ public sealed class SchemaCheckTests
         var call = pipeline.AllActivities().Select(a => a.Activity).OfType<WebActivity>().Single(w => w.Name == "Call Durable Azure Function");
         call.ExtraTypeProperties["disableAsyncPatern"] = true;
 
-        var diagnostics = await SchemaDiagnosticsAsync(ArmTemplate.For([pipeline]));
+        var diagnostics = await BicepSchemaCheck.DiagnosticsAsync(ArmTemplate.For([pipeline]));
 
         var diagnostic = Assert.Single(diagnostics);
         Assert.Contains("BCP037", diagnostic);
@@ -73,7 +42,7 @@ public sealed class SchemaCheckTests
         var pipeline = RunExclusiveOperation.Define();
         pipeline.Activities.OfType<UntilActivity>().Single().Policy = new ActivityPolicy { SecureInput = true };
 
-        var diagnostic = Assert.Single(await SchemaDiagnosticsAsync(ArmTemplate.For([pipeline])));
+        var diagnostic = Assert.Single(await BicepSchemaCheck.DiagnosticsAsync(ArmTemplate.For([pipeline])));
         Assert.Contains("BCP037: The property \"policy\" is not allowed on objects of type \"Until\"", diagnostic);
     }
 

@@ -7,7 +7,8 @@ namespace ExclusiveOperations.Azure;
 /// with its type, API version, concrete name, dependsOn, identity and properties under ARM's own names, the
 /// same values the Pulumi program passes to the provider; values known only after deployment (principal ids,
 /// the host name, the Application Insights connection string) as ARM expressions. The resource group itself
-/// (which holds the deployment) and the package upload (a data-plane write) are described in <c>metadata</c>.
+/// (which holds the deployment) and the code deployment (a command <c>pulumi up</c> runs, see <see cref="CodeDeployment"/>)
+/// are described in <c>metadata</c>.
 /// A preview, not a second way to deploy.
 /// </summary>
 public static class ArmPreview
@@ -238,19 +239,6 @@ public static class ArmPreview
             });
         }
 
-        if (app.Flex is not null)
-            // One Deploy from the package blob; the app reads it with its identity (deployment storage authentication).
-            // Bicep's type for sites/extensions knows only MSDeploy's properties (a known type gap, see the schema test);
-            // the Pulumi program also orders it after the app's storage role assignment.
-            resources.Add(new JsonObject
-            {
-                ["type"] = "Microsoft.Web/sites/extensions",
-                ["apiVersion"] = WebApi,
-                ["name"] = $"{app.Name}/onedeploy",
-                ["dependsOn"] = DependsOn(siteId),
-                ["properties"] = new JsonObject { ["packageUri"] = environment.Package.BlobUrl, ["remoteBuild"] = false },
-            });
-
         // The same conversion and parameter defaults as the Pulumi program, the defaults as ARM expressions;
         // the pipelines' own strings are escaped first, so ARM reads none of them as an expression.
         var defaults = StackEnvironment.PipelineParameterDefaults($"[format('https://{{0}}', {hostName})]", $"[{siteId}]");
@@ -268,6 +256,14 @@ public static class ArmPreview
             });
         }
 
+        var parameters = new JsonObject();
+        if (environment.RoleAssignments.Any(a => a.Principal == Principal.Deployer))
+            parameters[DeployerParameter] = new JsonObject
+            {
+                ["type"] = "string",
+                ["metadata"] = new JsonObject { ["description"] = "Object id of whoever deploys the code (uploads the package blob)." },
+            };
+
         return new JsonObject
         {
             ["$schema"] = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
@@ -280,18 +276,10 @@ public static class ArmPreview
                 {
                     ["path"] = environment.Package.Path,
                     ["contentHash"] = environment.Package.ContentHash,
-                    ["blob"] = environment.Package.BlobUrl,
-                    ["uploadedBy"] = "pulumi up (storage Blob resource, Entra ID), before the app reads it",
+                    ["deployment"] = CodeDeployment.Command(environment),
                 },
             },
-            ["parameters"] = new JsonObject
-            {
-                [DeployerParameter] = new JsonObject
-                {
-                    ["type"] = "string",
-                    ["metadata"] = new JsonObject { ["description"] = "Object id of whoever runs the deployment (uploads the package blob)." },
-                },
-            },
+            ["parameters"] = parameters,
             ["resources"] = resources,
             ["outputs"] = new JsonObject
             {

@@ -9,7 +9,10 @@ public enum Principal
     /// <summary>The Data Factory's system-assigned identity.</summary>
     DataFactory,
 
-    /// <summary>Whoever runs <c>pulumi up</c> (a user or the CI service principal): uploads the package with Entra ID.</summary>
+    /// <summary>
+    /// Whoever deploys (a user or the CI service principal): on Elastic Premium uploads the package blob with
+    /// Entra ID after <c>pulumi up</c>.
+    /// </summary>
     Deployer,
 }
 
@@ -42,21 +45,27 @@ public static class Roles
     /// </summary>
     public const string ListFunctionKeysAction = "Microsoft.Web/sites/functions/listkeys/action";
 
-    public static IReadOnlyList<RoleAssignmentSpec> For(CustomRoleSpec functionKeyReader) =>
+    public static IReadOnlyList<RoleAssignmentSpec> For(CustomRoleSpec functionKeyReader, HostingPlan plan) =>
     [
         // Durable Functions on the Azure Storage provider with an identity-based AzureWebJobsStorage: the host's
         // blob leases and the task hub's blobs (Owner, as the Functions docs list for AzureWebJobsStorage), its
         // queues and tables; the lock blobs and the deployment package are blobs of the same account.
         // https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-configure-managed-identity
         new("app-blob-owner", Principal.FunctionApp, StorageBlobDataOwner, "Storage Blob Data Owner", RoleScope.StorageAccount,
-            "Host storage, task hub blobs, lock blobs, reading the deployment package."),
+            "Host storage, task hub blobs, lock blobs; the package (Flex: written to the deployment container by One Deploy; Premium: the run-from-package blob)."),
         new("app-queue-contributor", Principal.FunctionApp, StorageQueueDataContributor, "Storage Queue Data Contributor", RoleScope.StorageAccount,
             "Durable Functions' control and work-item queues."),
         new("app-table-contributor", Principal.FunctionApp, StorageTableDataContributor, "Storage Table Data Contributor", RoleScope.StorageAccount,
             "Durable Functions' history and instance tables."),
         new("factory-function-keys", Principal.DataFactory, functionKeyReader.Id, functionKeyReader.RoleName, RoleScope.FunctionApp,
             "The pipeline reads the StartOperation key at run time (Web activity with MSI authentication); nothing else on the app."),
-        new("deployer-package-upload", Principal.Deployer, StorageBlobDataContributor, "Storage Blob Data Contributor", RoleScope.DeploymentContainer,
-            "pulumi up uploads the package blob with Entra ID (the account allows no shared key); only in the deployment container."),
+        // Elastic Premium runs from the package blob, which the deployer uploads with Entra ID (az storage blob upload
+        // --auth-mode login): the provider's Blob resource writes with the account key, which this account refuses
+        // (pulumi/pulumi-azure-native#3719, #2015). On Flex Consumption One Deploy (az functionapp deployment source
+        // config-zip) hands the zip to the app, which writes it to its deployment container with its own identity.
+        .. plan == HostingPlan.Premium
+            ? [new RoleAssignmentSpec("deployer-package-upload", Principal.Deployer, StorageBlobDataContributor, "Storage Blob Data Contributor", RoleScope.DeploymentContainer,
+                "The deployer uploads the run-from-package blob with Entra ID (the account allows no shared key); only in the deployment container.")]
+            : Array.Empty<RoleAssignmentSpec>(),
     ];
 }

@@ -57,7 +57,7 @@ public sealed class StackEnvironment
         FunctionKeyReader = new(StableGuid("function-key-reader"), Names.FunctionKeyReaderRole,
             $"May list the function keys of the Function App of stack {settings.Stack}; the Data Factory's identity holds it.",
             [Roles.ListFunctionKeysAction]);
-        RoleAssignments = Roles.For(FunctionKeyReader);
+        RoleAssignments = Roles.For(FunctionKeyReader, settings.Plan);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ExclusiveOperations.Azure;
 using Pulumi;
 using Authorization = Pulumi.AzureNative.Authorization;
+using Command = Pulumi.Command.Local;
 using DataFactory = Pulumi.AzureNative.DataFactory;
 using Insights = Pulumi.AzureNative.ApplicationInsights;
 using OperationalInsights = Pulumi.AzureNative.OperationalInsights;
@@ -92,20 +93,7 @@ public sealed class ExclusiveOperationsStack : Stack
             planArgs.MaximumElasticWorkerCount = maximumWorkers;
         var plan = new Web.AppServicePlan("plan", planArgs);
 
-        // pulumi up uploads the package with Entra ID (the account allows no shared key), so whoever runs it may
-        // write blobs in the deployment container, and nowhere else.
         var roleScopes = new Dictionary<RoleScope, Output<string>> { [RoleScope.StorageAccount] = storage.Id, [RoleScope.DeploymentContainer] = deploymentContainer.Id };
-        var deployerRole = Assign(environment.RoleAssignments.Single(r => r.Principal == Principal.Deployer), client.Apply(c => c.ObjectId), roleScopes, client, null);
-
-        var package = new Storage.Blob("package", new()
-        {
-            ResourceGroupName = group.Name,
-            AccountName = storage.Name,
-            ContainerName = deploymentContainer.Name,
-            BlobName = environment.Package.BlobName, // carries the content hash: a new package is a new blob
-            Source = new FileAsset(environment.Package.Path),
-            ContentType = "application/zip",
-        }, new CustomResourceOptions { DependsOn = { deployerRole } });
 
         var appSpec = environment.FunctionApp;
         var siteConfig = new Web.Inputs.SiteConfigArgs
@@ -135,17 +123,12 @@ public sealed class ExclusiveOperationsStack : Stack
             Tags = tags,
         };
         if (appSpec.Flex is { } flex)
+        {
+            var deploymentStorage = new Web.Inputs.FunctionsDeploymentStorageArgs { Type = "blobContainer", Value = flex.DeploymentContainerUrl };
+            deploymentStorage.Authentication = NewArgs(deploymentStorage.Authentication, a => a.Type = flex.DeploymentAuthentication);
             appArgs.FunctionAppConfig = new Web.Inputs.FunctionAppConfigArgs
             {
-                Deployment = new Web.Inputs.FunctionsDeploymentArgs
-                {
-                    Storage = new Web.Inputs.FunctionsDeploymentStorageArgs
-                    {
-                        Type = "blobContainer",
-                        Value = flex.DeploymentContainerUrl,
-                        Authentication = new Web.Inputs.FunctionsDeploymentStorageAuthenticationArgs { Type = flex.DeploymentAuthentication },
-                    },
-                },
+                Deployment = new Web.Inputs.FunctionsDeploymentArgs { Storage = deploymentStorage },
                 Runtime = new Web.Inputs.FunctionsRuntimeArgs { Name = flex.RuntimeName, Version = flex.RuntimeVersion },
                 ScaleAndConcurrency = new Web.Inputs.FunctionsScaleAndConcurrencyArgs
                 {
@@ -154,28 +137,28 @@ public sealed class ExclusiveOperationsStack : Stack
                     AlwaysReady = flex.AlwaysReady.Select(a => new Web.Inputs.FunctionsAlwaysReadyConfigArgs { Name = a.Name, InstanceCount = a.InstanceCount }).ToList(),
                 },
             };
-        var app = new Web.WebApp("function-app", appArgs, new CustomResourceOptions { DependsOn = { deploymentContainer, package } });
+        }
+        var app = new Web.WebApp("function-app", appArgs, new CustomResourceOptions { DependsOn = { deploymentContainer } });
         roleScopes[RoleScope.FunctionApp] = app.Id;
 
         new Web.WebAppFtpAllowed("ftp-basic-auth-off", new() { ResourceGroupName = group.Name, Name = app.Name, Allow = appSpec.BasicPublishingCredentialsAllowed });
         new Web.WebAppScmAllowed("scm-basic-auth-off", new() { ResourceGroupName = group.Name, Name = app.Name, Allow = appSpec.BasicPublishingCredentialsAllowed });
 
         var appPrincipal = app.Identity.Apply(i => i!.PrincipalId);
-        var appRoles = environment.RoleAssignments.Where(r => r.Principal == Principal.FunctionApp)
-            .Select(r => Assign(r, appPrincipal, roleScopes, client, null)).ToList();
+        var codeDeploymentRoles = new List<Resource>();
+        foreach (var spec in environment.RoleAssignments.Where(r => r.Principal == Principal.FunctionApp))
+            codeDeploymentRoles.Add(Assign(spec, appPrincipal, roleScopes, client, null));
+        foreach (var spec in environment.RoleAssignments.Where(r => r.Principal == Principal.Deployer))
+            codeDeploymentRoles.Add(Assign(spec, client.Apply(c => c.ObjectId), roleScopes, client, null));
 
-        if (appSpec.Flex is not null)
-            // One Deploy from the package blob (Flex Consumption's deployment; the provider has no typed resource for it).
-            new Resources.Resource("one-deploy", new()
-            {
-                ResourceGroupName = group.Name,
-                ResourceProviderNamespace = "Microsoft.Web",
-                ParentResourcePath = $"sites/{appSpec.Name}",
-                ResourceType = "extensions",
-                ResourceName = "onedeploy",
-                ApiVersion = ArmPreview.WebApi,
-                Properties = new Dictionary<string, object> { ["packageUri"] = environment.Package.BlobUrl, ["remoteBuild"] = false },
-            }, new CustomResourceOptions { DependsOn = new List<Resource>([app, package, .. appRoles]) });
+        // The code, with Entra ID through the Azure CLI: the provider's Blob resource would write with the account key,
+        // which this account refuses (pulumi/pulumi-azure-native#3719, #2015). Re-run exactly when the package's content
+        // hash changes (or the app is replaced); after the roles it needs (the app writes its deployment container).
+        new Command.Command("deploy-code", new()
+        {
+            Create = CodeDeployment.Command(environment),
+            Triggers = { environment.Package.ContentHash, app.Id },
+        }, new CustomResourceOptions { DependsOn = codeDeploymentRoles.Append(app).ToList() });
 
         var factory = new DataFactory.Factory("data-factory", new()
         {
@@ -280,6 +263,19 @@ public sealed class ExclusiveOperationsStack : Stack
         if (variable.HasDefault)
             specification.DefaultValue = Output.Create(variable.DefaultValue!);
         return specification;
+    }
+
+    /// <summary>
+    /// A new Args object for <paramref name="property"/>, set up by <paramref name="setUp"/>. Its class is inferred from
+    /// the property because the class of Flex's deployment storage authentication was renamed with the Web API
+    /// 2025-05-01 (FunctionsDeploymentAuthenticationArgs before, FunctionsDeploymentStorageAuthenticationArgs since;
+    /// same members), so this compiles against either provider build.
+    /// </summary>
+    private static T NewArgs<T>(Input<T>? property, Action<T> setUp) where T : new()
+    {
+        var args = new T();
+        setUp(args);
+        return args;
     }
 
     /// <summary>A role assignment from the library's list: built-in roles by GUID at subscription level, or the custom role.</summary>
