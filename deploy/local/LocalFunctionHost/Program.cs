@@ -42,6 +42,7 @@ builder.Services.AddSingleton<DurableTaskBackend>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableTaskBackend>());
 
 var app = builder.Build();
+app.MapLocalResourceManager(); // Management/: Data Factory's run API and the starter's listkeys, in ARM's shape
 var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>

@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+
+namespace ExclusiveOperations.Smoke;
+
+/// <summary>
+/// What one run of RunExclusiveOperation did, read from its activity runs (Data Factory's pipeline run does not
+/// carry the pipeline's return value): attempts, conflicts, time waited, outcome, and for a run that did not
+/// succeed the activity that failed and its error.
+/// </summary>
+public sealed record RunSummary(
+    int Number, string RunId, string Status, int Attempts, int Conflicts, double WaitSeconds, double DurationSeconds,
+    string? InstanceId, string? FailedActivity, string? Error)
+{
+    // Activity names of pipelines/generated/pipeline/RunExclusiveOperation.json.
+    public const string CountAttempt = "Count Attempt";
+    public const string CallFunction = "Call Durable Azure Function";
+    public const string WaitBeforeRetry = "Wait Before Retry";
+
+    private static readonly HashSet<string> Containers = new(StringComparer.OrdinalIgnoreCase) { "Until", "IfCondition", "ForEach", "Switch", "ExecutePipeline" };
+
+    public bool Succeeded => Status == "Succeeded";
+
+    public static RunSummary From(int number, JsonObject pipelineRun, IReadOnlyList<JsonObject> activityRuns)
+    {
+        string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        IEnumerable<JsonObject> Named(string name) => activityRuns.Where(a => Text(a["activityName"]) == name);
+        var calls = Named(CallFunction).Where(a => Text(a["status"]) == "Succeeded").Select(a => a["output"]?["output"]).ToList();
+
+        string? failedActivity = null, error = null;
+        var status = Text(pipelineRun["status"]) ?? "Unknown";
+        if (status != "Succeeded")
+        {
+            // The innermost failed activity says why; containers only repeat their child's error.
+            var failed = activityRuns
+                .Where(a => Text(a["status"]) == "Failed")
+                .OrderBy(a => Containers.Contains(Text(a["activityType"]) ?? "") ? 1 : 0)
+                .ThenByDescending(a => Text(a["activityRunEnd"]) ?? "")
+                .FirstOrDefault();
+            failedActivity = failed is null ? null : Text(failed["activityName"]);
+            var code = Text(failed?["error"]?["errorCode"]);
+            var message = Text(failed?["error"]?["message"]);
+            error = failed is not null && !string.IsNullOrEmpty(message) ? (string.IsNullOrEmpty(code) ? message : $"{code}: {message}")
+                : status == "Cancelled" || status == "Canceling" ? "the run was cancelled"
+                : Text(pipelineRun["message"]) is { Length: > 0 } pipelineMessage ? pipelineMessage : $"the run ended {status}";
+        }
+
+        return new RunSummary(
+            number,
+            Text(pipelineRun["runId"]) ?? "",
+            status,
+            Named(CountAttempt).Count(a => Text(a["status"]) == "Succeeded"),
+            calls.Count(o => Text(o?["status"]) == "Conflict"),
+            Named(WaitBeforeRetry).Sum(a => a["durationInMs"] is JsonValue d ? d.GetValue<double>() : 0) / 1000,
+            pipelineRun["durationInMs"] is JsonValue duration ? duration.GetValue<double>() / 1000 : 0,
+            calls.Where(o => Text(o?["status"]) == "OK").Select(o => Text(o?["instanceId"])).LastOrDefault(),
+            failedActivity,
+            error);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DataFactory.Runner.Run;
+
+namespace ExclusiveOperations.LocalHost.Management;
+
+/// <summary>
+/// The JSON of Data Factory's monitoring operations, api-version 2018-06-01: PipelineRun (Pipeline Runs - Get)
+/// and ActivityRun (Activity Runs - Query By Pipeline Run), as documented at
+/// learn.microsoft.com/rest/api/datafactory/pipeline-runs/get and .../activity-runs/query-by-pipeline-run.
+/// </summary>
+public static class ArmShapes
+{
+    public static JsonObject PipelineRun(FactoryRun run, DateTimeOffset now)
+    {
+        var record = run.Record;
+        // Statuses: Queued, InProgress, Succeeded, Failed, Canceling, Cancelled.
+        var status = record?.Status.ToString() ?? (run.CancelRequested ? "Canceling" : RunStatus.InProgress.ToString());
+        return new JsonObject
+        {
+            ["runId"] = run.RunId,
+            ["runGroupId"] = run.RunId,
+            ["isLatest"] = true,
+            ["pipelineName"] = run.PipelineName,
+            ["parameters"] = run.Parameters.DeepClone(),
+            ["runDimensions"] = new JsonObject(),
+            ["invokedBy"] = new JsonObject { ["name"] = "Manual", ["id"] = run.RunId, ["invokedByType"] = "Manual" },
+            ["lastUpdated"] = Time(record?.RunEnd ?? now),
+            ["runStart"] = Time(run.RunStart),
+            ["runEnd"] = record?.RunEnd is { } end ? Time(end) : null,
+            ["durationInMs"] = record?.DurationInMs,
+            ["status"] = status,
+            ["message"] = record?.Message ?? "",
+        };
+    }
+
+    public static JsonObject ActivityRun(FactoryRun run, ActivityRun activity)
+    {
+        // An activity still running when its pipeline was cancelled never ends on its own: Data Factory shows it Cancelled.
+        var status = activity.Status == RunStatus.InProgress && run.Record?.Status == RunStatus.Cancelled ? RunStatus.Cancelled : activity.Status;
+        return new JsonObject
+        {
+            ["pipelineName"] = run.PipelineName,
+            ["pipelineRunId"] = run.RunId,
+            ["activityName"] = activity.ActivityName,
+            ["activityType"] = activity.ActivityType,
+            ["activityRunId"] = activity.ActivityRunId,
+            ["linkedServiceName"] = "",
+            ["status"] = status.ToString(),
+            ["activityRunStart"] = Time(activity.ActivityRunStart),
+            ["activityRunEnd"] = activity.ActivityRunEnd is { } end ? Time(end) : null,
+            ["durationInMs"] = activity.DurationInMs,
+            ["input"] = activity.Input?.DeepClone() ?? new JsonObject(),
+            ["output"] = activity.Output?.DeepClone(),
+            ["error"] = new JsonObject
+            {
+                ["errorCode"] = activity.Error?.ErrorCode ?? "",
+                ["message"] = activity.Error?.Message ?? "",
+                ["failureType"] = activity.Error?.FailureType ?? "",
+                ["target"] = activity.Error?.Target ?? activity.ActivityName,
+                ["details"] = "",
+            },
+            ["retryAttempt"] = activity.Attempt > 1 ? activity.Attempt - 1 : null,
+            ["userProperties"] = new JsonObject(),
+        };
+    }
+
+    public static DateTimeOffset LastUpdated(ActivityRun activity) => activity.ActivityRunEnd ?? activity.ActivityRunStart;
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,21 @@
+using ExclusiveOperations.Smoke;
+
+namespace Smoke.Tests;
+
+/// <summary>One Azurite and one local host (HTTPS management API, token, generated pipelines) for the tests of a class.</summary>
+public sealed class LocalFactoryFixture : IAsyncLifetime
+{
+    public static readonly string PipelineFolder = Path.Combine(AppContext.BaseDirectory, "generated");
+
+    public LocalFactory Local { get; private set; } = null!;
+
+    public DataFactoryRuns Factory { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Local = await LocalFactory.StartAsync(PipelineFolder, CancellationToken.None);
+        Factory = Local.Factory(Local.CreateArmClient());
+    }
+
+    public async Task DisposeAsync() => await Local.DisposeAsync();
+}
