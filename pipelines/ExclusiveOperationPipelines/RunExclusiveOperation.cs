@@ -7,13 +7,21 @@ namespace ExclusiveOperationPipelines;
 /// Runs one exclusive operation of the Function App to the end: call the starter (the Web activity polls the
 /// status URL by itself); while the answer is Conflict, wait (the function's retry hint, or a fixed interval) and
 /// call again, a bounded number of times; stop at once when the orchestration failed (never retry a failure).
+/// The function key is read at run time through Azure Resource Manager with the factory's managed identity, so it
+/// is never a parameter, a default value or a deployment secret (see README, "The function key").
 /// </summary>
 public static class RunExclusiveOperation
 {
     public const string Name = "RunExclusiveOperation";
     private const string Call = "Call Durable Azure Function";
     private const string CallOutput = $"activity('{Call}').output";
+    private const string GetKey = "Get Function Key";
 
+    /// <summary>The starter function whose key the pipeline reads (its name in the Function App).</summary>
+    public const string StarterFunction = "StartOperation";
+
+    /// <summary>Azure Resource Manager's api-version of Microsoft.Web used for listkeys.</summary>
+    public const string WebApiVersion = "2024-04-01";
     public static Pipeline Define() => new(Name)
     {
         Description = "Runs an exclusive operation of the Function App; retries while another run holds its lock key (status Conflict), fails on a failed orchestration or when the attempts are used up.",
@@ -21,7 +29,8 @@ public static class RunExclusiveOperation
         Parameters =
         {
             ["functionBaseUrl"] = new(ParameterType.String),
-            ["functionKey"] = new(ParameterType.SecureString),
+            ["functionAppResourceId"] = new(ParameterType.String),
+            ["managementEndpoint"] = new(ParameterType.String, "https://management.azure.com"),
             ["operation"] = new(ParameterType.String, "wait"),
             ["lockKey"] = new(ParameterType.String, ""),
             ["input"] = new(ParameterType.Object, new JsonObject()),
@@ -39,8 +48,21 @@ public static class RunExclusiveOperation
         },
         Activities =
         {
+            // listkeys of the starter function (Web Apps - List Function Keys): the factory's identity holds a role with only
+            // Microsoft.Web/sites/functions/listkeys/action on the app. Secure output: the key never reaches the run record.
+            new WebActivity(GetKey)
+            {
+                Policy = new() { Timeout = "0.00:10:00", Retry = 2, RetryIntervalInSeconds = 30, SecureInput = false, SecureOutput = true },
+                Method = "POST",
+                Url = new Expression("@concat(pipeline().parameters.managementEndpoint, pipeline().parameters.functionAppResourceId, " +
+                    $"'/functions/{StarterFunction}/listkeys?api-version={WebApiVersion}')"),
+                Body = new Expression("@json('{}')"),
+                Authentication = new JsonObject { ["type"] = "MSI", ["resource"] = "https://management.azure.com/" },
+                HttpRequestTimeout = "00:01:00",
+            },
             new UntilActivity("Until OK")
             {
+                DependsOn = { new(GetKey, DependencyCondition.Succeeded) },
                 Expression = new("@or(contains(createArray('OK', 'Failed', 'CallFailed'), variables('status')), greaterOrEquals(int(variables('attempt')), pipeline().parameters.maxAttempts))"),
                 Timeout = new Expression("@pipeline().parameters.untilTimeout"),
                 Activities =
@@ -73,7 +95,7 @@ public static class RunExclusiveOperation
                         Headers =
                         {
                             ["Content-Type"] = "application/json",
-                            ["x-functions-key"] = new Expression("@pipeline().parameters.functionKey"),
+                            ["x-functions-key"] = new Expression($"@activity('{GetKey}').output.properties.default"),
                         },
                         Body = new Expression("@pipeline().parameters.input"),
                         HttpRequestTimeout = "00:01:00",

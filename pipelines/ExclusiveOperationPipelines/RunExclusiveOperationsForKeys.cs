@@ -19,7 +19,8 @@ public static class RunExclusiveOperationsForKeys
         Parameters =
         {
             ["functionBaseUrl"] = new(ParameterType.String),
-            ["functionKey"] = new(ParameterType.SecureString),
+            ["functionAppResourceId"] = new(ParameterType.String),
+            ["managementEndpoint"] = new(ParameterType.String, "https://management.azure.com"),
             ["operation"] = new(ParameterType.String, "wait"),
             ["lockKeys"] = new(ParameterType.Array, new JsonArray("key-1", "key-2")),
             ["input"] = new(ParameterType.Object, new JsonObject()),
@@ -37,13 +38,13 @@ public static class RunExclusiveOperationsForKeys
                 {
                     new ExecutePipelineActivity("Run Exclusive Operation")
                     {
-                        Policy = new() { SecureInput = true },
                         PipelineName = RunExclusiveOperation.Name,
                         WaitOnCompletion = true,
                         Parameters =
                         {
                             ["functionBaseUrl"] = new Expression("@pipeline().parameters.functionBaseUrl"),
-                            ["functionKey"] = new Expression("@pipeline().parameters.functionKey"),
+                            ["functionAppResourceId"] = new Expression("@pipeline().parameters.functionAppResourceId"),
+                            ["managementEndpoint"] = new Expression("@pipeline().parameters.managementEndpoint"),
                             ["operation"] = new Expression("@pipeline().parameters.operation"),
                             ["lockKey"] = new Expression("@item()"),
                             ["input"] = new Expression("@pipeline().parameters.input"),

@@ -31,15 +31,21 @@ public sealed class EndToEndTests : IAsyncLifetime
     /// <summary>The app's keys: a restarted host of the same app checks the same ones.</summary>
     private readonly FunctionKeys _keys = FunctionKeys.Generate();
 
+    /// <summary>The factory's managed identity, locally: the token the host's ARM-shaped routes accept.</summary>
+    private readonly string _managementToken = LocalFunctionApp.NewManagementToken();
+
     // compact may name 'no-such-container' (allowed, never created), so that its activity fails.
     private Task<LocalHostProcess> HostAsync(int? port = null) =>
         LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8],
-            new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "no-such-container" }, port: port, keys: _keys);
+            new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "no-such-container" }, port: port, keys: _keys,
+            secretSettings: LocalFunctionApp.HostSecrets(_managementToken));
 
-    private Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new()
+    private LocalFunctionApp App(Uri host) => new(host, _managementToken);
+
+    private PipelineRunner Runner() => new(_http, TimeProvider.System, new RunnerOptions { ManagedIdentityToken = (_, _) => ValueTask.FromResult(_managementToken) });
+
+    private Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new(App(host).PipelineParameters())
     {
-        ["functionBaseUrl"] = host.ToString().TrimEnd('/'),
-        ["functionKey"] = _keys.FunctionKey,
         ["operation"] = operation,
         ["lockKey"] = lockKey,
         ["input"] = input,
@@ -53,7 +59,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     {
         await using var host = await HostAsync();
         var options = new ScenarioOptions(Runs: 6, Keys: 2, Seconds: 1, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
-        var runs = await new PipelineContention(_http, Pipeline, host.BaseUrl, _keys.FunctionKey, options).RunAsync(CancellationToken.None);
+        var runs = await new PipelineContention(_http, Pipeline, App(host.BaseUrl), options).RunAsync(CancellationToken.None);
         var report = ContentionReport.From(runs, options);
 
         Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
@@ -88,7 +94,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     public async Task A_failing_operation_fails_its_pipeline_with_the_orchestrations_error_and_is_not_retried()
     {
         await using var host = await HostAsync();
-        var runner = new PipelineRunner(_http, TimeProvider.System);
+        var runner = Runner();
 
         var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "compact", "", new JsonObject { ["container"] = "no-such-container", ["prefix"] = "in/" }));
 
@@ -105,7 +111,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         var locks = new StorageLock(new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
             new LockOptions { TimeToLive = TimeSpan.FromHours(1) }, TimeProvider.System);
         Assert.True((await locks.TryAcquireAsync("stuck-key", "a-run-that-never-ends", "wait", TimeSpan.FromSeconds(1))).Acquired);
-        var runner = new PipelineRunner(_http, TimeProvider.System);
+        var runner = Runner();
 
         var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "wait", "stuck-key", new JsonObject { ["seconds"] = 1 }, maxAttempts: 3));
 
@@ -123,7 +129,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         var dead = new StorageLock(new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
             new LockOptions { TimeToLive = TimeSpan.FromSeconds(3) }, TimeProvider.System);
         Assert.True((await dead.TryAcquireAsync("orphaned-key", "dead-holder", "wait", TimeSpan.FromSeconds(1))).Acquired);
-        var runner = new PipelineRunner(_http, TimeProvider.System);
+        var runner = Runner();
 
         var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "wait", "orphaned-key", new JsonObject { ["seconds"] = 0 }, maxAttempts: 30));
 
@@ -186,14 +192,15 @@ public sealed class EndToEndTests : IAsyncLifetime
         var host = await HostAsync();
         var port = host.BaseUrl.Port;
         var options = new ScenarioOptions(Runs: 4, Keys: 2, Seconds: 3, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
-        var contention = new PipelineContention(_http, Pipeline, host.BaseUrl, _keys.FunctionKey, options);
+        var contention = new PipelineContention(_http, Pipeline, App(host.BaseUrl), options);
         var running = contention.RunAsync(CancellationToken.None);
 
         // Kill the host while the first operations hold their locks, then bring it back on the same port and task hub.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await host.KillAsync();
         await host.DisposeAsync();
-        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port, keys: _keys);
+        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port, keys: _keys,
+            secretSettings: LocalFunctionApp.HostSecrets(_managementToken));
 
         var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
         var report = ContentionReport.From(runs, options);

@@ -38,17 +38,26 @@ public sealed class GeneratedPipelinesTests
     }
 
     [Fact]
-    public void The_web_call_sends_the_function_key_from_a_secure_parameter_and_masks_its_input()
+    public void The_function_key_is_read_with_the_factory_identity_and_never_a_parameter_or_in_a_record()
     {
         var pipeline = RunExclusiveOperation.Define();
-        Assert.Equal(ParameterType.SecureString, pipeline.Parameters["functionKey"].Type);
-        var call = pipeline.AllActivities().Select(a => a.Activity).OfType<WebActivity>().Single();
-        Assert.Equal(new Expression("@pipeline().parameters.functionKey"), call.Headers["x-functions-key"]);
+        var webActivities = pipeline.AllActivities().Select(a => a.Activity).OfType<WebActivity>().ToList();
+        var getKey = webActivities.Single(w => w.Name == "Get Function Key");
+        Assert.Equal("MSI", getKey.Authentication!["type"]!.GetValue<string>());
+        Assert.Equal("https://management.azure.com/", getKey.Authentication!["resource"]!.GetValue<string>());
+        Assert.Contains("/functions/StartOperation/listkeys", ((Expression)getKey.Url!).Value);
+        Assert.True(getKey.Policy!.SecureOutput);
+
+        var call = webActivities.Single(w => w.Name == "Call Durable Azure Function");
+        Assert.Equal(new Expression("@activity('Get Function Key').output.properties.default"), call.Headers["x-functions-key"]);
         Assert.True(call.Policy!.SecureInput);
         Assert.NotEqual(true, call.TurnOffAsync); // the 202 polling must stay on
-        var forKeys = RunExclusiveOperationsForKeys.Define();
-        var execute = forKeys.AllActivities().Select(a => a.Activity).OfType<ExecutePipelineActivity>().Single();
-        Assert.True(execute.Policy!.SecureInput);
+
+        foreach (var definition in PipelineCatalog.All())
+        {
+            Assert.DoesNotContain(definition.Parameters, p => p.Value.Type == ParameterType.SecureString);
+            Assert.DoesNotContain("functionKey", PipelineJson.Serialize(definition), StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class SchemaCheckTests
     public async Task A_misspelled_web_activity_property_is_caught()
     {
         var pipeline = RunExclusiveOperation.Define();
-        var call = pipeline.AllActivities().Select(a => a.Activity).OfType<WebActivity>().Single();
+        var call = pipeline.AllActivities().Select(a => a.Activity).OfType<WebActivity>().Single(w => w.Name == "Call Durable Azure Function");
         call.ExtraTypeProperties["disableAsyncPatern"] = true;
 
         var diagnostics = await BicepSchemaCheck.DiagnosticsAsync(ArmTemplate.For([pipeline]));

@@ -15,12 +15,21 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
     private readonly RunnerHarness _harness = new();
     private ScriptedServer _function = null!;
 
+    /// <summary>Azure Resource Manager, as far as the pipeline uses it: listkeys of the starter function.</summary>
+    private ScriptedServer _arm = null!;
+
+    private const string AppId = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/app1";
+
     private static Pipeline Generated(string name) =>
         PipelineJson.Deserialize(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "generated", name + ".json")), name);
 
     public Task InitializeAsync()
     {
         _function = new ScriptedServer();
+        _arm = new ScriptedServer();
+        for (var i = 0; i < 4; i++)
+            _arm.Then(new(200, """{"id":"x","name":"StartOperation","properties":{"default":"the-key"}}"""));
+        _harness.ManagedIdentityToken = (_, _) => ValueTask.FromResult("factory-token");
         _harness.Pipelines["RunExclusiveOperation"] = Generated("RunExclusiveOperation");
         return Task.CompletedTask;
     }
@@ -28,13 +37,15 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _function.DisposeAsync();
+        await _arm.DisposeAsync();
         _harness.Dispose();
     }
 
     private Dictionary<string, JsonNode?> Parameters(int maxAttempts = 5, bool hint = true) => new()
     {
         ["functionBaseUrl"] = _function.BaseUrl.ToString().TrimEnd('/'),
-        ["functionKey"] = "the-key",
+        ["functionAppResourceId"] = AppId,
+        ["managementEndpoint"] = _arm.BaseUrl.ToString().TrimEnd('/'),
         ["operation"] = "wait",
         ["lockKey"] = "sales/2026",
         ["input"] = new JsonObject { ["seconds"] = 5 },
@@ -97,8 +108,12 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         });
         var wait = Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry");
         Assert.Equal(7, Values.AsLong(wait.Output!["waitTimeInSeconds"]));
-        // The key never appears in the run record.
+        // The key was read once, through ARM with the factory's token, and never appears in the run record.
+        var listKeys = Assert.Single(_arm.Requests);
+        Assert.Equal(("POST", $"{AppId}/functions/StartOperation/listkeys?api-version=2024-04-01"), (listKeys.Method, listKeys.Path));
+        Assert.Equal("Bearer factory-token", listKeys.Headers["Authorization"]);
         Assert.DoesNotContain("the-key", System.Text.Json.JsonSerializer.Serialize(run));
+        Assert.DoesNotContain("factory-token", System.Text.Json.JsonSerializer.Serialize(run));
     }
 
     [Fact]
@@ -207,5 +222,25 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         var posts = _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path).ToList();
         Assert.Equal(["?lockKey=a", "?lockKey=b"], posts.Select(p => p[p.IndexOf('?')..p.IndexOf('&')]).Order());
         Assert.Equal(2, posts.Select(p => p[p.IndexOf("&callerId=", StringComparison.Ordinal)..p.IndexOf("&requestId=", StringComparison.Ordinal)]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task No_function_key_from_ARM_fails_the_run_before_any_call_to_the_function()
+    {
+        await _arm.DisposeAsync();
+        _arm = new ScriptedServer();
+        for (var i = 0; i < 3; i++)
+            _arm.Then(new(403, """{"error":{"code":"AuthorizationFailed","message":"no listkeys permission"}}"""));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(3, _arm.Requests.Count); // its retry policy: 1 + 2 retries
+        Assert.Empty(_function.Requests);
+        var getKey = run.ActivityRuns.Where(a => a.ActivityName == "Get Function Key").ToList();
+        Assert.Equal(3, getKey.Count);
+        Assert.Contains("403", getKey[^1].Error!.Message);
+        Assert.True(run.ActivityRuns.Where(a => a.ActivityName is "Until OK" or "Check Outcome").All(a => a.Status == RunStatus.Skipped), Describe(run));
+        Assert.Contains("Get Function Key", run.Message);
     }
 }

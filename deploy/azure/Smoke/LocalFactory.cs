@@ -22,9 +22,6 @@ public sealed class LocalFactory : IAsyncDisposable
     public const string FactoryName = "local-factory";
     public const string FunctionAppName = "local-function-app";
 
-    // The secrets of a run reach the host through its environment (inherited at start), never its command line.
-    private static readonly SemaphoreSlim EnvironmentGate = new(1, 1);
-
     private readonly AzuriteServer _azurite;
     private readonly LocalHostProcess _host;
     private readonly string _certificateFolder;
@@ -84,26 +81,8 @@ public sealed class LocalFactory : IAsyncDisposable
                 ["LocalHost:DataFactory:ParameterDefaults:managementEndpoint"] = functionBaseUrl,
                 ["LocalHost:DataFactory:ParameterDefaults:functionAppResourceId"] = FunctionAppResourceId,
             };
-            var secrets = new Dictionary<string, string>
-            {
-                ["LocalHost__ManagementToken"] = token,
-                // Pipelines that take the starter's key as a parameter get the host's key (the host gets it from LocalHostProcess).
-                ["LocalHost__DataFactory__ParameterDefaults__functionKey"] = keys.FunctionKey,
-            };
-            LocalHostProcess host;
-            await EnvironmentGate.WaitAsync(cancellationToken);
-            try
-            {
-                foreach (var (name, value) in secrets)
-                    Environment.SetEnvironmentVariable(name, value);
-                host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, keys, cancellationToken);
-            }
-            finally
-            {
-                foreach (var name in secrets.Keys)
-                    Environment.SetEnvironmentVariable(name, null);
-                EnvironmentGate.Release();
-            }
+            var secrets = new Dictionary<string, string> { ["LocalHost:ManagementToken"] = token };
+            var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, keys, secrets, cancellationToken);
             return new LocalFactory(azurite, host, managementEndpoint, folder, token, hash);
         }
         catch

@@ -31,14 +31,16 @@ public static class LocalRun
         {
             azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
             AnsiConsole.MarkupLine($"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}");
-            host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "LocalEnvironment", cancellationToken: cancellationToken);
+            var managementToken = LocalFunctionApp.NewManagementToken();
+            host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "LocalEnvironment",
+                secretSettings: LocalFunctionApp.HostSecrets(managementToken), cancellationToken: cancellationToken);
             AnsiConsole.MarkupLine($"Local function host on {host.BaseUrl} (Durable Task Framework, Azure Storage backend)");
 
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             // One operation on a key of its own before the clock starts: the figures are about contention, not about
             // the host compiling its first orchestration.
             await new DurableHttpClient(http, host.Keys.FunctionKey).RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = "warm-up" }, TimeSpan.FromMinutes(1), cancellationToken);
-            var contention = new PipelineContention(http, pipeline, host.BaseUrl, host.Keys.FunctionKey, options);
+            var contention = new PipelineContention(http, pipeline, LocalFunctionApp.Of(host, managementToken), options);
             var runTask = contention.RunAsync(cancellationToken);
             await ShowProgressAsync(contention, runTask);
             var runs = await runTask;

@@ -12,7 +12,7 @@ public sealed record RunProgress(int Run, string LockKey, int Attempt, string St
 /// Many runs of the generated RunExclusiveOperation pipeline at once, executed by the local pipeline runner
 /// against the local function host: the product's whole loop (pipeline -> HTTP -> durable function -> lock).
 /// </summary>
-public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Uri functionBaseUrl, string functionKey, ScenarioOptions options)
+public sealed class PipelineContention(HttpClient http, Pipeline pipeline, LocalFunctionApp app, ScenarioOptions options)
 {
     public const string CallActivity = "Call Durable Azure Function";
 
@@ -24,6 +24,7 @@ public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Uri f
         var runIds = runNumbers.ToDictionary(p => p.Value, p => p.Key);
         var runner = new PipelineRunner(http, TimeProvider.System, new RunnerOptions
         {
+            ManagedIdentityToken = app.ManagedIdentityToken,
             ActivityRunEnded = (record, activity) =>
             {
                 if (!runNumbers.TryGetValue(record.RunId, out var run) || activity.ActivityName != CallActivity) return;
@@ -40,10 +41,8 @@ public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Uri f
         {
             var key = options.KeyOf(run);
             Progress[run] = new RunProgress(run, key, 0, "starting", DateTimeOffset.UtcNow, null);
-            var parameters = new Dictionary<string, JsonNode?>
+            var parameters = new Dictionary<string, JsonNode?>(app.PipelineParameters())
             {
-                ["functionBaseUrl"] = functionBaseUrl.ToString().TrimEnd('/'),
-                ["functionKey"] = functionKey,
                 ["operation"] = "wait",
                 ["lockKey"] = key,
                 ["input"] = new JsonObject { ["seconds"] = options.Seconds },

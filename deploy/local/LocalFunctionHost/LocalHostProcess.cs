@@ -41,9 +41,10 @@ public sealed class LocalHostProcess : IAsyncDisposable
     /// <param name="settings">More configuration, as key=value pairs (e.g. ExclusiveOperations:Lock:TimeToLive).</param>
     /// <param name="port">The HTTP port; a free one when null.</param>
     /// <param name="keys">The app's keys; hosts of one app (scale-out, restart) share them. New random keys when null.</param>
+    /// <param name="secretSettings">Configuration that must not show on the command line (e.g. LocalHost:ManagementToken).</param>
     public static async Task<LocalHostProcess> StartAsync(
         string storageConnectionString, string taskHub, IReadOnlyDictionary<string, string>? settings = null, int? port = null,
-        FunctionKeys? keys = null, CancellationToken cancellationToken = default)
+        FunctionKeys? keys = null, IReadOnlyDictionary<string, string>? secretSettings = null, CancellationToken cancellationToken = default)
     {
         keys ??= FunctionKeys.Generate();
         var hostDll = typeof(LocalHostProcess).Assembly.Location;
@@ -56,6 +57,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
         start.Environment["AzureWebJobsStorage"] = storageConnectionString;
         start.Environment["LocalHost__FunctionKey"] = keys.FunctionKey;
         start.Environment["LocalHost__SystemKey"] = keys.SystemKey;
+        foreach (var (key, value) in secretSettings ?? new Dictionary<string, string>())
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var (process, output) = LocalProcesses.Start(start, "the local function host", line =>

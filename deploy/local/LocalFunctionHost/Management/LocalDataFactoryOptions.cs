@@ -18,6 +18,9 @@ public sealed class LocalDataFactoryOptions
     /// <summary>This host's name as a Function App in the same resource group (its listkeys route).</summary>
     public string FunctionAppName { get; set; } = "local-function-app";
 
+    /// <summary>This host as a Function App resource: what the pipeline's <c>functionAppResourceId</c> names.</summary>
+    public string FunctionAppResourceId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.Web/sites/{FunctionAppName}";
+
     /// <summary>The factory's pipelines, one ADF git-layout JSON file per pipeline (relative: to the working directory).</summary>
     public string PipelineFolder { get; set; } = Path.Combine("pipelines", "generated", "pipeline");
 
