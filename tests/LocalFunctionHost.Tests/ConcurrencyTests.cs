@@ -72,12 +72,16 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite)
             {
                 var run = await Client.RunAsync(hosts[(i + attempts.Count) % 2], "wait", new { seconds = 1, lockKey = "scaled-loop" });
                 attempts.Add(run);
+                Assert.True(run.RuntimeStatus == "Completed" && run.OutcomeStatus is "OK" or "Conflict",
+                    $"Caller {i}, attempt {attempts.Count}: {run.Status.ToJsonString()}");
                 if (run.OutcomeStatus == "OK" || attempts.Count == 60)
                     return attempts;
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(run.Output!["retryAfterSeconds"]!.GetValue<int>(), 1)));
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(run.RetryAfterSeconds ?? 1, 1)));
             }
         })));
         Assert.All(callers, attempts => Assert.Equal("OK", attempts[^1].OutcomeStatus));
-        Assert.Empty(LockIntervals.Overlaps(callers.SelectMany(a => a)));
+        var overlaps = LockIntervals.Overlaps(callers.SelectMany(a => a));
+        Assert.True(overlaps.Count == 0, "Overlapping holders:\n" + string.Join('\n', overlaps) + "\nAttempts:\n" +
+            string.Join('\n', callers.SelectMany(a => a).Where(r => r.OutcomeStatus == "OK").Select(r => r.Output!.ToJsonString())));
     }
 }

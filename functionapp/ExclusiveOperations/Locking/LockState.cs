@@ -13,10 +13,13 @@ public sealed class LockState
     [JsonPropertyName("waiters")] public List<LockWaiter> Waiters { get; set; } = [];
 
     /// <summary>
-    /// The last release: a repeated release by the same holder (a retried or duplicated activity, which the Durable Task
-    /// backends deliver at least once) answers with the first one's instant instead of "not held" or "held by another".
+    /// The latest releases (at most <see cref="RecentReleasesKept"/>, oldest first): a repeated release by the same holder
+    /// (a retried or duplicated activity, which the Durable Task backends deliver at least once, even after later holders
+    /// came and went) answers with the first one's instant instead of "not held" or "held by another".
     /// </summary>
-    [JsonPropertyName("lastRelease")] public LockReleaseRecord? LastRelease { get; set; }
+    [JsonPropertyName("recentReleases")] public List<LockReleaseRecord> RecentReleases { get; set; } = [];
+
+    public const int RecentReleasesKept = 32;
 
     /// <summary>The last generation handed out (the fencing token); each acquisition by a new holder increments it.</summary>
     [JsonPropertyName("generation")] public long Generation { get; set; }

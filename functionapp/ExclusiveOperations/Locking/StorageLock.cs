@@ -171,8 +171,8 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         for (var lost = 1; ; lost++)
         {
             var (state, etag) = await ReadAsync(blob, cancellationToken);
-            if (state.Holder?.HolderId != holderId && state.LastRelease is { } last && last.HolderId == holderId)
-                return new LockRelease(ReleaseOutcome.Released, last.At, null);
+            if (state.Holder?.HolderId != holderId && state.RecentReleases.FindLast(r => r.HolderId == holderId) is { } earlier)
+                return new LockRelease(ReleaseOutcome.Released, earlier.At, null);
             if (state.Holder is not { } holder)
                 return new LockRelease(ReleaseOutcome.NotHeld, time.GetUtcNow(), null);
             if (holder.HolderId != holderId)
@@ -185,7 +185,9 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             var releasedAt = time.GetUtcNow();
             new TurnPlan(state, options, releasedAt).RecordHold(holder, releasedAt);
             state.Holder = null;
-            state.LastRelease = new LockReleaseRecord(holderId, holder.Generation, releasedAt);
+            state.RecentReleases.Add(new LockReleaseRecord(holderId, holder.Generation, releasedAt));
+            if (state.RecentReleases.Count > LockState.RecentReleasesKept)
+                state.RecentReleases.RemoveRange(0, state.RecentReleases.Count - LockState.RecentReleasesKept);
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
             {
                 _log.LogInformation("Lock {LockKey} released by {HolderId} (caller {CallerId}, generation {Generation}) after {HeldSeconds:0.###} s",
