@@ -32,13 +32,13 @@ public sealed class EndToEndTests : IAsyncLifetime
     private readonly FunctionKeys _keys = FunctionKeys.Generate();
 
     /// <summary>The factory's managed identity, locally: the token the host's ARM-shaped routes accept.</summary>
-    private readonly string _managementToken = LocalFunctionApp.NewManagementToken();
+    private readonly string _managementToken = LocalResourceManager.NewToken();
 
     // compact may name 'no-such-container' (allowed, never created), so that its activity fails.
     private Task<LocalHostProcess> HostAsync(int? port = null) =>
         LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8],
             new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "no-such-container" }, port: port, keys: _keys,
-            secretSettings: LocalFunctionApp.HostSecrets(_managementToken));
+            secretSettings: LocalResourceManager.TokenSetting(_managementToken));
 
     private LocalFunctionApp App(Uri host) => new(host, _managementToken);
 
@@ -200,7 +200,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         await host.KillAsync();
         await host.DisposeAsync();
         await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port, keys: _keys,
-            secretSettings: LocalFunctionApp.HostSecrets(_managementToken));
+            secretSettings: LocalResourceManager.TokenSetting(_managementToken));
 
         var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
         var report = ContentionReport.From(runs, options);

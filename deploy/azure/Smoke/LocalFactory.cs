@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Azure.Core.Pipeline;
 using Azure.ResourceManager;
 using ExclusiveOperations.LocalHost;
+using ExclusiveOperations.LocalHost.Management;
 using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.Smoke;
@@ -17,10 +18,13 @@ namespace ExclusiveOperations.Smoke;
 /// </summary>
 public sealed class LocalFactory : IAsyncDisposable
 {
-    public const string SubscriptionId = "00000000-0000-0000-0000-000000000000";
-    public const string ResourceGroup = "local";
-    public const string FactoryName = "local-factory";
-    public const string FunctionAppName = "local-function-app";
+    /// <summary>The local factory and Function App as the host names them (its defaults).</summary>
+    private static readonly LocalDataFactoryOptions Identity = new();
+
+    public static string SubscriptionId => Identity.SubscriptionId;
+    public static string ResourceGroup => Identity.ResourceGroup;
+    public static string FactoryName => Identity.FactoryName;
+    public static string FunctionAppName => Identity.FunctionAppName;
 
     private readonly AzuriteServer _azurite;
     private readonly LocalHostProcess _host;
@@ -39,7 +43,7 @@ public sealed class LocalFactory : IAsyncDisposable
     }
 
     /// <summary>This host as a Function App: the resource whose listkeys the pipeline calls.</summary>
-    public static string FunctionAppResourceId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.Web/sites/{FunctionAppName}";
+    public static string FunctionAppResourceId => Identity.FunctionAppResourceId;
 
     /// <summary>The host's HTTPS address, where the ARM-shaped API is.</summary>
     public Uri ManagementEndpoint { get; }
@@ -52,7 +56,7 @@ public sealed class LocalFactory : IAsyncDisposable
     /// <param name="pipelineFolder">The factory's pipelines (ADF git layout).</param>
     public static async Task<LocalFactory> StartAsync(string pipelineFolder, CancellationToken cancellationToken)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var token = LocalResourceManager.NewToken();
         var keys = FunctionKeys.Generate();
         var folder = Directory.CreateTempSubdirectory("smoke-local-").FullName;
         AzuriteServer? azurite = null;
@@ -67,10 +71,6 @@ public sealed class LocalFactory : IAsyncDisposable
             {
                 ["urls"] = $"{functionBaseUrl};{managementEndpoint.ToString().TrimEnd('/')}",
                 ["Kestrel:Certificates:Default:Path"] = pfx,
-                ["LocalHost:DataFactory:SubscriptionId"] = SubscriptionId,
-                ["LocalHost:DataFactory:ResourceGroup"] = ResourceGroup,
-                ["LocalHost:DataFactory:FactoryName"] = FactoryName,
-                ["LocalHost:DataFactory:FunctionAppName"] = FunctionAppName,
                 ["LocalHost:DataFactory:PipelineFolder"] = Path.GetFullPath(pipelineFolder),
                 // What the Pulumi program sets as the deployed pipeline's defaults; a parameter the pipeline
                 // does not declare is ignored, so the pipeline's parameters can change without touching this.
@@ -81,8 +81,7 @@ public sealed class LocalFactory : IAsyncDisposable
                 ["LocalHost:DataFactory:ParameterDefaults:managementEndpoint"] = functionBaseUrl,
                 ["LocalHost:DataFactory:ParameterDefaults:functionAppResourceId"] = FunctionAppResourceId,
             };
-            var secrets = new Dictionary<string, string> { ["LocalHost:ManagementToken"] = token };
-            var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, keys, secrets, cancellationToken);
+            var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, keys, LocalResourceManager.TokenSetting(token), cancellationToken);
             return new LocalFactory(azurite, host, managementEndpoint, folder, token, hash);
         }
         catch

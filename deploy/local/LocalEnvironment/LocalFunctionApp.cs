@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using ExclusiveOperations.LocalHost;
 using ExclusiveOperations.LocalHost.Management;
@@ -13,13 +12,6 @@ namespace ExclusiveOperations.LocalEnvironment;
 public sealed record LocalFunctionApp(Uri BaseUrl, string ManagementToken)
 {
     public static string ResourceId { get; } = new LocalDataFactoryOptions().FunctionAppResourceId;
-
-    /// <summary>A new token for the host's management routes (random per run, like a managed identity's token).</summary>
-    public static string NewManagementToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-
-    /// <summary>What the host needs to accept that token (passed through the environment, never the command line).</summary>
-    public static IReadOnlyDictionary<string, string> HostSecrets(string managementToken) =>
-        new Dictionary<string, string> { [LocalDataFactoryOptions.TokenSetting] = managementToken };
 
     public static LocalFunctionApp Of(LocalHostProcess host, string managementToken) => new(host.BaseUrl, managementToken);
 

@@ -31,9 +31,9 @@ public static class LocalRun
         {
             azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
             AnsiConsole.MarkupLine($"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}");
-            var managementToken = LocalFunctionApp.NewManagementToken();
+            var managementToken = LocalResourceManager.NewToken();
             host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "LocalEnvironment",
-                secretSettings: LocalFunctionApp.HostSecrets(managementToken), cancellationToken: cancellationToken);
+                secretSettings: LocalResourceManager.TokenSetting(managementToken), cancellationToken: cancellationToken);
             AnsiConsole.MarkupLine($"Local function host on {host.BaseUrl} (Durable Task Framework, Azure Storage backend)");
 
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };

@@ -10,6 +10,13 @@ namespace ExclusiveOperations.LocalHost;
 /// </summary>
 public static class LocalResourceManager
 {
+    /// <summary>A new bearer token for these routes (random per run, as a managed identity's token would be).</summary>
+    public static string NewToken() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The host setting that makes it accept <paramref name="token"/> (a secret: pass it through the environment).</summary>
+    public static IReadOnlyDictionary<string, string> TokenSetting(string token) =>
+        new Dictionary<string, string> { [LocalDataFactoryOptions.TokenSetting] = token };
+
     /// <summary>Maps the routes; the factory's runs stop when the host stops.</summary>
     public static void MapLocalResourceManager(this WebApplication app)
     {
