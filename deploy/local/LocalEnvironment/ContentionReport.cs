@@ -87,7 +87,7 @@ public sealed class ContentionReport
                 operations.Count, overlaps.Count,
                 Math.Round(makespan, 3), ideal, ideal > 0 ? Math.Round(makespan / ideal, 3) : 0,
                 succeeded > 0 ? Math.Round((double)operations.Count / succeeded, 3) : 0,
-                options.Strategy.ToString().ToLowerInvariant(), options.Seconds),
+                options.Label, options.Seconds),
             Makespan = BreakdownOf(reportRuns, start, end),
             Runs = reportRuns,
             OverlapDetails = overlaps,
