@@ -60,7 +60,8 @@ public static class PipelineConversion
 
     /// <summary>
     /// The pipelines <paramref name="document"/> runs through Execute Pipeline activities, nested ones included, each once:
-    /// Data Factory refuses a pipeline that references one it does not have yet, so those are deployed first.
+    /// Data Factory refuses a pipeline that references one it does not have yet ("BadRequest: The document creation or
+    /// update failed because of invalid reference", MicrosoftDocs/azure-docs issue 19909), so those are deployed first.
     /// </summary>
     public static IReadOnlyList<string> ReferencedPipelines(JsonObject document)
     {
