@@ -1,6 +1,7 @@
 using System.Net;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Starter;
+using ExclusiveOperations.Status;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask;
@@ -8,7 +9,10 @@ using Microsoft.DurableTask.Client;
 
 namespace ExclusiveOperations.FunctionApp;
 
-/// <summary><c>POST /api/operations/{operation}</c>: 202 + Location, or 400/404 with <c>{ error, detail }</c>.</summary>
+/// <summary>
+/// <c>POST /api/operations/{operation}</c>: 202 + <c>Location</c> (the run's own status URL, <see cref="RunStatusFunction"/>),
+/// or 400/404/409 with <c>{ error, detail }</c>.
+/// </summary>
 public sealed class StarterFunction(OperationStarter starter)
 {
     [Function("StartOperation")]
@@ -30,7 +34,13 @@ public sealed class StarterFunction(OperationStarter starter)
             return response;
         }
         var started = (OperationStarter.Result.Started)result;
-        return await client.CreateCheckStatusResponseAsync(request, started.InstanceId, cancellationToken);
+        // The base URL as the Durable extension's CreateCheckStatusResponseAsync takes it: the request's scheme, host and port.
+        var statusUrl = RunStatusUrl.For(request.Url.GetLeftPart(UriPartial.Authority), started.InstanceId, started.Request.StatusToken!);
+        var accepted = request.CreateResponse(HttpStatusCode.Accepted);
+        accepted.Headers.Add("Location", statusUrl);
+        accepted.Headers.Add("Content-Type", "application/json; charset=utf-8");
+        await accepted.WriteStringAsync(RunStatusUrl.CheckStatusBody(started.InstanceId, statusUrl).ToJsonString(), cancellationToken);
+        return accepted;
     }
 
     private sealed class Scheduler(DurableTaskClient client) : IOrchestrationScheduler
@@ -40,20 +50,26 @@ public sealed class StarterFunction(OperationStarter starter)
         /// running the operation again. Two POSTs at once both find none; the second start then fails on the pending
         /// instance, which counts as existing.
         /// </summary>
-        public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+        public async Task<OperationRequest> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
         {
-            if (await client.GetInstanceAsync(instanceId, cancellationToken) is not null)
-                return;
+            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken) is { } found)
+                return RequestOf(found);
             try
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(
                     new TaskName(orchestratorName), request, new StartOrchestrationOptions(instanceId), cancellationToken);
+                return request;
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                if (await client.GetInstanceAsync(instanceId, cancellationToken) is null)
+                var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+                if (existing is null)
                     throw;
+                return RequestOf(existing);
             }
         }
+
+        private static OperationRequest RequestOf(OrchestrationMetadata instance) => instance.ReadInputAs<OperationRequest>()
+            ?? throw new InvalidOperationException($"Instance '{instance.InstanceId}' exists but has no input; it was not started by this starter.");
     }
 }

@@ -4,6 +4,7 @@ using DurableTask.Core.Exceptions;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
+using ExclusiveOperations.Status;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker.Shims;
@@ -18,7 +19,7 @@ namespace ExclusiveOperations.LocalHost;
 /// State lives in storage, so a restarted host resumes every orchestration, and several hosts can share
 /// one task hub.
 /// </summary>
-public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
+public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler, IRunInstanceReader
 {
     private readonly AzureStorageOrchestrationService _service;
     private readonly TaskHubWorker _worker;
@@ -83,16 +84,26 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
     /// <summary>Every status is a dedupe status: an instance id that exists in any state is never started again.</summary>
     private static readonly OrchestrationStatus[] AnyStatus = Enum.GetValues<OrchestrationStatus>();
 
-    public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+    public async Task<OperationRequest> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
     {
         try
         {
             await Client.CreateOrchestrationInstanceAsync(orchestratorName, version: "", instanceId, request, tags: null, dedupeStatuses: AnyStatus);
+            return request;
         }
         catch (OrchestrationAlreadyExistsException)
         {
-            // Started by an earlier request with the same id: the caller gets that instance.
+            // Started by an earlier request with the same id: the caller gets that instance, and its status token.
+            var existing = await GetAsync(instanceId, cancellationToken);
+            return (existing is null ? null : RunStatus.RequestOf(existing))
+                ?? throw new InvalidOperationException($"Instance '{instanceId}' exists but its input could not be read as an OperationRequest.");
         }
+    }
+
+    public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var state = await Client.GetOrchestrationStateAsync(instanceId);
+        return state is null ? null : StatusResponse.Instance(state);
     }
 
     /// <summary>A new shim per work item: orchestration shims keep per-execution state.</summary>
