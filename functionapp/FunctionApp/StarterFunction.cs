@@ -11,9 +11,9 @@ namespace ExclusiveOperations.FunctionApp;
 
 /// <summary>
 /// <c>POST /api/operations/{operation}</c>: 202 + <c>Location</c> (the run's own status URL, <see cref="RunStatusFunction"/>),
-/// or 400/404/409 with <c>{ error, detail }</c>.
+/// or 400/404 with <c>{ error, detail }</c>.
 /// </summary>
-public sealed class StarterFunction(OperationStarter starter)
+public sealed class StarterFunction(OperationStarter starter, IStatusTokens tokens)
 {
     [Function("StartOperation")]
     public async Task<HttpResponseData> StartAsync(
@@ -33,13 +33,13 @@ public sealed class StarterFunction(OperationStarter starter)
             response.StatusCode = (HttpStatusCode)refused.Error.StatusCode; // WriteAsJsonAsync resets it to 200.
             return response;
         }
-        var started = (OperationStarter.Result.Started)result;
+        var instanceId = ((OperationStarter.Result.Started)result).InstanceId;
         // The base URL as the Durable extension's CreateCheckStatusResponseAsync takes it: the request's scheme, host and port.
-        var statusUrl = RunStatusUrl.For(request.Url.GetLeftPart(UriPartial.Authority), started.InstanceId, started.Request.StatusToken!);
+        var statusUrl = RunStatusUrl.For(request.Url.GetLeftPart(UriPartial.Authority), instanceId, await tokens.ForAsync(instanceId, cancellationToken));
         var accepted = request.CreateResponse(HttpStatusCode.Accepted);
         accepted.Headers.Add("Location", statusUrl);
         accepted.Headers.Add("Content-Type", "application/json; charset=utf-8");
-        await accepted.WriteStringAsync(RunStatusUrl.CheckStatusBody(started.InstanceId, statusUrl).ToJsonString(), cancellationToken);
+        await accepted.WriteStringAsync(RunStatusUrl.CheckStatusBody(instanceId, statusUrl).ToJsonString(), cancellationToken);
         return accepted;
     }
 
@@ -50,26 +50,20 @@ public sealed class StarterFunction(OperationStarter starter)
         /// running the operation again. Two POSTs at once both find none; the second start then fails on the pending
         /// instance, which counts as existing.
         /// </summary>
-        public async Task<OperationRequest> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+        public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
         {
-            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken) is { } found)
-                return RequestOf(found);
+            if (await client.GetInstanceAsync(instanceId, cancellationToken) is not null)
+                return;
             try
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(
                     new TaskName(orchestratorName), request, new StartOrchestrationOptions(instanceId), cancellationToken);
-                return request;
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
-                if (existing is null)
+                if (await client.GetInstanceAsync(instanceId, cancellationToken) is null)
                     throw;
-                return RequestOf(existing);
             }
         }
-
-        private static OperationRequest RequestOf(OrchestrationMetadata instance) => instance.ReadInputAs<OperationRequest>()
-            ?? throw new InvalidOperationException($"Instance '{instance.InstanceId}' exists but has no input; it was not started by this starter.");
     }
 }

@@ -13,20 +13,21 @@ public sealed class RunStatusTests
     private const string Id = "0123456789abcdef0123456789abcdef";
     private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-03-01T12:00:00Z");
 
-    private readonly string _token = StatusToken.New();
+    private static readonly byte[] Key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private readonly string _token = StatusToken.For(Key, Id);
     private readonly FakeTimeProvider _time = new(Now);
     private readonly Instances _instances = new();
     private readonly RecordingHook _hook = new();
 
     private RunStatus Status(TimeSpan? maxRetryAfter = null, IRunPollHook? hook = null) =>
-        new(new RunStatusOptions { MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(60) }, hook ?? new NoRunPollHook(), _time);
+        new(new RunStatusOptions { MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(60) }, new FixedKey(), hook ?? new NoRunPollHook(), _time);
 
     private Task<RunStatusAnswer> Ask(RunStatus status, string? token = null, bool internalServerErrorOnFailure = false, string id = Id) =>
         status.AnswerAsync(new RunStatusQuery(BaseUrl, id, token ?? _token, internalServerErrorOnFailure), _instances);
 
     private RunInstance Instance(string runtimeStatus, OperationOutcome? customStatus = null, OperationOutcome? output = null, RunFailure? failure = null) =>
         _instances.Put(new RunInstance("ExclusiveOperation", Id, runtimeStatus,
-            JsonSerializer.Serialize(new OperationRequest("wait", "k", new JsonObject { ["seconds"] = 5 }, StatusToken: _token)),
+            JsonSerializer.Serialize(new OperationRequest("wait", "k", new JsonObject { ["seconds"] = 5 })),
             customStatus is null ? null : JsonSerializer.Serialize(customStatus),
             output is null ? null : JsonSerializer.Serialize(output),
             failure, Now.AddSeconds(-3), Now.AddSeconds(-1)));
@@ -107,9 +108,12 @@ public sealed class RunStatusTests
     }
 
     [Fact]
-    public async Task An_unknown_instance_is_404_with_error_and_detail()
+    public async Task An_unknown_instance_is_404_with_error_and_detail_but_only_with_its_token()
     {
-        var answer = await Ask(Status(), id: "no-such-instance");
+        var answer = await Ask(Status(), token: StatusToken.For(Key, "no-such-instance"), id: "no-such-instance");
+        var guessed = await Ask(Status(), token: _token, id: "no-such-instance");
+
+        Assert.Equal(401, guessed.StatusCode); // without the token nobody learns whether an instance exists
 
         Assert.Equal(404, answer.StatusCode);
         Assert.Equal("instance not found", answer.Body["error"]!.GetValue<string>());
@@ -137,17 +141,10 @@ public sealed class RunStatusTests
     {
         Instance("Completed");
 
-        var answer = await Ask(Status(), token: StatusToken.New());
+        _instances.Put(Instance("Completed") with { InstanceId = "other" });
 
-        Assert.Equal(401, answer.StatusCode);
-    }
-
-    [Fact]
-    public async Task An_instance_without_a_token_in_its_input_opens_to_no_token()
-    {
-        _instances.Put(new RunInstance("Other", Id, "Completed", "\"not a request\"", null, null, null, Now, Now));
-
-        Assert.Equal(401, (await Ask(Status())).StatusCode);
+        Assert.Equal(401, (await Ask(Status(), token: StatusToken.For(Key, "other"))).StatusCode);
+        Assert.Equal(401, (await Ask(Status(), token: StatusToken.For(new byte[32], Id))).StatusCode);
     }
 
     [Theory]
@@ -221,7 +218,7 @@ public sealed class RunStatusTests
 
         Assert.Equal(7, answer.RetryAfterSeconds);
         var poll = Assert.Single(_hook.Polls);
-        Assert.Equal((Id, "Running", "k", OperationStatus.Running, Now), (poll.InstanceId, poll.RuntimeStatus, poll.Request.LockKey, poll.CustomStatus!.Status, poll.At));
+        Assert.Equal((Id, "Running", "k", OperationStatus.Running, Now), (poll.InstanceId, poll.RuntimeStatus, poll.Request!.LockKey, poll.CustomStatus!.Status, poll.At));
 
         Instance("Completed");
         await Ask(status);
@@ -236,19 +233,25 @@ public sealed class RunStatusTests
     }
 
     [Fact]
-    public void Tokens_are_256_random_bits_in_base64url_and_compared_exactly()
+    public void A_token_is_256_bits_of_HMAC_in_base64url_the_same_for_one_instance_and_key_and_compared_exactly()
     {
-        var tokens = Enumerable.Range(0, 100).Select(_ => StatusToken.New()).ToList();
+        var tokens = Enumerable.Range(0, 100).Select(i => StatusToken.For(Key, $"instance-{i}")).ToList();
 
         Assert.Equal(100, tokens.Distinct().Count());
-        Assert.All(tokens, t => Assert.Equal(32, Convert.FromBase64String(t.Replace('-', '+').Replace('_', '/') + "=").Length));
         Assert.All(tokens, t => Assert.Matches("^[A-Za-z0-9_-]{43}$", t));
+        Assert.Equal(32, Convert.FromBase64String(tokens[0].Replace('-', '+').Replace('_', '/') + "=").Length);
+        Assert.Equal(tokens[0], StatusToken.For(Key, "instance-0"));
+        Assert.NotEqual(tokens[0], StatusToken.For(new byte[32], "instance-0"));
         Assert.True(StatusToken.Matches(tokens[0], tokens[0]));
         Assert.False(StatusToken.Matches(tokens[0], tokens[1]));
         Assert.False(StatusToken.Matches(tokens[0][..42], tokens[0]));
         Assert.False(StatusToken.Matches(null, tokens[0]));
         Assert.False(StatusToken.Matches("", ""));
-        Assert.False(StatusToken.Matches(tokens[0], null));
+    }
+
+    private sealed class FixedKey : IStatusTokens
+    {
+        public Task<string> ForAsync(string instanceId, CancellationToken cancellationToken = default) => Task.FromResult(StatusToken.For(Key, instanceId));
     }
 
     private sealed class Instances : IRunInstanceReader

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
 using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Status;
 
@@ -86,9 +87,18 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task An_unknown_instance_is_404()
     {
-        using var response = await Http.GetAsync(new Uri(_host.BaseUrl, $"/api/runs/no-such-instance?token={StatusToken.New()}"));
+        // Only the app can make an instance's token: here, from the key the hosts keep in the lock container.
+        using var start = await Client.PostAsync(_host.BaseUrl, "wait", new { seconds = 0, lockKey = "contract-unknown" });
+        var key = (await new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(new Locking.LockOptions().Container)
+            .GetBlobClient(StatusTokenKey.BlobName).DownloadContentAsync()).Value.Content.ToArray();
+        var id = (await start.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        Assert.Equal(start.Headers.Location!.Query, $"?token={StatusToken.For(key, id)}");
+
+        using var response = await Http.GetAsync(new Uri(_host.BaseUrl, $"/api/runs/no-such-instance?token={StatusToken.For(key, "no-such-instance")}"));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("instance not found", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
+        using var guessed = await Http.GetAsync(new Uri(_host.BaseUrl, $"/api/runs/no-such-instance{start.Headers.Location.Query}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, guessed.StatusCode);
 
         using var builtIn = await Http.GetAsync(new Uri(_host.BaseUrl, $"/runtime/webhooks/durabletask/instances/no-such-instance?code={azurite.Keys.SystemKey}"));
         Assert.Equal(HttpStatusCode.NotFound, builtIn.StatusCode);

@@ -84,19 +84,15 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
     /// <summary>Every status is a dedupe status: an instance id that exists in any state is never started again.</summary>
     private static readonly OrchestrationStatus[] AnyStatus = Enum.GetValues<OrchestrationStatus>();
 
-    public async Task<OperationRequest> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
+    public async Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken)
     {
         try
         {
             await Client.CreateOrchestrationInstanceAsync(orchestratorName, version: "", instanceId, request, tags: null, dedupeStatuses: AnyStatus);
-            return request;
         }
         catch (OrchestrationAlreadyExistsException)
         {
-            // Started by an earlier request with the same id: the caller gets that instance, and its status token.
-            var existing = await GetAsync(instanceId, cancellationToken);
-            return (existing is null ? null : RunStatus.RequestOf(existing))
-                ?? throw new InvalidOperationException($"Instance '{instanceId}' exists but its input could not be read as an OperationRequest.");
+            // Started by an earlier request with the same id: the caller gets that instance.
         }
     }
 

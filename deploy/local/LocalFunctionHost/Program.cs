@@ -47,7 +47,8 @@ var app = builder.Build();
 app.MapLocalResourceManager(); // Management/: Data Factory's run API and the starter's listkeys, in ARM's shape
 var taskHub = hostOptions.TaskHubName;
 
-app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>
+app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend,
+    IStatusTokens tokens, CancellationToken cancellationToken) =>
 {
     if (!keys.AllowsStarter(request))
         return Results.Unauthorized();
@@ -57,10 +58,10 @@ app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest 
     if (result is OperationStarter.Result.Refused refused)
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 
-    var started = (OperationStarter.Result.Started)result;
-    var statusUrl = RunStatusUrl.For(BaseUrl(request), started.InstanceId, started.Request.StatusToken!);
+    var instanceId = ((OperationStarter.Result.Started)result).InstanceId;
+    var statusUrl = RunStatusUrl.For(BaseUrl(request), instanceId, await tokens.ForAsync(instanceId, cancellationToken));
     request.HttpContext.Response.Headers.Location = statusUrl;
-    return Results.Json(RunStatusUrl.CheckStatusBody(started.InstanceId, statusUrl), statusCode: StatusCodes.Status202Accepted);
+    return Results.Json(RunStatusUrl.CheckStatusBody(instanceId, statusUrl), statusCode: StatusCodes.Status202Accepted);
 });
 
 // The runs' own status URLs, as the Function App's GetRunStatus serves them: no key, the URL's token is the credential.

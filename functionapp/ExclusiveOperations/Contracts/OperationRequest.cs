@@ -11,12 +11,9 @@ namespace ExclusiveOperations.Contracts;
 /// <param name="CallerId">Who asks, the same on every attempt (a pipeline run id); puts the caller in the lock's wait list.</param>
 /// <param name="LockTimings">The lock's lifetime and renewal period, fixed when the run was started (the starter sets them
 /// from the settings), so a settings change never changes a running orchestration's replay. Required by the orchestrator.</param>
-/// <param name="StatusToken">The credential of the run's status URL (<see cref="Status.StatusToken"/>), kept here so a repeated
-/// start finds it; the status endpoint therefore never returns this input.</param>
 public sealed record OperationRequest(
     [property: JsonPropertyName("operation")] string Operation,
     [property: JsonPropertyName("lockKey")] string LockKey,
     [property: JsonPropertyName("input")] JsonObject Input,
     [property: JsonPropertyName("callerId")] string? CallerId = null,
-    [property: JsonPropertyName("lockTimings")] LockTimings? LockTimings = null,
-    [property: JsonPropertyName("statusToken")] string? StatusToken = null);
+    [property: JsonPropertyName("lockTimings")] LockTimings? LockTimings = null);

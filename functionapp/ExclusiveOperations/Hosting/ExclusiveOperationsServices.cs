@@ -61,6 +61,8 @@ public static class ExclusiveOperationsServices
         });
         // Conflict mode records nothing per poll; a mode that does (queue) registers its own hook in place of this one.
         services.TryAddSingleton<IRunPollHook, NoRunPollHook>();
+        services.TryAddSingleton<IStatusTokens>(sp => new StatusTokenKey(
+            sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container)));
         services.TryAddSingleton<RunStatus>();
 
         services.TryAddSingleton<ExclusiveOperationOrchestrator>();

@@ -10,9 +10,7 @@ public interface IOrchestrationScheduler
     /// Schedules the orchestration unless an instance with <paramref name="instanceId"/> already exists, in any state
     /// (a completed one included: it must never run again).
     /// </summary>
-    /// <returns>The input of the instance with that id: <paramref name="request"/> when this call started it, else the
-    /// existing instance's (whose status token the repeated start must answer with).</returns>
-    Task<OperationRequest> ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken);
+    Task ScheduleIfNewAsync(string orchestratorName, string instanceId, OperationRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>The starter's logic, host-agnostic: validate, then schedule the orchestrator (once per request id).</summary>
@@ -22,7 +20,6 @@ public sealed class OperationStarter(StartRequestParser parser, LockOptions lock
     {
         private Result() { }
 
-        /// <param name="Request">The instance's input (the first start's, when the request id was seen before).</param>
         public sealed record Started(string InstanceId, OperationRequest Request) : Result;
 
         public sealed record Refused(StartDecision.Refuse Error) : Result;
@@ -36,19 +33,12 @@ public sealed class OperationStarter(StartRequestParser parser, LockOptions lock
             return new Result.Refused(refuse);
 
         // The lock's timings are fixed here, in the input, so the orchestration replays with them whatever the settings become.
-        // The status token too: a repeated start reads it back from there.
-        var request = ((StartDecision.Start)decision).Request with { LockTimings = lockOptions.Timings, StatusToken = Status.StatusToken.New() };
+        var request = ((StartDecision.Start)decision).Request with { LockTimings = lockOptions.Timings };
         // A request id (the caller's run and attempt) names the instance, so a repeated POST (a Web activity retrying
         // after a lost answer) finds the instance it started instead of starting the operation again.
         var instanceId = query?.RequestId is { } requestId ? InstanceIdFor(request.Operation, requestId) : Guid.NewGuid().ToString("N");
-        var scheduled = await scheduler.ScheduleIfNewAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
-        if (scheduled.StatusToken is null)
-        {
-            return new Result.Refused(new StartDecision.Refuse(409, "no status URL for this request",
-                $"The request id '{query?.RequestId}' started instance '{instanceId}' before status URLs carried a token, so there is no status URL " +
-                "to answer with. Send a new request id to start the operation again, or ask an operator for the instance's status."));
-        }
-        return new Result.Started(instanceId, scheduled);
+        await scheduler.ScheduleIfNewAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
+        return new Result.Started(instanceId, request);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ public abstract record StartDecision
 
     public sealed record Start(OperationRequest Request) : StartDecision;
 
-    /// <param name="StatusCode">400, 404, or 409 (a repeated start of an instance that has no status token).</param>
+    /// <param name="StatusCode">400 or 404.</param>
     /// <param name="Error">A short, stable description of the class of problem.</param>
     /// <param name="Detail">What exactly was wrong and what to do instead.</param>
     public sealed record Refuse(int StatusCode, string Error, string Detail) : StartDecision

@@ -3,10 +3,10 @@ using ExclusiveOperations.Contracts;
 namespace ExclusiveOperations.Status;
 
 /// <summary>One authorised poll of an unfinished run.</summary>
-/// <param name="Request">The run's input (its mode, lock key, caller).</param>
+/// <param name="Request">The run's input (its mode, lock key, caller); null when it does not read as one.</param>
 /// <param name="CustomStatus">The run's custom status, when it set one that reads as an outcome.</param>
 /// <param name="At">When the poll arrived.</param>
-public sealed record RunPoll(string InstanceId, string RuntimeStatus, OperationRequest Request, OperationOutcome? CustomStatus, DateTimeOffset At);
+public sealed record RunPoll(string InstanceId, string RuntimeStatus, OperationRequest? Request, OperationOutcome? CustomStatus, DateTimeOffset At);
 
 /// <summary>
 /// What a run's mode adds to a status poll. A conflict-mode run finishes within a second of its start or runs holding the

@@ -6,7 +6,7 @@ namespace ExclusiveOperations.Status;
 /// </summary>
 /// <param name="RuntimeStatus">The Durable runtime status by name: Pending, Running, ContinuedAsNew, Suspended, Completed,
 /// Failed, Terminated, Canceled.</param>
-/// <param name="SerializedInput">The orchestration's input (an <see cref="Contracts.OperationRequest"/>; holds the status token).</param>
+/// <param name="SerializedInput">The orchestration's input (an <see cref="Contracts.OperationRequest"/>).</param>
 public sealed record RunInstance(
     string Name,
     string InstanceId,

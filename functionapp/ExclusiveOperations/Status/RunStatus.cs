@@ -17,9 +17,10 @@ public sealed record RunStatusAnswer(int StatusCode, JsonObject Body, string? Lo
 /// <summary>
 /// The app's own status endpoint, host-agnostic (docs/http-contract.md): the Durable status API's answers (202 while
 /// pending or running, 200 with the output when finished, 404 unknown) behind the run's own token (401 without it),
-/// with a <c>Retry-After</c> that says when something can have changed. The input is never returned: it holds the token.
+/// with a <c>Retry-After</c> that says when something can have changed. The input is never returned (operators read it
+/// through the built-in API).
 /// </summary>
-public sealed class RunStatus(RunStatusOptions options, IRunPollHook hook, TimeProvider time)
+public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IRunPollHook hook, TimeProvider time)
 {
     public const string ParameterName = "returnInternalServerErrorOnFailure";
 
@@ -30,21 +31,21 @@ public sealed class RunStatus(RunStatusOptions options, IRunPollHook hook, TimeP
             return Error(401, "missing status token",
                 $"A run's status URL carries its credential as '{StatusToken.QueryParameter}'; poll the Location the starter answered, unchanged.");
         }
-        var instance = await instances.GetAsync(query.InstanceId, cancellationToken);
-        if (instance is null)
-            return Error(404, "instance not found", $"No run has the instance id '{query.InstanceId}'.");
-        var request = RequestOf(instance);
-        if (!StatusToken.Matches(query.Token, request?.StatusToken))
+        // Checked before the lookup: without the token, nobody learns whether an instance exists.
+        if (!StatusToken.Matches(query.Token, await tokens.ForAsync(query.InstanceId, cancellationToken)))
         {
             return Error(401, "wrong status token",
                 $"The '{StatusToken.QueryParameter}' does not open run '{query.InstanceId}'; poll the Location the starter answered, unchanged.");
         }
+        var instance = await instances.GetAsync(query.InstanceId, cancellationToken);
+        if (instance is null)
+            return Error(404, "instance not found", $"No run has the instance id '{query.InstanceId}' (any more).");
 
         var body = Body(instance);
         switch (instance.RuntimeStatus)
         {
             case "Pending" or "Running" or "ContinuedAsNew" or "Suspended":
-                var poll = new RunPoll(instance.InstanceId, instance.RuntimeStatus, request!, OutcomeOf(instance.SerializedCustomStatus), time.GetUtcNow());
+                var poll = new RunPoll(instance.InstanceId, instance.RuntimeStatus, RequestOf(instance), OutcomeOf(instance.SerializedCustomStatus), time.GetUtcNow());
                 await hook.RecordPollAsync(poll, cancellationToken);
                 var location = RunStatusUrl.For(query.BaseUrl, instance.InstanceId, query.Token)
                     + (query.ReturnInternalServerErrorOnFailure ? $"&{ParameterName}=true" : "");
@@ -86,7 +87,7 @@ public sealed class RunStatus(RunStatusOptions options, IRunPollHook hook, TimeP
         ["lastUpdatedTime"] = Iso(instance.LastUpdatedAt),
     };
 
-    /// <summary>The run's input; null when it is not one (an instance of another orchestrator has no token).</summary>
+    /// <summary>The run's input; null when it is not one.</summary>
     public static OperationRequest? RequestOf(RunInstance instance) => Deserialize<OperationRequest>(instance.SerializedInput);
 
     private static OperationOutcome? OutcomeOf(string? customStatus) => Deserialize<OperationOutcome>(customStatus);
