@@ -1,7 +1,7 @@
+using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using System.Security.Cryptography;
 
 namespace ExclusiveOperations.Status;
 
