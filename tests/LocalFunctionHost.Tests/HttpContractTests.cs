@@ -63,7 +63,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(3, run.Output["result"]!["waitedSeconds"]!.GetValue<double>());
         // The operation held the lock for at least its duration (timers that fire early are waited out).
         Assert.True(run.LockReleasedAt - run.LockAcquiredAt >= TimeSpan.FromSeconds(3), $"{run.LockAcquiredAt:O} - {run.LockReleasedAt:O}");
-        Assert.False(run.Status.ContainsKey("input"), "the status body never carries the input: it holds the token");
+        Assert.False(run.Status.ContainsKey("input"), "the status body never carries the input (operators read it through the built-in API)");
         foreach (var field in new[] { "status", "operation", "lockKey", "instanceId", "holder", "retryAfterSeconds", "retryAt", "startedAt", "completedAt", "result" })
             Assert.True(run.Output.ContainsKey(field), $"output lacks '{field}'");
     }
