@@ -1,6 +1,7 @@
 using System.Net;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Starter;
+using ExclusiveOperations.Status;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask;
@@ -8,8 +9,11 @@ using Microsoft.DurableTask.Client;
 
 namespace ExclusiveOperations.FunctionApp;
 
-/// <summary><c>POST /api/operations/{operation}</c>: 202 + Location, or 400/404 with <c>{ error, detail }</c>.</summary>
-public sealed class StarterFunction(OperationStarter starter)
+/// <summary>
+/// <c>POST /api/operations/{operation}</c>: 202 + <c>Location</c> (the run's own status URL, <see cref="RunStatusFunction"/>),
+/// or 400/404 with <c>{ error, detail }</c>.
+/// </summary>
+public sealed class StarterFunction(OperationStarter starter, IStatusTokens tokens)
 {
     [Function("StartOperation")]
     public async Task<HttpResponseData> StartAsync(
@@ -29,8 +33,14 @@ public sealed class StarterFunction(OperationStarter starter)
             response.StatusCode = (HttpStatusCode)refused.Error.StatusCode; // WriteAsJsonAsync resets it to 200.
             return response;
         }
-        var started = (OperationStarter.Result.Started)result;
-        return await client.CreateCheckStatusResponseAsync(request, started.InstanceId, cancellationToken);
+        var instanceId = ((OperationStarter.Result.Started)result).InstanceId;
+        // The base URL as the Durable extension's CreateCheckStatusResponseAsync takes it: the request's scheme, host and port.
+        var statusUrl = RunStatusUrl.For(request.Url.GetLeftPart(UriPartial.Authority), instanceId, await tokens.ForAsync(instanceId, cancellationToken));
+        var accepted = request.CreateResponse(HttpStatusCode.Accepted);
+        accepted.Headers.Add("Location", statusUrl);
+        accepted.Headers.Add("Content-Type", "application/json; charset=utf-8");
+        await accepted.WriteStringAsync(RunStatusUrl.CheckStatusBody(instanceId, statusUrl).ToJsonString(), cancellationToken);
+        return accepted;
     }
 
     private sealed class Scheduler(DurableTaskClient client) : IOrchestrationScheduler

@@ -19,9 +19,9 @@ public sealed class FunctionMetadataTests
         Bindings[function].Single(b => b!["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal))!.AsObject();
 
     [Fact]
-    public void The_app_publishes_the_starter_the_orchestrator_and_every_activity_and_nothing_else()
+    public void The_app_publishes_the_starter_the_status_endpoint_the_orchestrator_and_every_activity_and_nothing_else()
     {
-        var expected = new[] { "StartOperation", FunctionNames.Orchestrator }.Concat(FunctionNames.Activities.Select(a => a.Name));
+        var expected = new[] { "StartOperation", RunStatusFunction.Name, FunctionNames.Orchestrator }.Concat(FunctionNames.Activities.Select(a => a.Name));
 
         Assert.Equal(expected.Order(), Bindings.Keys.Order());
         Assert.Equal("orchestrationTrigger", Trigger(FunctionNames.Orchestrator)["type"]!.GetValue<string>());
@@ -41,12 +41,24 @@ public sealed class FunctionMetadataTests
     }
 
     [Fact]
-    public void No_function_is_anonymous()
+    public void The_status_endpoint_is_GET_runs_instanceId_anonymous_to_the_host_because_its_url_carries_a_token_with_a_durable_client()
     {
-        var httpTriggers = Bindings.Values.SelectMany(b => b).Where(b => b!["type"]!.GetValue<string>() == "httpTrigger").ToList();
+        var trigger = Trigger(RunStatusFunction.Name);
 
-        Assert.NotEmpty(httpTriggers);
-        Assert.All(httpTriggers, t => Assert.NotEqual("anonymous", t!["authLevel"]?.GetValue<string>()?.ToLowerInvariant()));
+        Assert.Equal("httpTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal("Anonymous", trigger["authLevel"]!.GetValue<string>());
+        Assert.Equal("runs/{instanceId}", trigger["route"]!.GetValue<string>());
+        Assert.Equal(["get"], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Contains(Bindings[RunStatusFunction.Name], b => b!["type"]!.GetValue<string>() == "durableClient");
+    }
+
+    [Fact]
+    public void Only_the_status_endpoint_is_anonymous()
+    {
+        var anonymous = Bindings.Where(f => f.Value.Any(b => b!["type"]!.GetValue<string>() == "httpTrigger"
+            && string.Equals(b["authLevel"]?.GetValue<string>(), "anonymous", StringComparison.OrdinalIgnoreCase)));
+
+        Assert.Equal([RunStatusFunction.Name], anonymous.Select(f => f.Key));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class FunctionWiringTests
         }).Build();
         using var services = new ServiceCollection().AddLogging().AddExclusiveOperations(configuration).BuildServiceProvider();
 
-        Assert.Equal(["DurableFunctions", "StarterFunction"], FunctionClasses.Select(t => t.Name).Order());
+        Assert.Equal(["DurableFunctions", "RunStatusFunction", "StarterFunction"], FunctionClasses.Select(t => t.Name).Order());
         Assert.All(FunctionClasses, type => Assert.NotNull(ActivatorUtilities.CreateInstance(services, type)));
     }
 

@@ -47,6 +47,7 @@ public sealed class IdempotentStartTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         Assert.Equal(first.Headers.Location, second.Headers.Location);
+        Assert.Contains("token=", first.Headers.Location!.Query);
         Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
 
         var client = new DurableHttpClient(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));

@@ -4,6 +4,7 @@ using DurableTask.Core.Exceptions;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
+using ExclusiveOperations.Status;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker.Shims;
@@ -18,7 +19,7 @@ namespace ExclusiveOperations.LocalHost;
 /// State lives in storage, so a restarted host resumes every orchestration, and several hosts can share
 /// one task hub.
 /// </summary>
-public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
+public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler, IRunInstanceReader
 {
     private readonly AzureStorageOrchestrationService _service;
     private readonly TaskHubWorker _worker;
@@ -93,6 +94,12 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
         {
             // Started by an earlier request with the same id: the caller gets that instance.
         }
+    }
+
+    public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var state = await Client.GetOrchestrationStateAsync(instanceId);
+        return state is null ? null : StatusResponse.Instance(state);
     }
 
     /// <summary>A new shim per work item: orchestration shims keep per-execution state.</summary>

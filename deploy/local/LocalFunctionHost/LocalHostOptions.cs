@@ -29,8 +29,12 @@ public sealed class LocalHostOptions
     /// </summary>
     public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The <c>Retry-After</c> header sent with 202 answers of the status URL.</summary>
-    public int StatusRetryAfterSeconds { get; set; } = 1;
+    /// <summary>
+    /// The <c>Retry-After</c> of 202 answers on the operators' built-in status route
+    /// (<c>/runtime/webhooks/durabletask/instances/{id}</c>): 5 s, as the Durable extension's HttpApiHandler sends. The runs'
+    /// own status URLs (<c>/api/runs/{id}</c>) compute theirs (<c>ExclusiveOperations:Status</c>).
+    /// </summary>
+    public int StatusRetryAfterSeconds { get; set; } = 5;
 
     /// <summary>
     /// The starter's function key (<c>x-functions-key</c> header or <c>code</c> query), checked like Azure checks
@@ -39,7 +43,7 @@ public sealed class LocalHostOptions
     /// </summary>
     public string? FunctionKey { get; set; }
 
-    /// <summary>The Durable extension's system key: status URLs carry it as <c>code</c>, as in Azure.</summary>
+    /// <summary>The Durable extension's system key: the operators' built-in status and terminate routes take it as <c>code</c>, as in Azure.</summary>
     public string? SystemKey { get; set; }
 
     /// <summary>Where random keys are written (owner-only file) when none are configured; never printed.</summary>

@@ -2,6 +2,7 @@ using ExclusiveOperations.Hosting;
 using ExclusiveOperations.LocalHost;
 using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Starter;
+using ExclusiveOperations.Status;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -46,7 +47,8 @@ var app = builder.Build();
 app.MapLocalResourceManager(); // Management/: Data Factory's run API and the starter's listkeys, in ARM's shape
 var taskHub = hostOptions.TaskHubName;
 
-app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend, CancellationToken cancellationToken) =>
+app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend,
+    IStatusTokens tokens, CancellationToken cancellationToken) =>
 {
     if (!keys.AllowsStarter(request))
         return Results.Unauthorized();
@@ -57,9 +59,24 @@ app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest 
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 
     var instanceId = ((OperationStarter.Result.Started)result).InstanceId;
-    var body = StatusResponse.CheckStatusBody($"{request.Scheme}://{request.Host}", instanceId, taskHub, keys.Keys.SystemKey);
-    request.HttpContext.Response.Headers.Location = body["statusQueryGetUri"]!.GetValue<string>();
-    return Results.Json(body, statusCode: StatusCodes.Status202Accepted);
+    var statusUrl = RunStatusUrl.For(BaseUrl(request), instanceId, await tokens.ForAsync(instanceId, cancellationToken));
+    request.HttpContext.Response.Headers.Location = statusUrl;
+    return Results.Json(RunStatusUrl.CheckStatusBody(instanceId, statusUrl), statusCode: StatusCodes.Status202Accepted);
+});
+
+// The runs' own status URLs, as the Function App's GetRunStatus serves them: no key, the URL's token is the credential.
+app.MapGet(RunStatusUrl.PathPrefix + "{instanceId}", async (
+    string instanceId, HttpRequest request, RunStatus status, DurableTaskBackend backend, CancellationToken cancellationToken) =>
+{
+    var answer = await status.AnswerAsync(
+        new RunStatusQuery(BaseUrl(request), instanceId, request.Query[StatusToken.QueryParameter].FirstOrDefault(),
+            bool.TryParse(request.Query[RunStatus.ParameterName].FirstOrDefault(), out var asked) && asked),
+        backend, cancellationToken);
+    if (answer.Location is { } location)
+        request.HttpContext.Response.Headers.Location = location;
+    if (answer.RetryAfterSeconds is { } seconds)
+        request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    return Results.Json(answer.Body, statusCode: answer.StatusCode);
 });
 
 app.MapGet(StatusResponse.InstancesPath + "/{instanceId}", async (
@@ -94,13 +111,16 @@ app.MapPost(StatusResponse.InstancesPath + "/{instanceId}/terminate", async (str
     return Results.Accepted();
 });
 
-// The other management URIs of the check-status body are not served locally; say so instead of a bare 404.
+// The built-in API's other management operations (raiseEvent, suspend, ...) are not served locally; say so instead of a bare 404.
 app.MapMethods(StatusResponse.InstancesPath + "/{instanceId}/{action}", ["POST"], (string instanceId, string action) =>
     Results.Json(new { error = "not supported locally", detail = $"The local host serves status and terminate; '{action}' is not implemented." }, statusCode: 501));
 
 app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"Local function host ready on {string.Join(", ", app.Urls)} (task hub '{taskHub}', {LockTimingsText(app.Services)}, " +
         (azurite is null ? "storage from AzureWebJobsStorage" : $"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}, data in {azurite.Location}") + ")"));
+
+// Scheme, host and port of the request, as the Durable extension's CreateCheckStatusResponseAsync takes them.
+static string BaseUrl(HttpRequest request) => $"{request.Scheme}://{request.Host}";
 
 static string LockTimingsText(IServiceProvider services)
 {

@@ -1,33 +1,16 @@
 using System.Text.Json.Nodes;
 using DurableTask.Core;
+using ExclusiveOperations.Status;
 
 namespace ExclusiveOperations.LocalHost;
 
 /// <summary>
-/// The Durable Functions HTTP API's answers (docs/azure-behaviour.md, from HttpApiHandler): the check-status body
-/// of the starter, and the status URL's code, headers and body by runtime status.
+/// The Durable Functions HTTP API's status answers (docs/azure-behaviour.md, from HttpApiHandler), for the operators' route
+/// with the system key; and the Durable Task Framework's instance state in the host-agnostic shape of <see cref="RunStatus"/>.
 /// </summary>
 public static class StatusResponse
 {
     public const string InstancesPath = "/runtime/webhooks/durabletask/instances";
-
-    /// <summary>The URLs a Durable Functions starter returns, rooted at this host.</summary>
-    public static JsonObject CheckStatusBody(string baseUrl, string instanceId, string taskHub, string systemKey)
-    {
-        var instance = $"{baseUrl}{InstancesPath}/{instanceId}";
-        var query = $"taskHub={Uri.EscapeDataString(taskHub)}&connection=Storage&code={Uri.EscapeDataString(systemKey)}";
-        return new JsonObject
-        {
-            ["id"] = instanceId,
-            ["statusQueryGetUri"] = $"{instance}?{query}",
-            ["sendEventPostUri"] = $"{instance}/raiseEvent/{{eventName}}?{query}",
-            ["terminatePostUri"] = $"{instance}/terminate?reason={{text}}&{query}",
-            ["purgeHistoryDeleteUri"] = $"{instance}?{query}",
-            ["restartPostUri"] = $"{instance}/restart?{query}",
-            ["suspendPostUri"] = $"{instance}/suspend?reason={{text}}&{query}",
-            ["resumePostUri"] = $"{instance}/resume?reason={{text}}&{query}",
-        };
-    }
 
     /// <summary>202 while the orchestration is not finished; 200 when it is (500 for Failed when asked).</summary>
     public static int StatusCodeFor(OrchestrationStatus status, bool returnInternalServerErrorOnFailure) => status switch
@@ -39,22 +22,22 @@ public static class StatusResponse
 
     public static bool IsRunning(int statusCode) => statusCode == 202;
 
-    /// <summary>The status body: name, instanceId, runtimeStatus, input, customStatus, output, times.</summary>
+    public static RunInstance Instance(OrchestrationState state) => new(
+        state.Name,
+        state.OrchestrationInstance.InstanceId,
+        state.OrchestrationStatus.ToString(),
+        state.Input,
+        state.Status,
+        state.Output,
+        state.FailureDetails is { } failure ? new RunFailure(failure.ErrorType, failure.ErrorMessage) : null,
+        new DateTimeOffset(DateTime.SpecifyKind(state.CreatedTime, DateTimeKind.Utc)),
+        new DateTimeOffset(DateTime.SpecifyKind(state.LastUpdatedTime, DateTimeKind.Utc)));
+
+    /// <summary>The built-in status body: the run's status body plus its input (unless <c>showInput=false</c>) and failure details.</summary>
     public static JsonObject Body(OrchestrationState state, bool showInput)
     {
-        var body = new JsonObject
-        {
-            ["name"] = state.Name,
-            ["instanceId"] = state.OrchestrationInstance.InstanceId,
-            ["runtimeStatus"] = RuntimeStatusName(state.OrchestrationStatus),
-            ["input"] = showInput ? ParseJson(state.Input) : null,
-            ["customStatus"] = ParseJson(state.Status),
-            ["output"] = state.OrchestrationStatus == OrchestrationStatus.Failed && state.FailureDetails is { } failure
-                ? JsonValue.Create($"{failure.ErrorType}: {failure.ErrorMessage}")
-                : ParseJson(state.Output),
-            ["createdTime"] = Iso(state.CreatedTime),
-            ["lastUpdatedTime"] = Iso(state.LastUpdatedTime),
-        };
+        var body = RunStatus.Body(Instance(state));
+        body.Insert(3, "input", showInput && !string.IsNullOrEmpty(state.Input) ? JsonNode.Parse(state.Input) : null);
         if (state.FailureDetails is { } details)
         {
             body["failureDetails"] = new JsonObject
@@ -64,27 +47,5 @@ public static class StatusResponse
             };
         }
         return body;
-    }
-
-    private static string RuntimeStatusName(OrchestrationStatus status) => status switch
-    {
-        OrchestrationStatus.Canceled => "Canceled",
-        _ => status.ToString(),
-    };
-
-    private static string Iso(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ssZ");
-
-    private static JsonNode? ParseJson(string? serialized)
-    {
-        if (string.IsNullOrEmpty(serialized))
-            return null;
-        try
-        {
-            return JsonNode.Parse(serialized);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return JsonValue.Create(serialized); // Not JSON (a plain string status): pass it through as text.
-        }
     }
 }

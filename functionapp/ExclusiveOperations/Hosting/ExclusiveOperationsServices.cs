@@ -3,6 +3,7 @@ using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
+using ExclusiveOperations.Status;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,7 +17,7 @@ public static class ExclusiveOperationsServices
     public const string StorageSetting = HostStorageConnection.Setting;
 
     /// <summary>
-    /// Registers the lock, the starter logic, the orchestrator, the activities and the built-in
+    /// Registers the lock, the starter logic, the status endpoint's logic, the orchestrator, the activities and the built-in
     /// operations (<c>wait</c>, <c>compact</c>, <c>append</c>). Both hosts call this, so they run the same code.
     /// </summary>
     public static IServiceCollection AddExclusiveOperations(this IServiceCollection services, IConfiguration configuration)
@@ -50,6 +51,19 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton<OperationCatalog>();
         services.TryAddSingleton<StartRequestParser>();
         services.TryAddSingleton<OperationStarter>();
+
+        services.AddOptions<RunStatusOptions>().Bind(configuration.GetSection(RunStatusOptions.Section));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RunStatusOptions>>().Value;
+            options.Validate();
+            return options;
+        });
+        // Conflict mode records nothing per poll; a mode that does (queue) registers its own hook in place of this one.
+        services.TryAddSingleton<IRunPollHook, NoRunPollHook>();
+        services.TryAddSingleton<IStatusTokens>(sp => new StatusTokenKey(
+            sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container)));
+        services.TryAddSingleton<RunStatus>();
 
         services.TryAddSingleton<ExclusiveOperationOrchestrator>();
         services.TryAddSingleton<TryAcquireLockActivity>();
