@@ -139,7 +139,8 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
             if (await Task.WhenAny(granted, timer) == granted)
             {
                 // The releaser already made this run the holder in its release write: no activity on this path.
-                await cancelTimer.CancelAsync();
+                // Cancel, not CancelAsync: its callbacks would run on the thread pool, outside the orchestration's replay.
+                cancelTimer.Cancel();
                 return turn with { Outcome = TurnOutcome.Acquired, Holder = await granted };
             }
             turn = await context.CallActivityAsync<QueueTurn>(FunctionNames.CheckTurn, input, ActivityRetry.Options);
