@@ -50,6 +50,7 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
         // Each hold: from the handover (the release instant) to its own release, i.e. the hop latency plus the 1 s wait.
         var holds = runs.Select(r => (r.LockReleasedAt!.Value - r.LockAcquiredAt!.Value).TotalSeconds).Order().ToList();
         output.WriteLine($"holds (handover to release) {holds[0]:0.00} s to {holds[^1]:0.00} s, median {holds[holds.Count / 2]:0.00} s");
+        output.WriteLine("in order: " + string.Join(" ", byAcquisition.Select(r => $"{(r.LockReleasedAt!.Value - r.LockAcquiredAt!.Value).TotalSeconds:0.00}")));
     }
 
     [Fact]
