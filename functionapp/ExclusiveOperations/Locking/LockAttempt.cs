@@ -5,7 +5,7 @@ namespace ExclusiveOperations.Locking;
 /// <summary>The answer to a try-acquire: either this caller holds the lock now, or somebody else does.</summary>
 /// <param name="Acquired">True when the caller holds the lock.</param>
 /// <param name="Holder">The current holder (the caller itself when acquired); null when refused because the freed
-/// lock is the turn of a caller ahead in the wait list.</param>
+/// lock is the turn of a caller ahead in the wait list or of a queued run.</param>
 /// <param name="RetryAfterSeconds">When refused: whole seconds until the caller should ask again (at least 1, capped).</param>
 /// <param name="HeldSince">When acquired: an instant at which the write that took the lock had already succeeded,
 /// so the intervals [HeldSince, release At] of successive holders never intersect.</param>

@@ -70,7 +70,8 @@ public sealed class StorageLock(
             var ahead = position < 0 ? state.Waiters : state.Waiters.Take(position);
             var anotherCallersTurn = ahead.Any(plan.HasItsTurnKept);
             // Queued runs go before every conflict-mode caller: a free or expired lock is theirs while one is eligible.
-            var queuedRunFirst = !mine && liveHolder is null && await FirstEligibleAsync(state, now, [], cancellationToken) is not null;
+            var dropped = new List<(QueuedRun Run, string Reason)>();
+            var queuedRunFirst = !mine && liveHolder is null && await FirstEligibleAsync(state, now, dropped, cancellationToken) is not null;
 
             if (!mine && (liveHolder is not null || anotherCallersTurn || queuedRunFirst))
             {
@@ -116,6 +117,7 @@ public sealed class StorageLock(
             state.Holder = new LockHolder(holderId, operation, acquiredAt, now + ttl, acquiredAt + expectedDuration, generation, callerId);
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
             {
+                LogDropped(lockKey, dropped);
                 // Taken after the write: the previous holder's release happened before this instant.
                 var heldSince = mine ? acquiredAt : time.GetUtcNow();
                 if (holder is not null && !mine)
