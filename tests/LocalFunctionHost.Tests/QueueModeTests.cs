@@ -1,7 +1,7 @@
 using System.Net;
 using Azure.Storage.Blobs;
-using ExclusiveOperations.Locking;
 using ExclusiveOperations.LocalTooling;
+using ExclusiveOperations.Locking;
 using Xunit.Abstractions;
 
 namespace ExclusiveOperations.LocalHost.Tests;
