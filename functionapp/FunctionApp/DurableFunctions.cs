@@ -16,6 +16,8 @@ public sealed class DurableFunctions(
     TryAcquireLockActivity tryAcquireLock,
     RenewLockActivity renewLock,
     ReleaseLockActivity releaseLock,
+    JoinQueueActivity joinQueue,
+    CheckTurnActivity checkTurn,
     CompactBlobsActivity compactBlobs,
     AppendEntriesActivity appendEntries)
 {
@@ -35,6 +37,14 @@ public sealed class DurableFunctions(
     [Function(FunctionNames.ReleaseLock)]
     public Task<LockRelease> ReleaseLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
         releaseLock.RunAsync(ActivityContext(context, FunctionNames.ReleaseLock), input);
+
+    [Function(FunctionNames.JoinQueue)]
+    public Task<QueueTurn> JoinQueueAsync([ActivityTrigger] QueueActivityInput input, FunctionContext context) =>
+        joinQueue.RunAsync(ActivityContext(context, FunctionNames.JoinQueue), input);
+
+    [Function(FunctionNames.CheckTurn)]
+    public Task<QueueTurn> CheckTurnAsync([ActivityTrigger] QueueActivityInput input, FunctionContext context) =>
+        checkTurn.RunAsync(ActivityContext(context, FunctionNames.CheckTurn), input);
 
     [Function(FunctionNames.CompactBlobs)]
     public Task<CompactResult> CompactBlobsAsync([ActivityTrigger] CompactRequest input, FunctionContext context) =>

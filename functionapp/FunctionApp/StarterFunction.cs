@@ -24,7 +24,8 @@ public sealed class StarterFunction(OperationStarter starter, IStatusTokens toke
     {
         var result = await starter.StartAsync(operation, request.Body,
             new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty],
-                request.Query[StartRequestParser.RequestIdProperty]),
+                request.Query[StartRequestParser.RequestIdProperty], request.Query[StartRequestParser.ModeProperty],
+                request.Query[StartRequestParser.QueueTimeoutProperty]),
             new Scheduler(client), cancellationToken);
         if (result is OperationStarter.Result.Refused refused)
         {

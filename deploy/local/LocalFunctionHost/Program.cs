@@ -54,7 +54,8 @@ app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest 
         return Results.Unauthorized();
     var result = await starter.StartAsync(operation, request.Body,
         new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty],
-            request.Query[StartRequestParser.RequestIdProperty]), backend, cancellationToken);
+            request.Query[StartRequestParser.RequestIdProperty], request.Query[StartRequestParser.ModeProperty],
+            request.Query[StartRequestParser.QueueTimeoutProperty]), backend, cancellationToken);
     if (result is OperationStarter.Result.Refused refused)
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
 

@@ -37,4 +37,13 @@ public sealed record OperationOutcome
     [JsonPropertyName("lockReleasedAt")] public DateTimeOffset? LockReleasedAt { get; init; }
 
     [JsonPropertyName("result")] public JsonNode? Result { get; init; }
+
+    /// <summary>While Queued: the run's place in line (1 = next), as of its latest check.</summary>
+    [JsonPropertyName("position")] public int? Position { get; init; }
+
+    /// <summary>Queue mode: when the run joined the line (the lock store's instant; the line's order); null when it never had to.</summary>
+    [JsonPropertyName("queuedAt")] public DateTimeOffset? QueuedAt { get; init; }
+
+    /// <summary>Queue mode: seconds from the run's start until it got the lock (or gave up waiting).</summary>
+    [JsonPropertyName("queuedSeconds")] public double? QueuedSeconds { get; init; }
 }

@@ -11,9 +11,14 @@ namespace ExclusiveOperations.Contracts;
 /// <param name="CallerId">Who asks, the same on every attempt (a pipeline run id); puts the caller in the lock's wait list.</param>
 /// <param name="LockTimings">The lock's lifetime and renewal period, fixed when the run was started (the starter sets them
 /// from the settings), so a settings change never changes a running orchestration's replay. Required by the orchestrator.</param>
+/// <param name="Mode"><see cref="LockMode.Queue"/> to wait in the lock's line for the lock; null or <see cref="LockMode.Conflict"/>
+/// to end with Conflict when it is held.</param>
+/// <param name="QueueTimeout">Queue mode: how long the run may wait for its turn (the starter fills in the default).</param>
 public sealed record OperationRequest(
     [property: JsonPropertyName("operation")] string Operation,
     [property: JsonPropertyName("lockKey")] string LockKey,
     [property: JsonPropertyName("input")] JsonObject Input,
     [property: JsonPropertyName("callerId")] string? CallerId = null,
-    [property: JsonPropertyName("lockTimings")] LockTimings? LockTimings = null);
+    [property: JsonPropertyName("lockTimings")] LockTimings? LockTimings = null,
+    [property: JsonPropertyName("mode")] string? Mode = null,
+    [property: JsonPropertyName("queueTimeout")] TimeSpan? QueueTimeout = null);

@@ -31,11 +31,22 @@ public static class ExclusiveOperationsServices
             options.Validate();
             return options;
         });
+        services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<QueueOptions>>().Value;
+            options.Validate();
+            return options;
+        });
+        services.TryAddSingleton(sp => new RunPolls(
+            sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container)));
         services.TryAddSingleton(sp => new StorageLock(
             sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container),
             sp.GetRequiredService<LockOptions>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageLock>>()));
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageLock>>(),
+            sp.GetRequiredService<QueueOptions>(),
+            sp.GetRequiredService<RunPolls>()));
 
         services.AddOptions<DataContainers>().Bind(configuration.GetSection(DataContainers.Section));
         services.TryAddSingleton(sp =>
@@ -69,6 +80,8 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton<TryAcquireLockActivity>();
         services.TryAddSingleton<RenewLockActivity>();
         services.TryAddSingleton<ReleaseLockActivity>();
+        services.TryAddSingleton<JoinQueueActivity>();
+        services.TryAddSingleton<CheckTurnActivity>();
         services.TryAddSingleton<CompactBlobsActivity>();
         services.TryAddSingleton<AppendEntriesActivity>();
         return services;

@@ -5,12 +5,19 @@ namespace ExclusiveOperations.Locking;
 
 /// <summary>
 /// The content of a lock blob: the holder (null when free), the callers waiting for it in the order they
-/// first asked, and two measurements that the waiters' turns are planned with.
+/// first asked, the queue-mode runs waiting in line (first come, first served), and two measurements that the
+/// waiters' turns are planned with.
 /// </summary>
 public sealed class LockState
 {
     [JsonPropertyName("holder")] public LockHolder? Holder { get; set; }
     [JsonPropertyName("waiters")] public List<LockWaiter> Waiters { get; set; } = [];
+
+    /// <summary>
+    /// Queue-mode runs waiting for the lock, first in line first (at most <see cref="QueueOptions.MaxQueued"/>). A release
+    /// hands the lock to the first eligible one in the same write; nobody else takes a free lock while one is eligible.
+    /// </summary>
+    [JsonPropertyName("queue")] public List<QueuedRun> Queue { get; set; } = [];
 
     /// <summary>
     /// The latest releases (at most <see cref="RecentReleasesKept"/>, oldest first): a repeated release by the same holder
@@ -45,7 +52,26 @@ public sealed record LockWaiter(
 /// <param name="HolderId">Who released.</param>
 /// <param name="Generation">The generation it released.</param>
 /// <param name="At">The instant its release was taken (before the write).</param>
+/// <param name="HandedTo">The queued run the release made the holder, if any: a repeated release answers with it too,
+/// so the releasing orchestration still tells that run.</param>
 public sealed record LockReleaseRecord(
     [property: JsonPropertyName("holderId")] string HolderId,
     [property: JsonPropertyName("generation")] long Generation,
-    [property: JsonPropertyName("at")] DateTimeOffset At);
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("handedTo")] LockHolder? HandedTo = null);
+
+/// <param name="InstanceId">The waiting orchestration instance (the holder id it will have).</param>
+/// <param name="Operation">What it will run (becomes the holder's operation).</param>
+/// <param name="StartedAt">When the run started: its caller counts as polling from then on (the start is a poll).</param>
+/// <param name="EnqueuedAt">When it joined the line (taken before the write that appended it; the list order is this order).</param>
+/// <param name="ExpectedSeconds">How long it expects to hold the lock: the runs behind it are expected that much later.</param>
+/// <param name="Lifetime">Its lock lifetime (from its orchestration's input): a handover gives it a lock that lives this long.</param>
+/// <param name="Deadline">When its queueTimeout runs out: past it, it is never made the holder.</param>
+public sealed record QueuedRun(
+    [property: JsonPropertyName("instanceId")] string InstanceId,
+    [property: JsonPropertyName("operation")] string Operation,
+    [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
+    [property: JsonPropertyName("enqueuedAt")] DateTimeOffset EnqueuedAt,
+    [property: JsonPropertyName("expectedSeconds")] double ExpectedSeconds,
+    [property: JsonPropertyName("lifetime")] TimeSpan Lifetime,
+    [property: JsonPropertyName("deadline")] DateTimeOffset Deadline);

@@ -17,7 +17,13 @@ namespace ExclusiveOperations.Locking;
 /// would need a renewer running outside any activity, and an infinite lease never frees a dead holder.
 /// An expiry time inside the blob, renewed between steps, gives a TTL of any length.
 /// </summary>
-public sealed class StorageLock(BlobContainerClient container, LockOptions options, TimeProvider time, ILogger<StorageLock>? logger = null)
+/// <remarks>
+/// Queue mode (<see cref="JoinQueueAsync"/>, <see cref="CheckTurnAsync"/>): runs wait in a line inside the lock blob, first come
+/// first served, and every release hands the lock to the first eligible one in the same conditional write.
+/// </remarks>
+public sealed class StorageLock(
+    BlobContainerClient container, LockOptions options, TimeProvider time, ILogger<StorageLock>? logger = null,
+    QueueOptions? queueOptions = null, RunPolls? polls = null)
 {
     /// <summary>
     /// Conditional writes lost in a row before giving up: with the doubling back-off (capped at 128 ms) that is
@@ -27,6 +33,8 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ILogger _log = logger ?? (ILogger)NullLogger.Instance;
+    private readonly QueueOptions _queue = queueOptions ?? new QueueOptions();
+    private readonly RunPolls _polls = polls ?? new RunPolls(container);
     private int _containerReady;
 
     /// <summary>
@@ -61,8 +69,11 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             // must not leave the lock idle (it keeps its place for the next turn).
             var ahead = position < 0 ? state.Waiters : state.Waiters.Take(position);
             var anotherCallersTurn = ahead.Any(plan.HasItsTurnKept);
+            // Queued runs go before every conflict-mode caller: a free or expired lock is theirs while one is eligible.
+            var dropped = new List<(QueuedRun Run, string Reason)>();
+            var queuedRunFirst = !mine && liveHolder is null && await FirstEligibleAsync(state, now, dropped, cancellationToken) is not null;
 
-            if (!mine && (liveHolder is not null || anotherCallersTurn))
+            if (!mine && (liveHolder is not null || anotherCallersTurn || queuedRunFirst))
             {
                 DateTimeOffset retryAt;
                 string? detail = null;
@@ -90,8 +101,8 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
                 if (!placeInLine || await TryWriteAsync(blob, state, etag, cancellationToken))
                 {
                     _log.LogInformation(
-                        "Lock {LockKey} refused to {HolderId} (caller {CallerId}): held by {CurrentHolder} (generation {Generation}); retry at {RetryAt:O}{Detail}",
-                        lockKey, holderId, callerId, liveHolder?.HolderId, liveHolder?.Generation, retryAt, detail is null ? "" : " (wait list full)");
+                        "Lock {LockKey} refused to {HolderId} (caller {CallerId}): held by {CurrentHolder} (generation {Generation}), {QueuedRuns} queued runs; retry at {RetryAt:O}{Detail}",
+                        lockKey, holderId, callerId, liveHolder?.HolderId, liveHolder?.Generation, state.Queue.Count, retryAt, detail is null ? "" : " (wait list full)");
                     return new LockAttempt(false, liveHolder, plan.SecondsUntil(retryAt), RetryAt: retryAt, Detail: detail);
                 }
                 await BackOffAsync(lockKey, lost, cancellationToken);
@@ -106,6 +117,7 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             state.Holder = new LockHolder(holderId, operation, acquiredAt, now + ttl, acquiredAt + expectedDuration, generation, callerId);
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
             {
+                LogDropped(lockKey, dropped);
                 // Taken after the write: the previous holder's release happened before this instant.
                 var heldSince = mine ? acquiredAt : time.GetUtcNow();
                 if (holder is not null && !mine)
@@ -164,7 +176,12 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         }
     }
 
-    /// <summary>Frees the lock if, and only if, <paramref name="holderId"/> holds it. The wait list stays.</summary>
+    /// <summary>
+    /// Frees the lock if, and only if, <paramref name="holderId"/> holds it, and in the same write hands it to the first
+    /// eligible queued run (next generation, acquired at the release instant, living that run's lifetime), which the caller
+    /// must then tell (<see cref="LockRelease.HandedTo"/>). Queued runs past their deadline or whose caller is gone are
+    /// dropped on the way. The wait list stays.
+    /// </summary>
     public async Task<LockRelease> ReleaseAsync(string lockKey, string holderId, CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
@@ -172,7 +189,7 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
         {
             var (state, etag) = await ReadAsync(blob, cancellationToken);
             if (state.Holder?.HolderId != holderId && state.RecentReleases.FindLast(r => r.HolderId == holderId) is { } earlier)
-                return new LockRelease(ReleaseOutcome.Released, earlier.At, null);
+                return new LockRelease(ReleaseOutcome.Released, earlier.At, null, earlier.HandedTo);
             if (state.Holder is not { } holder)
                 return new LockRelease(ReleaseOutcome.NotHeld, time.GetUtcNow(), null);
             if (holder.HolderId != holderId)
@@ -184,18 +201,254 @@ public sealed class StorageLock(BlobContainerClient container, LockOptions optio
             // Taken before the write: the next holder's write can only succeed after this instant.
             var releasedAt = time.GetUtcNow();
             new TurnPlan(state, options, releasedAt).RecordHold(holder, releasedAt);
-            state.Holder = null;
-            state.RecentReleases.Add(new LockReleaseRecord(holderId, holder.Generation, releasedAt));
+            var dropped = new List<(QueuedRun Run, string Reason)>();
+            var next = await FirstEligibleAsync(state, releasedAt, dropped, cancellationToken);
+            LockHolder? handedTo = null;
+            if (next is not null)
+            {
+                state.Queue.Remove(next);
+                state.Generation++;
+                handedTo = new LockHolder(next.InstanceId, next.Operation, releasedAt, releasedAt + next.Lifetime,
+                    releasedAt + TimeSpan.FromSeconds(next.ExpectedSeconds), state.Generation);
+            }
+            state.Holder = handedTo;
+            state.RecentReleases.Add(new LockReleaseRecord(holderId, holder.Generation, releasedAt, handedTo));
             if (state.RecentReleases.Count > LockState.RecentReleasesKept)
                 state.RecentReleases.RemoveRange(0, state.RecentReleases.Count - LockState.RecentReleasesKept);
             if (await TryWriteAsync(blob, state, etag, cancellationToken))
             {
-                _log.LogInformation("Lock {LockKey} released by {HolderId} (caller {CallerId}, generation {Generation}) after {HeldSeconds:0.###} s",
-                    lockKey, holderId, holder.CallerId, holder.Generation, (releasedAt - holder.AcquiredAt).TotalSeconds);
-                return new LockRelease(ReleaseOutcome.Released, releasedAt, null);
+                LogDropped(lockKey, dropped);
+                _log.LogInformation(
+                    "Lock {LockKey} released by {HolderId} (caller {CallerId}, generation {Generation}) after {HeldSeconds:0.###} s; handed to {NextHolder} (generation {NextGeneration}), {QueuedRuns} still queued",
+                    lockKey, holderId, holder.CallerId, holder.Generation, (releasedAt - holder.AcquiredAt).TotalSeconds,
+                    handedTo?.HolderId, handedTo?.Generation, state.Queue.Count);
+                return new LockRelease(ReleaseOutcome.Released, releasedAt, null, handedTo);
             }
             await BackOffAsync(lockKey, lost, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Queue mode: takes the lock at once when it is free or expired and no eligible run is queued ahead, else puts the run
+    /// at the end of the line (once: a repeated join finds its place). Never waits; a full line answers
+    /// <see cref="TurnOutcome.QueueFull"/>. The run then waits for a release to hand it the lock, or checks its turn
+    /// (<see cref="CheckTurnAsync"/>).
+    /// </summary>
+    /// <param name="startedAt">When the run started (its caller counts as polling from then on).</param>
+    /// <param name="deadline">When its queueTimeout runs out.</param>
+    public async Task<QueueTurn> JoinQueueAsync(
+        string lockKey, string instanceId, string operation, TimeSpan expectedDuration, TimeSpan lifetime, DateTimeOffset startedAt,
+        DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    {
+        var blob = await BlobForAsync(lockKey, cancellationToken);
+        for (var lost = 1; ; lost++)
+        {
+            var now = time.GetUtcNow();
+            var (state, etag) = await ReadAsync(blob, cancellationToken);
+            if (Settled(lockKey, state, instanceId, now, deadline) is { } settled)
+                return settled;
+            // Only a join delivered again long after the run started can be this late; it must not take the lock.
+            if (now >= deadline)
+                return TimedOut(lockKey, deadline);
+            var dropped = new List<(QueuedRun Run, string Reason)>();
+            if (IsFreeOrExpired(state, now))
+            {
+                var first = await FirstEligibleAsync(state, now, dropped, cancellationToken);
+                if (first is null || first.InstanceId == instanceId)
+                {
+                    var queued = state.Queue.Find(run => run.InstanceId == instanceId);
+                    if (await TryTakeAsync(blob, lockKey, state, etag, instanceId, operation, expectedDuration, lifetime, now, dropped, cancellationToken) is { } holder)
+                        return new QueueTurn(TurnOutcome.Acquired, holder, QueuedAt: queued?.EnqueuedAt);
+                    await BackOffAsync(lockKey, lost, cancellationToken);
+                    continue;
+                }
+            }
+            var position = state.Queue.FindIndex(run => run.InstanceId == instanceId);
+            if (position >= 0)
+                return new QueueTurn(TurnOutcome.Queued, Position: position + 1, QueuedAt: state.Queue[position].EnqueuedAt);
+            if (state.Queue.Count >= _queue.MaxQueued)
+            {
+                _log.LogWarning("Lock {LockKey} queue full: {InstanceId} turned away ({MaxQueued} runs queued)", lockKey, instanceId, _queue.MaxQueued);
+                return new QueueTurn(TurnOutcome.QueueFull, Detail:
+                    $"The line for lock key '{lockKey}' is full ({_queue.MaxQueued} queued runs, setting {QueueOptions.Section}:MaxQueued); " +
+                    "this run did not join it. Start it again later, or raise the setting.");
+            }
+            state.Queue.Add(new QueuedRun(instanceId, operation, startedAt, now, expectedDuration.TotalSeconds, lifetime, deadline));
+            if (await TryWriteAsync(blob, state, etag, cancellationToken))
+            {
+                LogDropped(lockKey, dropped);
+                _log.LogInformation("Lock {LockKey} queued {InstanceId} at position {Position} behind {CurrentHolder} (generation {Generation}); deadline {Deadline:O}",
+                    lockKey, instanceId, state.Queue.Count, state.Holder?.HolderId, state.Holder?.Generation, deadline);
+                return new QueueTurn(TurnOutcome.Queued, Position: state.Queue.Count, QueuedAt: now);
+            }
+            await BackOffAsync(lockKey, lost, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Queue mode, when a waiting run's timer fires (no handover came): the run holds the lock (handed over meanwhile);
+    /// takes it over when the holder expired (a dead holder) or the lock is free and the run is first in line; leaves the
+    /// line past its <paramref name="deadline"/> (<see cref="TurnOutcome.TimedOut"/>) or when its caller is gone
+    /// (<see cref="TurnOutcome.Abandoned"/>, also when a release dropped it); else tells its position. Idempotent.
+    /// </summary>
+    public async Task<QueueTurn> CheckTurnAsync(
+        string lockKey, string instanceId, string operation, TimeSpan expectedDuration, TimeSpan lifetime, DateTimeOffset deadline,
+        CancellationToken cancellationToken = default)
+    {
+        var blob = await BlobForAsync(lockKey, cancellationToken);
+        for (var lost = 1; ; lost++)
+        {
+            var now = time.GetUtcNow();
+            var (state, etag) = await ReadAsync(blob, cancellationToken);
+            if (Settled(lockKey, state, instanceId, now, deadline) is { } settled)
+                return settled;
+            var position = state.Queue.FindIndex(run => run.InstanceId == instanceId);
+            if (position < 0)
+            {
+                return new QueueTurn(TurnOutcome.Abandoned, Detail:
+                    $"This run was dropped from the line for lock key '{lockKey}': nobody polled its status for {_queue.CallerGoneAfter.TotalSeconds:0.###} s " +
+                    $"(setting {QueueOptions.Section}:CallerGoneAfter), so its caller was presumed gone.");
+            }
+            var mine = state.Queue[position];
+            if (await IneligibleAsync(mine, now, cancellationToken) is { } reason)
+            {
+                state.Queue.RemoveAt(position);
+                if (!await TryWriteAsync(blob, state, etag, cancellationToken))
+                {
+                    await BackOffAsync(lockKey, lost, cancellationToken);
+                    continue;
+                }
+                LogDropped(lockKey, [(mine, reason)]);
+                return now >= mine.Deadline ? TimedOut(lockKey, mine.Deadline) : new QueueTurn(TurnOutcome.Abandoned, QueuedAt: mine.EnqueuedAt, Detail:
+                    $"This run left the line for lock key '{lockKey}': {reason} (setting {QueueOptions.Section}:CallerGoneAfter).");
+            }
+            var dropped = new List<(QueuedRun Run, string Reason)>();
+            if (IsFreeOrExpired(state, now) && (await FirstEligibleAsync(state, now, dropped, cancellationToken))?.InstanceId == instanceId)
+            {
+                if (await TryTakeAsync(blob, lockKey, state, etag, instanceId, operation, expectedDuration, lifetime, now, dropped, cancellationToken) is { } holder)
+                    return new QueueTurn(TurnOutcome.Acquired, holder, QueuedAt: mine.EnqueuedAt);
+                await BackOffAsync(lockKey, lost, cancellationToken);
+                continue;
+            }
+            return new QueueTurn(TurnOutcome.Queued, Position: state.Queue.FindIndex(run => run.InstanceId == instanceId) + 1, QueuedAt: mine.EnqueuedAt);
+        }
+    }
+
+    /// <summary>
+    /// When something is next expected to change for <paramref name="instanceId"/>: for a queued run its expected turn (the
+    /// holder's expected end, then the expected durations of the runs ahead of it); for the holder its operation's expected
+    /// end; null when the run neither holds the lock nor waits for it. For the status endpoint's Retry-After.
+    /// </summary>
+    public async Task<DateTimeOffset?> ExpectedTurnAsync(string lockKey, string instanceId, CancellationToken cancellationToken = default)
+    {
+        var blob = await BlobForAsync(lockKey, cancellationToken);
+        var (state, _) = await ReadAsync(blob, cancellationToken);
+        if (state.Holder?.HolderId == instanceId)
+            return state.Holder.ExpectedEndAt;
+        var position = state.Queue.FindIndex(run => run.InstanceId == instanceId);
+        if (position < 0)
+            return null;
+        var now = time.GetUtcNow();
+        var overshoot = Math.Max(0, state.AverageOvershootSeconds ?? 0);
+        var turn = now;
+        if (state.Holder is { } holder && holder.ExpiresAt > now)
+        {
+            var holderEnd = holder.ExpectedEndAt + TimeSpan.FromSeconds(overshoot);
+            if (holderEnd > turn) turn = holderEnd;
+        }
+        return turn + TimeSpan.FromSeconds(state.Queue.Take(position).Sum(run => run.ExpectedSeconds + overshoot));
+    }
+
+    /// <summary>The queue-mode runs waiting for the lock, first in line first.</summary>
+    public async Task<IReadOnlyList<QueuedRun>> QueueAsync(string lockKey, CancellationToken cancellationToken = default)
+    {
+        var blob = await BlobForAsync(lockKey, cancellationToken);
+        return (await ReadAsync(blob, cancellationToken)).State.Queue;
+    }
+
+    /// <summary>
+    /// The answer when the run's place in line is already decided: it holds the lock, it already ran (a join or check
+    /// delivered again after the run released: nothing may change), or it is out of line past its deadline.
+    /// </summary>
+    private static QueueTurn? Settled(string lockKey, LockState state, string instanceId, DateTimeOffset now, DateTimeOffset deadline)
+    {
+        if (state.Holder is { } holder && holder.HolderId == instanceId)
+            return new QueueTurn(TurnOutcome.Acquired, holder);
+        if (state.RecentReleases.Exists(r => r.HolderId == instanceId))
+            return new QueueTurn(TurnOutcome.Abandoned, Detail: "This run already held and released the lock; a repeated join or check changes nothing.");
+        if (now >= deadline && !state.Queue.Exists(run => run.InstanceId == instanceId))
+            return TimedOut(lockKey, deadline);
+        return null;
+    }
+
+    private static QueueTurn TimedOut(string lockKey, DateTimeOffset deadline) => new(TurnOutcome.TimedOut, Detail:
+        $"This run did not get the lock for key '{lockKey}' before its queueTimeout ran out at {deadline:O} and left the line; " +
+        "start it again, or give a longer queueTimeout.");
+
+    private static bool IsFreeOrExpired(LockState state, DateTimeOffset now) => state.Holder is not { } holder || holder.ExpiresAt <= now;
+
+    /// <summary>Makes <paramref name="instanceId"/> the holder (out of the line, next generation); null when another writer won.</summary>
+    private async Task<LockHolder?> TryTakeAsync(
+        BlobClient blob, string lockKey, LockState state, ETag? etag, string instanceId, string operation, TimeSpan expectedDuration,
+        TimeSpan lifetime, DateTimeOffset now, List<(QueuedRun Run, string Reason)> dropped, CancellationToken cancellationToken)
+    {
+        var previous = state.Holder;
+        state.Queue.RemoveAll(run => run.InstanceId == instanceId);
+        state.Generation++;
+        var holder = new LockHolder(instanceId, operation, now, now + lifetime, now + expectedDuration, state.Generation);
+        state.Holder = holder;
+        if (!await TryWriteAsync(blob, state, etag, cancellationToken))
+            return null;
+        LogDropped(lockKey, dropped);
+        if (previous is not null)
+        {
+            _log.LogWarning(
+                "Lock {LockKey} taken over by queued run {HolderId} (generation {Generation}) from {PreviousHolder} (generation {PreviousGeneration}), which expired at {ExpiredAt:O} without releasing it",
+                lockKey, instanceId, holder.Generation, previous.HolderId, previous.Generation, previous.ExpiresAt);
+        }
+        else
+        {
+            _log.LogInformation("Lock {LockKey} acquired by queued run {HolderId} (generation {Generation}) until {ExpiresAt:O}",
+                lockKey, instanceId, holder.Generation, holder.ExpiresAt);
+        }
+        return holder;
+    }
+
+    /// <summary>
+    /// Drops from the head of the line the runs that can no longer be given the lock (past their deadline, caller gone) and
+    /// returns the first that can, or null. Reads one poll record per run looked at: only the head, and only when the
+    /// lock is to be given.
+    /// </summary>
+    private async Task<QueuedRun?> FirstEligibleAsync(
+        LockState state, DateTimeOffset now, List<(QueuedRun Run, string Reason)> dropped, CancellationToken cancellationToken)
+    {
+        while (state.Queue.Count > 0)
+        {
+            var first = state.Queue[0];
+            if (await IneligibleAsync(first, now, cancellationToken) is not { } reason)
+                return first;
+            state.Queue.RemoveAt(0);
+            dropped.Add((first, reason));
+        }
+        return null;
+    }
+
+    /// <summary>Why <paramref name="run"/> can no longer be given the lock, or null when it can.</summary>
+    private async Task<string?> IneligibleAsync(QueuedRun run, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now >= run.Deadline)
+            return $"its queueTimeout ran out at {run.Deadline:O}";
+        var polled = await _polls.LastAsync(run.InstanceId, cancellationToken);
+        var lastSeen = polled is { } at && at > run.StartedAt ? at : run.StartedAt;
+        if (now - lastSeen > _queue.CallerGoneAfter)
+            return $"nobody polled its status since {lastSeen:O}, more than {_queue.CallerGoneAfter.TotalSeconds:0.###} s";
+        return null;
+    }
+
+    private void LogDropped(string lockKey, List<(QueuedRun Run, string Reason)> dropped)
+    {
+        foreach (var (run, reason) in dropped)
+            _log.LogWarning("Lock {LockKey} dropped queued run {InstanceId} from the line: {Reason}", lockKey, run.InstanceId, reason);
     }
 
     /// <summary>The callers waiting for the lock, first in line first.</summary>

@@ -21,12 +21,16 @@ internal sealed class TurnPlan(LockState state, LockOptions options, DateTimeOff
 
     private double Overshoot => Math.Max(0, state.AverageOvershootSeconds ?? 0);
 
-    /// <summary>When the current holder is expected to release (now when it is free or overran its estimate).</summary>
+    /// <summary>
+    /// When the lock is expected to be free for a caller outside the queue: after the current holder (now when it is free or
+    /// overran its estimate) and every queued run, which a release hands the lock to first.
+    /// </summary>
     public DateTimeOffset FreeAt(LockHolder? liveHolder)
     {
-        if (liveHolder is null) return now;
+        var queued = TimeSpan.FromSeconds(state.Queue.Sum(run => run.ExpectedSeconds + Overshoot));
+        if (liveHolder is null) return now + queued;
         var expected = liveHolder.ExpectedEndAt + TimeSpan.FromSeconds(Overshoot);
-        return expected > now ? expected : now;
+        return (expected > now ? expected : now) + queued;
     }
 
     /// <summary>The latest a caller told to come back at <paramref name="retryAt"/> is expected to be seen.</summary>
@@ -51,8 +55,14 @@ internal sealed class TurnPlan(LockState state, LockOptions options, DateTimeOff
     }
 
     /// <summary>When a caller that goes by no wait list should come back: after the holder and every waiting turn.</summary>
-    public DateTimeOffset RetryAtAfterEveryone(LockHolder? liveHolder) =>
-        state.Waiters.Count == 0 ? Clamp(FreeAt(liveHolder)) : Clamp(LatestReturn(state.Waiters[^1].RetryAt) + TimeSpan.FromSeconds(state.Waiters[^1].ExpectedSeconds + Overshoot + options.TurnMargin.TotalSeconds));
+    public DateTimeOffset RetryAtAfterEveryone(LockHolder? liveHolder)
+    {
+        var free = FreeAt(liveHolder);
+        if (state.Waiters.Count == 0) return Clamp(free);
+        // Runs queued after the last waiter was told go before it too: whichever ends later.
+        var afterLast = LatestReturn(state.Waiters[^1].RetryAt) + TimeSpan.FromSeconds(state.Waiters[^1].ExpectedSeconds + Overshoot + options.TurnMargin.TotalSeconds);
+        return Clamp(afterLast > free ? afterLast : free);
+    }
 
     /// <summary>The whole seconds to wait for <paramref name="retryAt"/>, rounded up: at least 1, capped.</summary>
     public int SecondsUntil(DateTimeOffset retryAt) =>

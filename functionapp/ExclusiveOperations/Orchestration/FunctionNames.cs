@@ -16,6 +16,11 @@ public static class FunctionNames
     public const string ReleaseLock = "ReleaseLock";
     public const string CompactBlobs = "CompactBlobs";
     public const string AppendEntries = "AppendEntries";
+    public const string JoinQueue = "JoinQueue";
+    public const string CheckTurn = "CheckTurn";
+
+    /// <summary>The event a releasing orchestration sends the queued run it handed the lock to (payload: its <c>LockHolder</c>).</summary>
+    public const string LockGrantedEvent = "LockGranted";
 
     public static readonly IReadOnlyList<(string Name, Type Type)> Activities =
     [
@@ -24,6 +29,8 @@ public static class FunctionNames
         (ReleaseLock, typeof(ReleaseLockActivity)),
         (CompactBlobs, typeof(CompactBlobsActivity)),
         (AppendEntries, typeof(AppendEntriesActivity)),
+        (JoinQueue, typeof(JoinQueueActivity)),
+        (CheckTurn, typeof(CheckTurnActivity)),
     ];
 
     /// <summary>

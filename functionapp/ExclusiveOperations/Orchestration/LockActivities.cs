@@ -35,9 +35,33 @@ public sealed class RenewLockActivity(StorageLock locks) : TaskActivity<LockFenc
     }
 }
 
-/// <summary>Frees the lock if the caller holds it.</summary>
+/// <summary>Frees the lock if the caller holds it, handing it to the first eligible queued run (whom the caller then tells).</summary>
 public sealed class ReleaseLockActivity(StorageLock locks) : TaskActivity<LockActivityInput, LockRelease>
 {
     public override Task<LockRelease> RunAsync(TaskActivityContext context, LockActivityInput input) =>
         locks.ReleaseAsync(input.LockKey, input.HolderId);
+}
+
+/// <param name="LockKey">The key to lock.</param>
+/// <param name="HolderId">The queued orchestration instance.</param>
+/// <param name="Operation">What it will run.</param>
+/// <param name="ExpectedDuration">How long it expects to hold the lock.</param>
+/// <param name="Lifetime">How long its lock lives without renewal (from the orchestration's input).</param>
+/// <param name="StartedAt">When the run started (counts as its caller's first poll).</param>
+/// <param name="Deadline">When its queueTimeout runs out.</param>
+public sealed record QueueActivityInput(
+    string LockKey, string HolderId, string Operation, TimeSpan ExpectedDuration, TimeSpan Lifetime, DateTimeOffset StartedAt, DateTimeOffset Deadline);
+
+/// <summary>Queue mode: takes a free lock nobody is queued for, else joins the line (once per run).</summary>
+public sealed class JoinQueueActivity(StorageLock locks) : TaskActivity<QueueActivityInput, QueueTurn>
+{
+    public override Task<QueueTurn> RunAsync(TaskActivityContext context, QueueActivityInput input) =>
+        locks.JoinQueueAsync(input.LockKey, input.HolderId, input.Operation, input.ExpectedDuration, input.Lifetime, input.StartedAt, input.Deadline);
+}
+
+/// <summary>Queue mode, when no handover came in time: holds it, takes over a dead holder's lock, or leaves the line.</summary>
+public sealed class CheckTurnActivity(StorageLock locks) : TaskActivity<QueueActivityInput, QueueTurn>
+{
+    public override Task<QueueTurn> RunAsync(TaskActivityContext context, QueueActivityInput input) =>
+        locks.CheckTurnAsync(input.LockKey, input.HolderId, input.Operation, input.ExpectedDuration, input.Lifetime, input.Deadline);
 }

@@ -12,12 +12,16 @@ namespace ExclusiveOperations.Starter;
 /// or into a 400/404 that says what was wrong. Shared by the Functions starter and the local host, so
 /// both refuse exactly the same inputs.
 /// </summary>
-public sealed class StartRequestParser(OperationCatalog catalog)
+public sealed class StartRequestParser(OperationCatalog catalog, QueueOptions? queueOptions = null)
 {
+    private readonly QueueOptions _queue = queueOptions ?? new QueueOptions();
+
     public const int MaxBodyBytes = 1024 * 1024;
     public const string LockKeyProperty = "lockKey";
     public const string CallerIdProperty = "callerId";
     public const string RequestIdProperty = "requestId";
+    public const string ModeProperty = "mode";
+    public const string QueueTimeoutProperty = "queueTimeout";
 
     /// <param name="query">The <c>lockKey</c> and <c>callerId</c> query parameters, if any: pipelines send them there so
     /// that the body can be the operation's input object exactly as the user wrote it.</param>
@@ -82,6 +86,26 @@ public sealed class StartRequestParser(OperationCatalog catalog)
         if (query?.RequestId is { } requestId && LockKey.Problem(requestId) is { } requestProblem)
             return BadRequest("invalid requestId", $"'{RequestIdProperty}': {requestProblem.Replace("lock key", "request id")}. Send the same id when repeating one request, e.g. the pipeline run id and attempt.");
 
+        var mode = query?.Mode is { Length: > 0 } modeText ? modeText.Trim().ToLowerInvariant() : LockMode.Conflict;
+        if (mode is not (LockMode.Conflict or LockMode.Queue))
+            return BadRequest("invalid mode", $"'{ModeProperty}' is '{Printable(query!.Mode)}'; send '{LockMode.Conflict}' (the default: end with Conflict when the lock is held) or '{LockMode.Queue}' (wait in line for the lock).");
+        TimeSpan? queueTimeout = null;
+        if (mode == LockMode.Queue)
+        {
+            queueTimeout = _queue.DefaultQueueTimeout;
+            if (query?.QueueTimeout is { } timeoutText)
+            {
+                var max = _queue.MaxQueueTimeout.TotalSeconds;
+                if (!int.TryParse(timeoutText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 1 || seconds > max)
+                    return BadRequest("invalid queueTimeout", $"'{QueueTimeoutProperty}' is '{Printable(timeoutText)}'; send whole seconds from 1 to {max:0} (how long the run may wait in line), or omit it for {_queue.DefaultQueueTimeout.TotalSeconds:0}.");
+                queueTimeout = TimeSpan.FromSeconds(seconds);
+            }
+        }
+        else if (query?.QueueTimeout is not null)
+        {
+            return BadRequest("invalid queueTimeout", $"'{QueueTimeoutProperty}' applies only to {ModeProperty}={LockMode.Queue}; a conflict-mode run never waits. Add {ModeProperty}={LockMode.Queue} or omit it.");
+        }
+
         try
         {
             operation.Validate(input);
@@ -102,7 +126,10 @@ public sealed class StartRequestParser(OperationCatalog catalog)
             lockKey = derived;
         }
 
-        return new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input, query?.CallerId));
+        // A queued run has its place in the lock's line; the conflict-mode wait list's caller id does not apply.
+        return mode == LockMode.Queue
+            ? new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input, Mode: LockMode.Queue, QueueTimeout: queueTimeout))
+            : new StartDecision.Start(new OperationRequest(operation.Name, lockKey, input, query?.CallerId));
     }
 
     private static StartDecision.Refuse BadRequest(string error, string detail) => new(400, error, detail);
@@ -141,4 +168,6 @@ public sealed class StartRequestParser(OperationCatalog catalog)
 /// <param name="CallerId">Who asks, the same on every attempt: joins the lock's wait list.</param>
 /// <param name="RequestId">What makes this request unique (a pipeline run id and its attempt): a repeated POST with the same
 /// id returns the instance the first one started instead of starting another.</param>
-public sealed record StartQuery(string? LockKey, string? CallerId, string? RequestId = null);
+/// <param name="Mode"><c>conflict</c> (default) or <c>queue</c>, as sent.</param>
+/// <param name="QueueTimeout">Queue mode: whole seconds the run may wait for its turn, as sent.</param>
+public sealed record StartQuery(string? LockKey, string? CallerId, string? RequestId = null, string? Mode = null, string? QueueTimeout = null);

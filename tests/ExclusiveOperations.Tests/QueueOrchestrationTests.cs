@@ -1,0 +1,171 @@
+using System.Text.Json.Nodes;
+using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Hosting;
+using ExclusiveOperations.Locking;
+using ExclusiveOperations.Operations;
+using ExclusiveOperations.Orchestration;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ExclusiveOperations.Tests;
+
+/// <summary>Queue mode of the orchestrator on the in-process Durable Task host, with the real storage lock in Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    /// <summary>Long enough that the gated holder (which does not renew) outlives a slow test step on a loaded machine.</summary>
+    private const int HostTtlSeconds = 8;
+    private static readonly TimeSpan CallerGoneAfter = TimeSpan.FromSeconds(6);
+
+    /// <summary>As in <see cref="OrchestrationTests"/>: the in-process host polls fast and has no partitions to move.</summary>
+    private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.Zero, TimeSpan.FromSeconds(HostTtlSeconds));
+    private readonly string _lockContainer = $"locks-{Guid.NewGuid():N}";
+    private DurableTaskTestHost _host = null!;
+
+    private DurableTaskClient Client => _host.Client;
+    private StorageLock Locks => _host.Services.GetRequiredService<StorageLock>();
+
+    public async Task InitializeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ExclusiveOperationsServices.StorageSetting] = azurite.Server.ConnectionString,
+            [$"{LockOptions.Section}:Container"] = _lockContainer,
+            [$"{LockOptions.Section}:TimeToLive"] = TimeSpan.FromSeconds(HostTtlSeconds).ToString(),
+            [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
+            [$"{LockOptions.Section}:PartitionLeaseInterval"] = TimeSpan.Zero.ToString(),
+            [$"{QueueOptions.Section}:CallerGoneAfter"] = CallerGoneAfter.ToString(),
+        }).Build();
+        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog([new WaitOperation(), new GatedOperation()]));
+        _host = await DurableTaskTestHost.StartAsync(
+            registry => registry.AddExclusiveOperationFunctions(orchestrator),
+            new DurableTaskTestHostOptions { ConfigureServices = services => services.AddExclusiveOperations(configuration) });
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private Task<string> StartAsync(string operation, string lockKey, JsonObject input, string? mode = LockMode.Queue, TimeSpan? queueTimeout = null) =>
+        Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator, new OperationRequest(operation, lockKey, input, LockTimings: Timings,
+            Mode: mode, QueueTimeout: mode == LockMode.Queue ? queueTimeout ?? TimeSpan.FromMinutes(5) : null));
+
+    private async Task<OperationOutcome> OutcomeAsync(string instanceId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var metadata = await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+        Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{instanceId}: {metadata.RuntimeStatus} {metadata.FailureDetails?.ErrorMessage}");
+        return metadata.ReadOutputAs<OperationOutcome>()!;
+    }
+
+    [Fact]
+    public async Task A_queued_run_gets_the_lock_from_the_releasing_run_through_the_event()
+    {
+        // A conflict-mode holder: its release hands over like any other.
+        var holderId = await StartAsync(GatedOperation.OperationName, "handover-key", [], mode: null);
+        await WaitUntilAsync(async () => await Locks.PeekAsync("handover-key") is not null, "the holder's lock");
+        var queuedId = await StartAsync("wait", "handover-key", new JsonObject { ["seconds"] = 0.2 });
+        OperationOutcome? status = null;
+        await WaitUntilAsync(async () =>
+        {
+            status = (await Client.GetInstanceAsync(queuedId, getInputsAndOutputs: true))?.ReadCustomStatusAs<OperationOutcome>();
+            return status is not null;
+        }, "the queued run's status");
+        Assert.Equal((OperationStatus.Queued, 1), (status!.Status, status.Position));
+        Assert.Equal([queuedId], (await Locks.QueueAsync("handover-key")).Select(r => r.InstanceId));
+
+        await Client.RaiseEventAsync(holderId, GatedOperation.OpenEvent);
+        var first = await OutcomeAsync(holderId);
+        var second = await OutcomeAsync(queuedId);
+
+        Assert.Equal(OperationStatus.Ok, first.Status);
+        Assert.Equal(OperationStatus.Ok, second.Status);
+        // Handed over in the release's own write: the next interval starts where the last ended, one generation on.
+        Assert.Equal(first.LockReleasedAt, second.LockAcquiredAt);
+        Assert.Equal(first.Holder!.Generation + 1, second.Holder!.Generation);
+        Assert.NotNull(second.QueuedAt);
+        Assert.InRange(second.QueuedSeconds!.Value, 0.001, HostTtlSeconds);
+        Assert.Null(await Locks.PeekAsync("handover-key"));
+    }
+
+    [Fact]
+    public async Task A_queued_run_not_given_the_lock_within_its_queueTimeout_finishes_TimedOut()
+    {
+        var outside = new StorageLock(azurite.Blobs.GetBlobContainerClient(_lockContainer), new LockOptions { TimeToLive = TimeSpan.FromMinutes(10) }, TimeProvider.System);
+        await outside.TryAcquireAsync("timeout-key", "someone-else", "wait", TimeSpan.FromMinutes(5));
+
+        var outcome = await OutcomeAsync(await StartAsync("wait", "timeout-key", new JsonObject { ["seconds"] = 0 }, queueTimeout: TimeSpan.FromSeconds(2)));
+
+        Assert.Equal(OperationStatus.TimedOut, outcome.Status);
+        Assert.Contains("queueTimeout", outcome.Detail);
+        Assert.InRange(outcome.QueuedSeconds!.Value, 2, 2 + HostTtlSeconds);
+        Assert.Null(outcome.LockAcquiredAt);
+        Assert.Empty(await Locks.QueueAsync("timeout-key"));
+        Assert.Equal("someone-else", (await Locks.PeekAsync("timeout-key"))!.HolderId);
+    }
+
+    [Fact]
+    public async Task A_queued_run_whose_caller_stops_polling_finishes_Abandoned_and_one_that_is_polled_keeps_waiting()
+    {
+        var outside = new StorageLock(azurite.Blobs.GetBlobContainerClient(_lockContainer), new LockOptions { TimeToLive = TimeSpan.FromMinutes(10) }, TimeProvider.System);
+        await outside.TryAcquireAsync("gone-key", "someone-else", "wait", TimeSpan.FromMinutes(5));
+        var polls = _host.Services.GetRequiredService<RunPolls>();
+
+        var goneId = await StartAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
+        var polledId = await StartAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
+        using var stopPolling = new CancellationTokenSource();
+        var poller = Task.Run(async () =>
+        {
+            // What the status endpoint records for a caller that keeps polling (once a second, as a Web activity would).
+            while (!stopPolling.IsCancellationRequested)
+            {
+                await polls.RecordAsync(polledId, DateTimeOffset.UtcNow);
+                await Task.Delay(TimeSpan.FromSeconds(1), stopPolling.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+
+        var gone = await OutcomeAsync(goneId);
+        Assert.Equal(OperationStatus.Abandoned, gone.Status);
+        Assert.Contains("nobody polled", gone.Detail);
+        Assert.True(gone.QueuedSeconds >= CallerGoneAfter.TotalSeconds, $"abandoned after {gone.QueuedSeconds} s");
+
+        // The polled run still waits, now first in line, and gets the lock when it is freed (this release sends no event:
+        // the run finds itself holding the lock at its next check).
+        Assert.Equal([polledId], (await Locks.QueueAsync("gone-key")).Select(r => r.InstanceId));
+        await outside.ReleaseAsync("gone-key", "someone-else");
+        var polled = await OutcomeAsync(polledId);
+        await stopPolling.CancelAsync();
+        await poller;
+        Assert.Equal(OperationStatus.Ok, polled.Status);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Holds the lock until the test raises <see cref="OpenEvent"/>.</summary>
+    private sealed class GatedOperation : IExclusiveOperation
+    {
+        public const string OperationName = "gated";
+        public const string OpenEvent = "open";
+
+        public string Name => OperationName;
+
+        public void Validate(JsonObject input) { }
+
+        public TimeSpan EstimateDuration(JsonObject input) => TimeSpan.FromSeconds(1);
+
+        public async Task<JsonNode?> RunAsync(OperationContext context)
+        {
+            await context.Orchestration.WaitForExternalEvent<object?>(OpenEvent);
+            return null;
+        }
+    }
+}
