@@ -20,7 +20,7 @@ public sealed class RunStatusTests
     private readonly RecordingHook _hook = new();
 
     private RunStatus Status(TimeSpan? maxRetryAfter = null, IRunPollHook? hook = null) =>
-        new(new RunStatusOptions { MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(60) }, new FixedKey(), hook ?? new NoRunPollHook(), _time);
+        new(new RunStatusOptions { MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(60) }, new FixedKey(), hook ?? new RecordingHook(), _time);
 
     private Task<RunStatusAnswer> Ask(RunStatus status, string? token = null, bool internalServerErrorOnFailure = false, string id = Id) =>
         status.AnswerAsync(new RunStatusQuery(BaseUrl, id, token ?? _token, internalServerErrorOnFailure), _instances);
@@ -270,12 +270,10 @@ public sealed class RunStatusTests
 
         public DateTimeOffset? ChangeAt { get; set; }
 
-        public Task RecordPollAsync(RunPoll poll, CancellationToken cancellationToken)
+        public Task<DateTimeOffset?> OnPollAsync(RunPoll poll, CancellationToken cancellationToken)
         {
             Polls.Add(poll);
-            return Task.CompletedTask;
+            return Task.FromResult(ChangeAt);
         }
-
-        public DateTimeOffset? ExpectedChangeAt(RunPoll poll) => ChangeAt;
     }
 }

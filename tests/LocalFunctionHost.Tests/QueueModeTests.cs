@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Azure.Storage.Blobs;
 using ExclusiveOperations.LocalTooling;
@@ -84,6 +85,51 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
         // Taken over only once the dead holder's lock had expired (it renewed up to the kill, so at least the last expiry seen).
         Assert.True(second.LockAcquiredAt >= lastExpiry, $"acquired {second.LockAcquiredAt:O}, the dead holder's lock lived until at least {lastExpiry:O}");
         output.WriteLine($"the queued run got the lock {(second.LockAcquiredAt!.Value - lastExpiry).TotalSeconds:0.0} s after the dead holder's last seen expiry");
+    }
+
+    [Fact]
+    public async Task Through_the_status_endpoint_a_polled_run_keeps_its_place_and_is_told_its_turn_while_an_unpolled_one_is_dropped()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["ExclusiveOperations:Queue:CallerGoneAfter"] = TimeSpan.FromSeconds(3).ToString(),
+            // A short lifetime so the dropped run notices at its next check within seconds; one host, so short leases are safe.
+            ["ExclusiveOperations:Lock:TimeToLive"] = TimeSpan.FromSeconds(8).ToString(),
+            ["LocalHost:PartitionLeaseInterval"] = TimeSpan.FromSeconds(2).ToString(),
+        };
+        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(), settings, keys: azurite.Keys);
+        var lockKey = $"queue-polls-{Guid.NewGuid():N}";
+
+        var holder = Task.Run(() => Client.RunAsync(host.BaseUrl, QueuedWait, new { seconds = 20, lockKey }, TimeSpan.FromMinutes(3)));
+        await WaitForAsync(() => Locks.PeekAsync(lockKey), TimeSpan.FromSeconds(60), "the first run's lock");
+        using var unpolled = await Client.PostAsync(host.BaseUrl, QueuedWait, new { seconds = 1, lockKey });
+        Assert.Equal(HttpStatusCode.Accepted, unpolled.StatusCode);
+        await WaitForAsync(async () => (await Locks.QueueAsync(lockKey)).Count == 1 ? true : (bool?)null, TimeSpan.FromSeconds(60), "the unpolled run in line");
+        using var polled = await Client.PostAsync(host.BaseUrl, QueuedWait, new { seconds = 1, lockKey });
+        var polledUrl = polled.Headers.Location!;
+
+        // While it waits behind the 20 s holder and the unpolled run, its status URL says so and when to look again.
+        var (queuedStatus, retryAfter) = await WaitForAsync(async () =>
+        {
+            using var answer = await azurite.Http.GetAsync(polledUrl);
+            var body = await answer.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+            return answer.StatusCode == HttpStatusCode.Accepted && body!["customStatus"]?["status"]?.GetValue<string>() == "Queued"
+                ? Tuple.Create(body, answer.Headers.RetryAfter!.Delta!.Value) : null;
+        }, TimeSpan.FromSeconds(60), "the polled run's Queued status");
+        Assert.Equal(2, queuedStatus["customStatus"]!["position"]!.GetValue<int>());
+        Assert.InRange(retryAfter.TotalSeconds, 2, 22); // the holder's expected end plus the unpolled run's second, from now
+
+        var second = await Client.PollAsync(polledUrl, TimeSpan.FromMinutes(3)); // polls every 0.5 s at most: its caller is there
+        var first = await holder;
+        var dropped = await Client.PollAsync(unpolled.Headers.Location!, TimeSpan.FromMinutes(2));
+
+        Assert.Equal("OK", first.OutcomeStatus);
+        Assert.True(second.OutcomeStatus == "OK", second.Status.ToJsonString());
+        Assert.True(second.Output!["queuedSeconds"]!.GetValue<double>() > 10, second.Status.ToJsonString());
+        // Nobody polled it for longer than CallerGoneAfter: the release skipped it, and it ended without the lock.
+        Assert.True(dropped.OutcomeStatus == "Abandoned", dropped.Status.ToJsonString());
+        Assert.Null(dropped.LockAcquiredAt);
+        Assert.Equal(first.Output!["holder"]!["generation"]!.GetValue<long>() + 1, second.Output["holder"]!["generation"]!.GetValue<long>());
     }
 
     private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class

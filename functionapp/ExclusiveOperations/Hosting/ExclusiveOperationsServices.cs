@@ -71,7 +71,7 @@ public static class ExclusiveOperationsServices
             return options;
         });
         // Conflict mode records nothing per poll; a mode that does (queue) registers its own hook in place of this one.
-        services.TryAddSingleton<IRunPollHook, NoRunPollHook>();
+        services.TryAddSingleton<IRunPollHook, QueuePollHook>();
         services.TryAddSingleton<IStatusTokens>(sp => new StatusTokenKey(
             sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container)));
         services.TryAddSingleton<RunStatus>();

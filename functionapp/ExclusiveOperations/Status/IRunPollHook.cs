@@ -10,23 +10,15 @@ public sealed record RunPoll(string InstanceId, string RuntimeStatus, OperationR
 
 /// <summary>
 /// What a run's mode adds to a status poll. A conflict-mode run finishes within a second of its start or runs holding the
-/// lock, so it needs nothing (<see cref="NoRunPollHook"/>); a run waiting in a queue records that its caller still
-/// polls, and knows its expected turn.
+/// lock, so it needs nothing; a run waiting in a queue records that its caller still polls, and knows its expected turn
+/// (<see cref="QueuePollHook"/>).
 /// </summary>
 public interface IRunPollHook
 {
-    /// <summary>Called on every authorised poll of an unfinished run, before the answer. An exception fails the poll (500).</summary>
-    Task RecordPollAsync(RunPoll poll, CancellationToken cancellationToken);
-
-    /// <summary>When the run can next have changed, if the hook knows (a queued run's expected turn); null: the status
-    /// endpoint's own rule (the holder's expected end, else 1 s).</summary>
-    DateTimeOffset? ExpectedChangeAt(RunPoll poll);
-}
-
-/// <summary>Conflict mode: nothing to record, no better estimate than the custom status.</summary>
-public sealed class NoRunPollHook : IRunPollHook
-{
-    public Task RecordPollAsync(RunPoll poll, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public DateTimeOffset? ExpectedChangeAt(RunPoll poll) => null;
+    /// <summary>
+    /// Called on every authorised poll of an unfinished run, before the answer; returns when the run can next have changed,
+    /// if the hook knows (a queued run's expected turn), else null: the status endpoint's own rule (the holder's expected
+    /// end, else 1 s). An exception fails the poll (500).
+    /// </summary>
+    Task<DateTimeOffset?> OnPollAsync(RunPoll poll, CancellationToken cancellationToken);
 }

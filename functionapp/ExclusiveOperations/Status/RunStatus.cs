@@ -46,10 +46,10 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
         {
             case "Pending" or "Running" or "ContinuedAsNew" or "Suspended":
                 var poll = new RunPoll(instance.InstanceId, instance.RuntimeStatus, RequestOf(instance), OutcomeOf(instance.SerializedCustomStatus), time.GetUtcNow());
-                await hook.RecordPollAsync(poll, cancellationToken);
+                var expectedChangeAt = await hook.OnPollAsync(poll, cancellationToken);
                 var location = RunStatusUrl.For(query.BaseUrl, instance.InstanceId, query.Token)
                     + (query.ReturnInternalServerErrorOnFailure ? $"&{ParameterName}=true" : "");
-                return new RunStatusAnswer(202, body, location, RetryAfterSeconds(poll));
+                return new RunStatusAnswer(202, body, location, RetryAfterSeconds(poll, expectedChangeAt));
             case "Failed":
                 return new RunStatusAnswer(query.ReturnInternalServerErrorOnFailure ? 500 : 200, body);
             case "Completed" or "Terminated" or "Canceled":
@@ -64,9 +64,9 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
     /// end while the operation runs, else 1 s (a run that is deciding OK or Conflict finishes within about a second);
     /// rounded up, at least 1, at most <see cref="RunStatusOptions.MaxRetryAfter"/>.
     /// </summary>
-    public int RetryAfterSeconds(RunPoll poll)
+    private int RetryAfterSeconds(RunPoll poll, DateTimeOffset? expectedChangeAt)
     {
-        var changeAt = hook.ExpectedChangeAt(poll)
+        var changeAt = expectedChangeAt
             ?? (poll.CustomStatus is { Status: OperationStatus.Running, Holder: { } holder } ? holder.ExpectedEndAt : null);
         var seconds = changeAt is { } at ? Math.Ceiling((at - poll.At).TotalSeconds) : 1;
         return (int)Math.Clamp(seconds, 1, Math.Floor(options.MaxRetryAfter.TotalSeconds));
