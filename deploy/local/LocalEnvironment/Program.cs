@@ -61,6 +61,7 @@ bench.SetAction(async (parse, cancellationToken) =>
     Row("makespan s (ideal)", r => $"{r.Totals.MakespanSeconds:0.0} ({r.Totals.IdealSeconds})");
     Row("ratio (target hint <= 1.15)", r => $"{r.Totals.MakespanRatio:0.000}");
     Row("starts per success (target hint <= 2.0)", r => $"{r.Totals.StartsPerSuccess:0.00}");
+    Row("status polls per success", r => $"{r.Totals.PollsPerSuccess:0.00}");
     Row("conflicts (after a run's first)", r => $"{r.Totals.Conflicts} ({r.Makespan?.RepeatConflicts})");
     Row("avg hold s", r => $"{r.Makespan?.AverageHoldSeconds:0.000}");
     Row("avg idle lock per handover s", r => $"{r.Makespan?.AverageHandoverSeconds:0.000}");
