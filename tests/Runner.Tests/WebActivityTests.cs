@@ -374,6 +374,18 @@ public sealed class WebActivityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_child_pipelines_Web_activity_keeps_its_polls_in_the_parents_record()
+    {
+        _server.Then(new(202, "{}", Location("/status/1", retryAfter: 1))).Then(new(200, "{}"));
+        _harness.Pipelines["P"] = Call();
+
+        var run = await _harness.RunAsync(new Pipeline("Parent") { Activities = { new ExecutePipelineActivity("Run Child") { PipelineName = "P" } } });
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(200, Assert.Single(RunnerHarness.Only(run, "Call").ExecutionDetails!.Polls).StatusCode);
+    }
+
+    [Fact]
     public async Task Activities_other_than_Web_have_no_execution_details_in_the_record()
     {
         var run = await _harness.RunAsync(new Pipeline("P") { Activities = { new WaitActivity("Pause") { WaitTimeInSeconds = 1 } } });
