@@ -8,7 +8,7 @@ namespace ExclusiveOperationPipelines;
 /// <summary>The product's pipelines and the files generated from them (ADF git layout + ARM template).</summary>
 public static class PipelineCatalog
 {
-    public static IReadOnlyList<Pipeline> All() => [RunExclusiveOperation.Define(), RunExclusiveOperationsForKeys.Define()];
+    public static IReadOnlyList<Pipeline> All() => [RunExclusiveOperation.Define(), RunExclusiveOperationQueued.Define(), RunExclusiveOperationsForKeys.Define()];
 
     /// <summary>Relative path to file content, for every generated file. Throws when a pipeline does not validate.</summary>
     public static IReadOnlyDictionary<string, string> GeneratedFiles()

@@ -17,8 +17,8 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const int HostTtlSeconds = 4;
 
-    /// <summary>The in-process host polls in well under 0.5 s, so a 4 s lifetime is renewed in time (see LockTimings).</summary>
-    private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(HostTtlSeconds));
+    /// <summary>The in-process host polls in well under 0.5 s and has no partitions to move, so a 4 s lifetime is renewed in time (see LockTimings).</summary>
+    private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.Zero, TimeSpan.FromSeconds(HostTtlSeconds));
     private readonly string _lockContainer = $"locks-{Guid.NewGuid():N}";
     private readonly Azure.Storage.Blobs.BlobContainerClient _data = azurite.NewContainer("data");
     private DurableTaskTestHost _host = null!;
@@ -34,9 +34,10 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
             [$"{LockOptions.Section}:Container"] = _lockContainer,
             [$"{LockOptions.Section}:TimeToLive"] = TimeSpan.FromSeconds(HostTtlSeconds).ToString(),
             [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
+            [$"{LockOptions.Section}:PartitionLeaseInterval"] = TimeSpan.Zero.ToString(), // one in-process worker: no partition moves
         }).Build();
         var orchestrator = new ExclusiveOperationOrchestrator(
-            new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = _data.Name }), new ExplodingOperation()]));
+            new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = _data.Name }), new ExplodingOperation(), new GatedOperation()]));
         _host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddExclusiveOperationFunctions(orchestrator),
             new DurableTaskTestHostOptions
@@ -104,6 +105,29 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
         // The key is usable right after.
         var (_, next) = await RunAsync("wait", "fail-key", new JsonObject { ["seconds"] = 0 });
         Assert.Equal(OperationStatus.Ok, next!.Status);
+    }
+
+    [Fact]
+    public async Task A_run_whose_expired_lock_was_taken_over_and_released_meanwhile_fails_instead_of_reporting_OK()
+    {
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(FunctionNames.Orchestrator,
+            new OperationRequest(GatedOperation.OperationName, "lost-key", [], LockTimings: Timings));
+        var holder = await WaitForLockAsync("lost-key");
+        Assert.Equal(id, holder.HolderId);
+
+        // Another run, on a clock past the holder's expiry (a holder stalled longer than its lifetime), takes the lock and releases it.
+        var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(holder.ExpiresAt + TimeSpan.FromSeconds(1));
+        var other = new StorageLock(azurite.Blobs.GetBlobContainerClient(_lockContainer), new LockOptions { TimeToLive = TimeSpan.FromSeconds(HostTtlSeconds) }, later);
+        Assert.True((await other.TryAcquireAsync("lost-key", "other-run", "wait", TimeSpan.Zero)).Acquired);
+        Assert.Equal(ReleaseOutcome.Released, (await other.ReleaseAsync("lost-key", "other-run")).Outcome);
+
+        await Client.RaiseEventAsync(id, GatedOperation.OpenEvent);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var metadata = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        // The lock was free when this run released it, but the release was not its own: it must not claim an exclusive OK.
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, metadata.RuntimeStatus);
+        Assert.Contains("taken over and released by another run meanwhile", metadata.FailureDetails!.ErrorMessage);
     }
 
     [Fact]
@@ -182,6 +206,25 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
             await Task.Delay(50);
         }
         throw new TimeoutException($"Nobody took the lock '{lockKey}' within 30 s.");
+    }
+
+    /// <summary>A registered operation that holds the lock until the test raises <see cref="OpenEvent"/> (no renewals).</summary>
+    private sealed class GatedOperation : IExclusiveOperation
+    {
+        public const string OperationName = "gated";
+        public const string OpenEvent = "open";
+
+        public string Name => OperationName;
+
+        public void Validate(JsonObject input) { }
+
+        public TimeSpan EstimateDuration(JsonObject input) => TimeSpan.FromSeconds(1);
+
+        public async Task<JsonNode?> RunAsync(OperationContext context)
+        {
+            await context.Orchestration.WaitForExternalEvent<object?>(OpenEvent);
+            return null;
+        }
     }
 
     /// <summary>A registered operation whose run fails after it took the lock.</summary>

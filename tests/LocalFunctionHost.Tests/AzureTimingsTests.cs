@@ -3,7 +3,7 @@ using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.LocalHost.Tests;
 
-/// <summary>The local host on Azure's default timings (<c>--LocalHost:Profile=azure</c>): 30 s queue polling, 5 min visibility.</summary>
+/// <summary>The local host on Azure's default timings (<c>--LocalHost:Profile=azure</c>): 30 s queue polling, 30 s partition leases, 5 min visibility.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class AzureTimingsTests(AzuriteFixture azurite)
 {
@@ -12,7 +12,7 @@ public sealed class AzureTimingsTests(AzuriteFixture azurite)
     {
         await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(),
             new Dictionary<string, string> { ["LocalHost:Profile"] = "azure" }, keys: azurite.Keys);
-        Assert.Contains("lock lifetime 276 s, renewed every 30 s", host.Output);
+        Assert.Contains("lock lifetime 366 s, renewed every 30 s", host.Output);
 
         var client = new DurableHttpClient(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromSeconds(1));
         var watch = Stopwatch.StartNew();
@@ -20,7 +20,7 @@ public sealed class AzureTimingsTests(AzuriteFixture azurite)
 
         Assert.Equal("OK", run.OutcomeStatus);
         // The run's lock lifetime came from the starter: it is in the orchestration's input.
-        Assert.Equal("00:04:36", run.Status["input"]!["lockTimings"]!["lifetime"]!.GetValue<string>());
+        Assert.Equal("00:06:06", run.Status["input"]!["lockTimings"]!["lifetime"]!.GetValue<string>());
         Console.WriteLine($"wait 1 s on the azure profile: {watch.Elapsed.TotalSeconds:0.0} s end to end");
     }
 }

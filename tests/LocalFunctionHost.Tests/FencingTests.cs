@@ -14,7 +14,7 @@ namespace ExclusiveOperations.LocalHost.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class FencingTests(AzuriteFixture azurite)
 {
-    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(8);
     private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 
     [Fact]
@@ -27,6 +27,8 @@ public sealed class FencingTests(AzuriteFixture azurite)
         var settings = new Dictionary<string, string>
         {
             ["ExclusiveOperations:Lock:TimeToLive"] = Lifetime.ToString(),
+            // Each host has a task hub of its own (no partition moves), so short leases let the short lifetime pass the lock's timing check.
+            ["LocalHost:PartitionLeaseInterval"] = TimeSpan.FromSeconds(2).ToString(),
             [DataContainers.Setting] = ledgerContainer,
         };
         // Two host processes of the same app on their own task hubs: only the lock (and the ledger) is shared.

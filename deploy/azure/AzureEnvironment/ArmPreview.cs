@@ -251,7 +251,8 @@ public static class ArmPreview
                 ["type"] = "Microsoft.DataFactory/factories/pipelines",
                 ["apiVersion"] = DataFactoryApi,
                 ["name"] = $"{factory.Name}/{pipeline.Name}",
-                ["dependsOn"] = DependsOn(factoryId, siteId),
+                ["dependsOn"] = DependsOn([factoryId, siteId, .. PipelineConversion.ReferencedPipelines(document)
+                    .Select(referenced => Id("Microsoft.DataFactory/factories/pipelines", names.DataFactory, referenced))]),
                 ["properties"] = PipelineConversion.ToDataFactoryJson(pipeline)["properties"]!.DeepClone(),
             });
         }

@@ -58,6 +58,37 @@ public static class PipelineConversion
             properties["runDimensions"] is JsonObject dimensions ? (Dictionary<string, object?>)ToValue(dimensions)! : null);
     }
 
+    /// <summary>
+    /// The pipelines <paramref name="document"/> runs through Execute Pipeline activities, nested ones included, each once:
+    /// Data Factory refuses a pipeline that references one it does not have yet ("BadRequest: The document creation or
+    /// update failed because of invalid reference", MicrosoftDocs/azure-docs issue 19909), so those are deployed first.
+    /// </summary>
+    public static IReadOnlyList<string> ReferencedPipelines(JsonObject document)
+    {
+        var referenced = new List<string>();
+        Visit(document["properties"]?["activities"]);
+        return referenced;
+
+        void Visit(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonArray array:
+                    foreach (var item in array)
+                        Visit(item);
+                    break;
+                case JsonObject obj:
+                    if (obj["type"] is JsonValue type && type.TryGetValue<string>(out var typeName) && typeName == "ExecutePipeline"
+                        && obj["typeProperties"]?["pipeline"]?["referenceName"] is JsonValue reference && reference.TryGetValue<string>(out var name)
+                        && !referenced.Contains(name))
+                        referenced.Add(name);
+                    foreach (var (_, value) in obj)
+                        Visit(value);
+                    break;
+            }
+        }
+    }
+
     /// <summary>Back to Data Factory's JSON (activities with <c>typeProperties</c>).</summary>
     public static JsonObject ToDataFactoryJson(ProviderPipeline pipeline)
     {

@@ -74,7 +74,35 @@ public sealed class StackEnvironment
             .ToList();
         if (pipelines.Count == 0)
             throw new InvalidDataException($"The pipeline folder '{pipelineFolder}' has no *.json; ./build.sh pipelines writes them.");
-        return new StackEnvironment(settings, pipelines, PackageHash.Of(settings.PackagePath));
+        return new StackEnvironment(settings, ReferencedFirst(pipelines, pipelineFolder), PackageHash.Of(settings.PackagePath));
+    }
+
+    /// <summary>The pipelines in file order, except that a pipeline run by another comes before it (a deployment order).</summary>
+    private static List<JsonObject> ReferencedFirst(List<JsonObject> pipelines, string pipelineFolder)
+    {
+        var byName = pipelines.ToDictionary(p => p["name"]?.GetValue<string>() ?? throw new InvalidDataException($"A pipeline in '{pipelineFolder}' has no 'name'."));
+        var ordered = new List<JsonObject>();
+        var path = new List<string>();
+        foreach (var name in byName.Keys)
+            Add(name);
+        return ordered;
+
+        void Add(string name)
+        {
+            if (ordered.Contains(byName[name]))
+                return;
+            if (path.Contains(name))
+                throw new InvalidDataException($"Pipeline '{name}' runs itself through Execute Pipeline activities ({string.Join(" -> ", path[path.IndexOf(name)..])} -> {name}); Data Factory cannot deploy that cycle.");
+            path.Add(name);
+            foreach (var referenced in PipelineConversion.ReferencedPipelines(byName[name]))
+            {
+                if (!byName.ContainsKey(referenced))
+                    throw new InvalidDataException($"Pipeline '{name}' runs pipeline '{referenced}', which is not in '{pipelineFolder}'; ./build.sh pipelines writes every pipeline there.");
+                Add(referenced);
+            }
+            path.RemoveAt(path.Count - 1);
+            ordered.Add(byName[name]);
+        }
     }
 
     public StackSettings Settings { get; }
@@ -91,7 +119,7 @@ public sealed class StackEnvironment
     public IReadOnlyList<RoleAssignmentSpec> RoleAssignments { get; }
     public IReadOnlyList<JsonObject> PipelineDocuments { get; }
 
-    /// <summary>The pipelines' names, in file order.</summary>
+    /// <summary>The pipelines' names, in deployment order: file order, a pipeline run by another before it.</summary>
     public IReadOnlyList<string> PipelineNames => [.. PipelineDocuments.Select(p => p["name"]!.GetValue<string>())];
 
     /// <summary>

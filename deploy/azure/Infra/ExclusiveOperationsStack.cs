@@ -187,6 +187,8 @@ public sealed class ExclusiveOperationsStack : Stack
         var stackDefaults = Output.Tuple(app.DefaultHostName, app.Id)
             .Apply(t => StackEnvironment.PipelineParameterDefaults($"https://{t.Item1}", t.Item2));
         var pipelineNames = new List<Output<string>>();
+        // PipelineDocuments puts a pipeline run by another first; Data Factory refuses a reference to a pipeline it does not have yet.
+        var deployedPipelines = new Dictionary<string, DataFactory.Pipeline>();
         foreach (var document in environment.PipelineDocuments)
         {
             var shape = PipelineConversion.ToProviderShape(document, new Dictionary<string, object>());
@@ -211,7 +213,11 @@ public sealed class ExclusiveOperationsStack : Stack
                 pipelineArgs.Concurrency = concurrency;
             if (shape.RunDimensions is not null)
                 pipelineArgs.RunDimensions = shape.RunDimensions.ToDictionary(e => e.Key, e => e.Value!);
-            var pipeline = new DataFactory.Pipeline($"pipeline-{shape.Name}", pipelineArgs);
+            var pipelineOptions = new CustomResourceOptions();
+            foreach (var referenced in PipelineConversion.ReferencedPipelines(document))
+                pipelineOptions.DependsOn.Add(deployedPipelines[referenced]);
+            var pipeline = new DataFactory.Pipeline($"pipeline-{shape.Name}", pipelineArgs, pipelineOptions);
+            deployedPipelines[shape.Name] = pipeline;
             pipelineNames.Add(pipeline.Name);
         }
 

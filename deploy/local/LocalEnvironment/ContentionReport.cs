@@ -99,7 +99,7 @@ public sealed class ContentionReport
                 Math.Round(makespan, 3), ideal, ideal > 0 ? Math.Round(makespan / ideal, 3) : 0,
                 succeeded > 0 ? Math.Round((double)operations.Count / succeeded, 3) : 0,
                 polls, succeeded > 0 ? Math.Round((double)polls / succeeded, 3) : 0,
-                options.Strategy.ToString().ToLowerInvariant(), options.Seconds),
+                options.Label, options.Seconds),
             Makespan = BreakdownOf(reportRuns, start, end),
             Runs = reportRuns,
             OverlapDetails = overlaps,

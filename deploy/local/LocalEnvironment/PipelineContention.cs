@@ -9,7 +9,7 @@ namespace ExclusiveOperations.LocalEnvironment;
 public sealed record RunProgress(int Run, string LockKey, int Attempt, string State, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);
 
 /// <summary>
-/// Many runs of the generated RunExclusiveOperation pipeline at once, executed by the local pipeline runner
+/// Many runs of a generated pipeline (RunExclusiveOperation or RunExclusiveOperationQueued) at once, executed by the local pipeline runner
 /// against the local function host: the product's whole loop (pipeline -> HTTP -> durable function -> lock).
 /// </summary>
 public sealed class PipelineContention(HttpClient http, Pipeline pipeline, LocalFunctionApp app, ScenarioOptions options)
@@ -46,10 +46,13 @@ public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Local
                 ["operation"] = "wait",
                 ["lockKey"] = key,
                 ["input"] = new JsonObject { ["seconds"] = options.Seconds },
-                ["retryIntervalSeconds"] = options.WaitSeconds,
-                ["useRetryHint"] = options.Strategy == RetryStrategy.Hint,
-                ["maxAttempts"] = options.MaxAttempts,
             };
+            if (options.Mode == LockMode.Conflict)
+            {
+                parameters["retryIntervalSeconds"] = options.WaitSeconds;
+                parameters["useRetryHint"] = options.Strategy == RetryStrategy.Hint;
+                parameters["maxAttempts"] = options.MaxAttempts;
+            }
             var record = await runner.RunAsync(pipeline, parameters, runId: runIds[run], cancellationToken: cancellationToken);
             Progress[run] = Progress[run] with { State = record.Status == RunStatus.Succeeded ? "Succeeded" : $"{record.Status}: {record.Error?.ErrorCode}", EndedAt = DateTimeOffset.UtcNow };
             return (run, key, record);

@@ -10,14 +10,32 @@ public enum RetryStrategy
     Fixed,
 }
 
+/// <summary>How a run gets the lock.</summary>
+public enum LockMode
+{
+    /// <summary>RunExclusiveOperation: a held lock answers Conflict at once and the pipeline calls again after a Wait.</summary>
+    Conflict,
+
+    /// <summary>RunExclusiveOperationQueued: one call; the run waits in the lock's line and is handed the lock.</summary>
+    Queue,
+}
+
 /// <param name="Runs">Pipeline runs started at once.</param>
 /// <param name="Keys">Lock keys they are spread over (run i uses key i mod Keys).</param>
 /// <param name="Seconds">How long each operation (<c>wait</c>) holds its lock.</param>
 /// <param name="Strategy">What a run waits after a Conflict.</param>
 /// <param name="WaitSeconds">The fixed wait (retryIntervalSeconds) for <see cref="RetryStrategy.Fixed"/>, and the fallback for Hint.</param>
 /// <param name="MaxAttempts">The pipeline's bound on attempts (then it fails with LockNotAcquired).</param>
-public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetryStrategy Strategy, int WaitSeconds, int MaxAttempts)
+/// <param name="Mode">Conflict (the strategy applies) or queue (one call per run; strategy, wait and attempts do not apply).</param>
+public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetryStrategy Strategy, int WaitSeconds, int MaxAttempts, LockMode Mode = LockMode.Conflict)
 {
+    /// <summary>The generated pipeline each mode runs.</summary>
+    public string DefaultPipelinePath => Path.Combine("pipelines", "generated", "pipeline",
+        Mode == LockMode.Queue ? "RunExclusiveOperationQueued.json" : "RunExclusiveOperation.json");
+
+    /// <summary>What the scenario is called in reports: fixed, hint or queue.</summary>
+    public string Label => Mode == LockMode.Queue ? "queue" : Strategy.ToString().ToLowerInvariant();
+
     /// <summary>What is wrong with the options, one sentence each naming the option; empty when they are fine.</summary>
     public List<string> Problems()
     {

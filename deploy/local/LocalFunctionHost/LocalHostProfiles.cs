@@ -27,7 +27,8 @@ public static class LocalHostProfiles
 
     /// <summary>
     /// Puts the chosen profile's values below every explicit source (settings file excepted), and makes the lock's
-    /// <c>MaxQueuePollingInterval</c> follow the host's, as host.json and the app settings must agree in Azure.
+    /// <c>MaxQueuePollingInterval</c> and <c>PartitionLeaseInterval</c> follow the host's, as host.json and the app
+    /// settings must agree in Azure.
     /// </summary>
     public static void Apply(ConfigurationManager configuration)
     {
@@ -38,10 +39,17 @@ public static class LocalHostProfiles
             "azure" => new Dictionary<string, string?>(Azure),
             _ => throw new InvalidOperationException($"{Setting} '{profile}' is not a profile; use 'fast' (the default) or 'azure'."),
         };
-        var polling = configuration[$"{LocalHostOptions.Section}:MaxQueuePollingInterval"]
-            ?? values.GetValueOrDefault($"{LocalHostOptions.Section}:MaxQueuePollingInterval")
-            ?? new LocalHostOptions().MaxQueuePollingInterval.ToString();
-        values[$"{LockOptions.Section}:MaxQueuePollingInterval"] = polling;
+        var defaults = new LocalHostOptions();
+        foreach (var (name, fallback) in new[]
+        {
+            (nameof(LocalHostOptions.MaxQueuePollingInterval), defaults.MaxQueuePollingInterval),
+            (nameof(LocalHostOptions.PartitionLeaseInterval), defaults.PartitionLeaseInterval),
+        })
+        {
+            values[$"{LockOptions.Section}:{name}"] = configuration[$"{LocalHostOptions.Section}:{name}"]
+                ?? values.GetValueOrDefault($"{LocalHostOptions.Section}:{name}")
+                ?? fallback.ToString();
+        }
         // Index 1: above localhost.settings.json (index 0), below the environment and the command line.
         ((IConfigurationBuilder)configuration).Sources.Insert(1, new MemoryConfigurationSource { InitialData = values });
     }

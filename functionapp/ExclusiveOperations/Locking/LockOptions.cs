@@ -20,8 +20,15 @@ public sealed class LockOptions
     /// </summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an orchestration's messages can wait when its control-queue partition moves to another worker: the
+    /// Durable Task Framework's partition lease interval (30 s by default, not a host.json setting; the local host sets
+    /// it from its own).
+    /// </summary>
+    public TimeSpan PartitionLeaseInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The lock's lifetime and renewal period for these settings.</summary>
-    public LockTimings Timings => LockTimings.For(MaxQueuePollingInterval, TimeToLive);
+    public LockTimings Timings => LockTimings.For(MaxQueuePollingInterval, PartitionLeaseInterval, TimeToLive);
 
     /// <summary>Upper bound of the <c>retryAfterSeconds</c> hint given with a Conflict.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
@@ -61,7 +68,9 @@ public sealed class LockOptions
             throw new InvalidOperationException($"{Section}:TimeToLive must be at least 1 second (was {TimeToLive}).");
         if (MaxQueuePollingInterval <= TimeSpan.Zero)
             throw new InvalidOperationException($"{Section}:MaxQueuePollingInterval must be positive (was {MaxQueuePollingInterval}).");
-        if (Timings.Problem(MaxQueuePollingInterval) is { } problem)
+        if (PartitionLeaseInterval < TimeSpan.Zero)
+            throw new InvalidOperationException($"{Section}:PartitionLeaseInterval must not be negative (was {PartitionLeaseInterval}).");
+        if (Timings.Problem(MaxQueuePollingInterval, PartitionLeaseInterval) is { } problem)
             throw new InvalidOperationException($"{Section}:TimeToLive: {problem}.");
         if (MaxRetryAfter < TimeSpan.FromSeconds(1))
             throw new InvalidOperationException($"{Section}:MaxRetryAfter must be at least 1 second (was {MaxRetryAfter}).");

@@ -65,9 +65,14 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
         }
 
         var release = await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, ActivityRetry.Options);
-        if (release.Outcome == ReleaseOutcome.HeldByAnother)
+        // Only a release of a lock this run still held proves that nobody else held it meanwhile. A free lock without this
+        // run's release record was taken over after it expired (and released again) just like one held by another.
+        if (release.Outcome != ReleaseOutcome.Released)
+        {
+            var taker = release.CurrentHolder is { } current ? $"is now held by '{current.HolderId}'" : "was taken over and released by another run meanwhile";
             throw new InvalidOperationException(
-                $"The lock for key '{request.LockKey}' expired while the operation ran and was taken by '{release.CurrentHolder?.HolderId}'; the result may overlap with another run.");
+                $"The lock for key '{request.LockKey}' expired while the operation ran and {taker}; the result may overlap with another run.");
+        }
 
         return Finish(context, new OperationOutcome
         {
