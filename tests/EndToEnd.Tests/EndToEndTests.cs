@@ -88,6 +88,16 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Equal(6, parsed["runs"]!.AsArray().Count);
         Assert.Equal(0, parsed["summary"]!["overlaps"]!.GetValue<int>());
         Assert.Equal(report.Totals.Conflicts, parsed["summary"]!["conflicts"]!.GetValue<int>());
+
+        // Every status poll of the run records is in the report: each call answers 202 first, so it polls at least once;
+        // the timeline has one poll tick per poll, and report.json the same counts.
+        var recordedPolls = runs.Sum(r => r.Record.ActivityRuns.Where(a => a.ActivityName == PipelineContention.CallActivity).Sum(a => a.ExecutionDetails!.Polls.Count));
+        Assert.Equal(recordedPolls, report.Totals.Polls);
+        Assert.True(report.Totals.Polls >= report.Totals.FunctionStarts, $"{report.Totals.Polls} polls for {report.Totals.FunctionStarts} calls");
+        Assert.Equal(Math.Round((double)recordedPolls / 6, 3), report.Totals.PollsPerSuccess);
+        Assert.Equal(report.Totals.Polls, System.Text.RegularExpressions.Regex.Matches(html, "<line class=\"poll\"").Count);
+        Assert.Equal(report.Totals.Polls, parsed["summary"]!["polls"]!.GetValue<int>());
+        Assert.Equal(report.Totals.Polls, parsed["runs"]!.AsArray().Sum(r => r!["polls"]!.GetValue<int>()));
     }
 
     [Fact]

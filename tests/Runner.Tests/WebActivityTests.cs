@@ -58,6 +58,9 @@ public sealed class WebActivityTests : IAsyncLifetime
         Assert.Equal("POST", request.Method);
         Assert.Equal("""{"seconds":1}""", request.Body);
         Assert.Equal("k", request.Headers["x-functions-key"]);
+        var details = RunnerHarness.Only(run, "Call").ExecutionDetails!;
+        Assert.Equal(("POST", 200, (double?)null), (details.Call!.Method, details.Call.StatusCode, details.Call.WaitSeconds));
+        Assert.Empty(details.Polls);
     }
 
     [Fact]
@@ -87,7 +90,10 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Single(_server.Requests);
-        Assert.EndsWith("/status/1", RunnerHarness.Only(run, "Call").Output!["ADFWebActivityResponseHeaders"]!["Location"]!.GetValue<string>());
+        var call = RunnerHarness.Only(run, "Call");
+        Assert.EndsWith("/status/1", call.Output!["ADFWebActivityResponseHeaders"]!["Location"]!.GetValue<string>());
+        Assert.Equal((202, (double?)null), (call.ExecutionDetails!.Call!.StatusCode, call.ExecutionDetails.Call.WaitSeconds));
+        Assert.Empty(call.ExecutionDetails.Polls);
     }
 
     [Theory]
@@ -282,5 +288,108 @@ public sealed class WebActivityTests : IAsyncLifetime
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal("***", RunnerHarness.Only(run, "Call").Output!.GetValue<string>());
         Assert.Equal("from-the-server", RunnerHarness.Only(run, "Copy").Output!["value"]!.GetValue<string>());
+    }
+
+    private const string FunctionKey = "function-key-that-must-not-be-recorded";
+    private const string StatusToken = "status-token-that-must-not-be-recorded";
+
+    private static string Serialized(PipelineRun run) => System.Text.Json.JsonSerializer.Serialize(run, DataFactory.Runner.Cli.RunReport.Json);
+
+    [Fact]
+    public async Task Every_status_poll_is_recorded_with_its_time_status_Retry_After_and_the_wait_that_followed()
+    {
+        var status = $"/status/1?taskHub=hub&code={FunctionKey}";
+        _server
+            .Then(new(202, """{"id":"1"}""", Location(status, retryAfter: 10)))
+            .Then(new(202, """{"runtimeStatus":"Running"}""", Location(status, retryAfter: 5)))
+            .Then(new(202, """{"runtimeStatus":"Running"}""", Location(status)))
+            .Then(new(200, """{"runtimeStatus":"Completed"}"""));
+
+        var run = await _harness.RunAsync(Call());
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        var activity = RunnerHarness.Only(run, "Call");
+        var details = activity.ExecutionDetails!;
+        Assert.Equal(new WebRequestRecord(activity.ActivityRunStart, "POST", new Uri(_server.BaseUrl, "start").ToString(), 202, 10, 10), details.Call);
+        Assert.Equal(_server.Requests.Count(r => r.Method == "GET"), details.Polls.Count);
+        Assert.Equal([(202, 5, 5), (202, null, 1), (200, null, null)], details.Polls.Select(p => (p.StatusCode, p.RetryAfterSeconds, p.WaitSeconds)));
+        Assert.All(details.Polls, p => Assert.Equal(("GET", $"{_server.BaseUrl}status/1?taskHub=hub&code=***"), (p.Method, p.Url)));
+        // Each poll went out no earlier than the wait its predecessor's answer asked for.
+        var requests = details.Polls.Prepend(details.Call!).ToList();
+        Assert.All(requests.Zip(requests.Skip(1)), pair =>
+            Assert.True(pair.Second.SentAt - pair.First.SentAt >= TimeSpan.FromSeconds(pair.First.WaitSeconds!.Value), $"{pair.First} then {pair.Second}"));
+        Assert.DoesNotContain(FunctionKey, Serialized(run));
+        Assert.Contains("\"polls\": [", Serialized(run));
+    }
+
+    [Fact]
+    public async Task Polls_are_recorded_when_polling_fails_and_no_credential_of_the_status_URL_reaches_the_record()
+    {
+        _server
+            .Then(new(202, "{}", Location($"/runs/1?token={StatusToken}&sig={FunctionKey}", retryAfter: 1)))
+            .Then(new(202, "{}", Location($"/runs/1?token={StatusToken}&sig={FunctionKey}", retryAfter: 1)))
+            .Then(new(500, "status store down"));
+
+        var run = await _harness.RunAsync(Call());
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        var details = RunnerHarness.Only(run, "Call").ExecutionDetails!;
+        Assert.Equal([202, 500], details.Polls.Select(p => p.StatusCode));
+        Assert.All(details.Polls, p => Assert.EndsWith("/runs/1?token=***&sig=***", p.Url));
+        var record = Serialized(run);
+        Assert.DoesNotContain(StatusToken, record);
+        Assert.DoesNotContain(FunctionKey, record);
+    }
+
+    [Fact]
+    public async Task A_poll_that_gets_no_answer_is_recorded_without_a_status_and_its_error_names_the_URL_without_its_credential()
+    {
+        _server
+            .Then(new(202, "{}", Location($"/runs/1?token={StatusToken}", retryAfter: 1)))
+            .Then(new(200, "{}", Hang: true));
+        _harness.AdvanceDuringRequests = true; // the poll hangs: only virtual time passing ends it
+
+        var run = await _harness.RunAsync(Call(web => web.HttpRequestTimeout = "00:00:05"));
+
+        var activity = RunnerHarness.Only(run, "Call");
+        Assert.Equal("RequestTimeout", activity.Error!.ErrorCode);
+        Assert.Contains("/runs/1?token=***", activity.Error.Message);
+        var poll = Assert.Single(activity.ExecutionDetails!.Polls);
+        Assert.Equal(((int?)null, (double?)null), (poll.StatusCode, poll.WaitSeconds));
+        Assert.DoesNotContain(StatusToken, Serialized(run));
+    }
+
+    [Fact]
+    public async Task Credentials_in_the_call_URL_are_redacted_and_secure_input_and_output_hide_the_URLs_altogether()
+    {
+        _server.Then(new(202, "{}", Location("/status/1", retryAfter: 1))).Then(new(200, "{}"));
+        var run = await _harness.RunAsync(Call(web => web.Url = new Uri(_server.BaseUrl, $"start?lockKey=k&code={FunctionKey}").ToString()));
+        Assert.Equal($"{_server.BaseUrl}start?lockKey=k&code=***", RunnerHarness.Only(run, "Call").ExecutionDetails!.Call!.Url);
+
+        _server.Then(new(202, "{}", Location("/status/1", retryAfter: 1))).Then(new(200, "{}"));
+        var secure = await _harness.RunAsync(Call(policy: new ActivityPolicy { SecureInput = true, SecureOutput = true }));
+        var details = RunnerHarness.Only(secure, "Call").ExecutionDetails!;
+        Assert.Equal(("***", 202), (details.Call!.Url, details.Call.StatusCode));
+        Assert.Equal(("***", 200), (Assert.Single(details.Polls).Url, details.Polls[0].StatusCode));
+    }
+
+    [Fact]
+    public async Task A_child_pipelines_Web_activity_keeps_its_polls_in_the_parents_record()
+    {
+        _server.Then(new(202, "{}", Location("/status/1", retryAfter: 1))).Then(new(200, "{}"));
+        _harness.Pipelines["P"] = Call();
+
+        var run = await _harness.RunAsync(new Pipeline("Parent") { Activities = { new ExecutePipelineActivity("Run Child") { PipelineName = "P" } } });
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(200, Assert.Single(RunnerHarness.Only(run, "Call").ExecutionDetails!.Polls).StatusCode);
+    }
+
+    [Fact]
+    public async Task Activities_other_than_Web_have_no_execution_details_in_the_record()
+    {
+        var run = await _harness.RunAsync(new Pipeline("P") { Activities = { new WaitActivity("Pause") { WaitTimeInSeconds = 1 } } });
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.DoesNotContain("executionDetails", Serialized(run));
     }
 }

@@ -18,6 +18,8 @@ public sealed class ContentionReport
         [property: JsonPropertyName("idealSeconds")] double IdealSeconds,
         [property: JsonPropertyName("makespanRatio")] double MakespanRatio,
         [property: JsonPropertyName("startsPerSuccess")] double StartsPerSuccess,
+        [property: JsonPropertyName("polls")] int Polls,
+        [property: JsonPropertyName("pollsPerSuccess")] double PollsPerSuccess,
         [property: JsonPropertyName("strategy")] string Strategy,
         [property: JsonPropertyName("operationSeconds")] double OperationSeconds);
 
@@ -47,7 +49,14 @@ public sealed class ContentionReport
         [property: JsonPropertyName("lockAcquiredAt")] DateTimeOffset? LockAcquiredAt,
         [property: JsonPropertyName("lockReleasedAt")] DateTimeOffset? LockReleasedAt,
         [property: JsonPropertyName("retryAfterSeconds")] int? RetryAfterSeconds,
-        [property: JsonPropertyName("retryAt")] DateTimeOffset? RetryAt);
+        [property: JsonPropertyName("retryAt")] DateTimeOffset? RetryAt,
+        [property: JsonPropertyName("polls")] IReadOnlyList<Poll> Polls);
+
+    /// <summary>One GET of the call's status URL by the Web activity (from its executionDetails).</summary>
+    public sealed record Poll(
+        [property: JsonPropertyName("sentAt")] DateTimeOffset SentAt,
+        [property: JsonPropertyName("statusCode")] int? StatusCode,
+        [property: JsonPropertyName("retryAfterSeconds")] int? RetryAfterSeconds);
 
     public sealed record Run(
         [property: JsonPropertyName("runId")] string RunId,
@@ -56,6 +65,7 @@ public sealed class ContentionReport
         [property: JsonPropertyName("status")] string Status,
         [property: JsonPropertyName("error")] RunError? Error,
         [property: JsonPropertyName("attempts")] int Attempts,
+        [property: JsonPropertyName("polls")] int Polls,
         [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
         [property: JsonPropertyName("endedAt")] DateTimeOffset? EndedAt,
         [property: JsonPropertyName("operations")] IReadOnlyList<Operation> Operations,
@@ -79,6 +89,7 @@ public sealed class ContentionReport
         var makespan = (end - start).TotalSeconds;
         var ideal = runs.GroupBy(r => r.LockKey).Max(g => g.Count()) * options.Seconds;
         var succeeded = reportRuns.Count(r => r.Status == nameof(RunStatus.Succeeded));
+        var polls = reportRuns.Sum(r => r.Polls);
         return new ContentionReport
         {
             Totals = new Summary(
@@ -87,6 +98,7 @@ public sealed class ContentionReport
                 operations.Count, overlaps.Count,
                 Math.Round(makespan, 3), ideal, ideal > 0 ? Math.Round(makespan / ideal, 3) : 0,
                 succeeded > 0 ? Math.Round((double)operations.Count / succeeded, 3) : 0,
+                polls, succeeded > 0 ? Math.Round((double)polls / succeeded, 3) : 0,
                 options.Label, options.Seconds),
             Makespan = BreakdownOf(reportRuns, start, end),
             Runs = reportRuns,
@@ -131,11 +143,12 @@ public sealed class ContentionReport
                 output?["lockAcquiredAt"]?.GetValue<DateTimeOffset?>(),
                 output?["lockReleasedAt"]?.GetValue<DateTimeOffset?>(),
                 output?["retryAfterSeconds"]?.GetValue<int?>(),
-                output?["retryAt"]?.GetValue<DateTimeOffset?>());
+                output?["retryAt"]?.GetValue<DateTimeOffset?>(),
+                [.. (call.ExecutionDetails?.Polls ?? []).Select(p => new Poll(p.SentAt, p.StatusCode, p.RetryAfterSeconds))]);
         }).ToList();
         var waits = record.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry" && a.ActivityRunEnd is not null)
             .Select(a => new Wait(a.ActivityRunStart, a.ActivityRunEnd!.Value)).OrderBy(w => w.From).ToList();
-        return new Run(record.RunId, number, lockKey, record.Status.ToString(), record.Error, calls.Count,
+        return new Run(record.RunId, number, lockKey, record.Status.ToString(), record.Error, calls.Count, operations.Sum(o => o.Polls.Count),
             record.RunStart, record.RunEnd, operations, waits);
     }
 

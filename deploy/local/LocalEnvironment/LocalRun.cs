@@ -103,21 +103,21 @@ public static class LocalRun
 
     public static void PrintSummary(ContentionReport report)
     {
-        var table = new Table().AddColumns("run", "key", "status", "attempts", "lock held (s from start)", "ended");
+        var table = new Table().AddColumns("run", "key", "status", "attempts", "polls", "lock held (s from start)", "ended");
         var start = report.Runs.Min(r => r.StartedAt);
         foreach (var run in report.Runs)
         {
             var ok = run.Operations.FirstOrDefault(o => o.Status == "OK");
             table.AddRow(run.Number.ToString(), run.LockKey,
                 run.Status == "Succeeded" ? "[green]Succeeded[/]" : $"[red]{Markup.Escape(run.Status)} {Markup.Escape(run.Error?.ErrorCode ?? "")}[/]",
-                run.Attempts.ToString(),
+                run.Attempts.ToString(), run.Polls.ToString(),
                 ok is { LockAcquiredAt: { } a, LockReleasedAt: { } r } ? $"{(a - start).TotalSeconds:0.0} - {(r - start).TotalSeconds:0.0}" : "",
                 run.EndedAt is { } e ? $"{(e - start).TotalSeconds:0.0}s" : "");
         }
         AnsiConsole.Write(table);
         var t = report.Totals;
         AnsiConsole.MarkupLine($"[bold]{t.Succeeded}/{t.Runs} runs succeeded[/], {t.Conflicts} conflicts, {t.FunctionStarts} function starts " +
-            $"({t.StartsPerSuccess} per success), overlaps {(t.Overlaps == 0 ? "[green]0[/]" : $"[red]{t.Overlaps}[/]")}, " +
+            $"({t.StartsPerSuccess} per success), {t.Polls} status polls ({t.PollsPerSuccess} per success), overlaps {(t.Overlaps == 0 ? "[green]0[/]" : $"[red]{t.Overlaps}[/]")}, " +
             $"makespan {t.MakespanSeconds} s (ideal {t.IdealSeconds} s, ratio {t.MakespanRatio})");
         if (report.Makespan is { } b)
         {

@@ -70,6 +70,7 @@ bench.SetAction(async (parse, cancellationToken) =>
     Row("makespan s (ideal)", r => $"{r.Totals.MakespanSeconds:0.0} ({r.Totals.IdealSeconds})");
     Row("ratio (target queue <= 1.15 at 1 s, 1.05 at 10 s)", r => $"{r.Totals.MakespanRatio:0.000}");
     Row("function starts per success (queue: 1.0)", r => $"{r.Totals.StartsPerSuccess:0.00}");
+    Row("status polls per success", r => $"{r.Totals.PollsPerSuccess:0.00}");
     Row("conflicts (after a run's first)", r => $"{r.Totals.Conflicts} ({r.Makespan?.RepeatConflicts})");
     Row("avg hold s", r => $"{r.Makespan?.AverageHoldSeconds:0.000}");
     Row("avg idle lock per handover s", r => $"{r.Makespan?.AverageHandoverSeconds:0.000}");

@@ -6,8 +6,9 @@ namespace ExclusiveOperations.LocalEnvironment;
 
 /// <summary>
 /// report.html: a self-contained page (no server, no script) with the summary and an SVG timeline, one row per
-/// run: each call of the function (a tick: amber for Conflict, green for OK, red for a failure), the waits after
-/// a Conflict (grey), and the interval the run held the lock (a bar in its key's colour).
+/// run: each call of the function (a tick: amber for Conflict, green for OK, red for a failure), each status poll
+/// of a call (a short purple tick under the lock bar), the waits after a Conflict (grey), and the interval the
+/// run held the lock (a bar in its key's colour).
 /// </summary>
 public static class TimelineHtml
 {
@@ -46,9 +47,15 @@ public static class TimelineHtml
                     svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(X(from))}\" y=\"{y + 3}\" width=\"{F(Math.Max(X(to) - X(from), 1))}\" height=\"14\" fill=\"{Colour(run.LockKey)}\" opacity=\"0.85\"><title>{Escape(operation.InstanceId)} held {Escape(run.LockKey)} {F((to - from).TotalSeconds)} s</title></rect>");
                 var colour = operation.Status switch { "OK" => "#38a169", "Conflict" => "#d69e2e", _ => "#e53e3e" };
                 svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(X(operation.CalledAt))}\" y=\"{y + 1}\" width=\"3\" height=\"18\" fill=\"{colour}\"><title>{Escape(operation.Status)} ({Escape(operation.InstanceId)})</title></rect>");
+                foreach (var poll in operation.Polls)
+                {
+                    var answer = poll.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "no answer";
+                    var retryAfter = poll.RetryAfterSeconds is { } after ? $", Retry-After {after} s" : "";
+                    svg.Append(CultureInfo.InvariantCulture, $"<line class=\"poll\" x1=\"{F(X(poll.SentAt))}\" y1=\"{y + 18}\" x2=\"{F(X(poll.SentAt))}\" y2=\"{y + 22}\" stroke=\"#6b46c1\"><title>poll {answer}{retryAfter}</title></line>");
+                }
             }
         }
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{height - 8}\">ticks: calls (amber Conflict, green OK, red failed) · grey: waits after a Conflict · bars: lock held, one colour per key</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{height - 8}\">ticks: calls (amber Conflict, green OK, red failed) · short purple: status polls · grey: waits after a Conflict · bars: lock held, one colour per key</text>");
         svg.Append("</svg>");
 
         var t = report.Totals;
@@ -56,9 +63,9 @@ public static class TimelineHtml
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Exclusive operations: local run</title>");
         html.Append("<style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}td,th{border:1px solid #cbd5e0;padding:4px 8px;text-align:right}</style></head><body>");
         html.Append("<h1>Exclusive operations: local run</h1><table><tr>");
-        foreach (var h in new[] { "runs", "succeeded", "failed", "conflicts", "function starts", "overlaps", "makespan s", "ideal s", "ratio", "starts/success", "strategy" })
+        foreach (var h in new[] { "runs", "succeeded", "failed", "conflicts", "function starts", "overlaps", "makespan s", "ideal s", "ratio", "starts/success", "polls", "polls/success", "strategy" })
             html.Append(CultureInfo.InvariantCulture, $"<th>{h}</th>");
-        html.Append(CultureInfo.InvariantCulture, $"</tr><tr><td>{t.Runs}</td><td>{t.Succeeded}</td><td>{t.Failed}</td><td>{t.Conflicts}</td><td>{t.FunctionStarts}</td><td>{t.Overlaps}</td><td>{t.MakespanSeconds}</td><td>{t.IdealSeconds}</td><td>{t.MakespanRatio}</td><td>{t.StartsPerSuccess}</td><td>{t.Strategy}</td></tr></table>");
+        html.Append(CultureInfo.InvariantCulture, $"</tr><tr><td>{t.Runs}</td><td>{t.Succeeded}</td><td>{t.Failed}</td><td>{t.Conflicts}</td><td>{t.FunctionStarts}</td><td>{t.Overlaps}</td><td>{t.MakespanSeconds}</td><td>{t.IdealSeconds}</td><td>{t.MakespanRatio}</td><td>{t.StartsPerSuccess}</td><td>{t.Polls}</td><td>{t.PollsPerSuccess}</td><td>{t.Strategy}</td></tr></table>");
         html.Append("<h2>Timeline</h2>").Append(svg).Append("</body></html>\n");
         return html.ToString();
     }

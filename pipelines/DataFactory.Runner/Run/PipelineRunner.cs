@@ -354,7 +354,8 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             case ExecutePipelineActivity execute:
                 return await RunChildPipelineAsync(execute, scope, Input, cancellationToken);
             case WebActivity web:
-                return await _web.RunAsync(web, scope, Input, cancellationToken);
+                run.ExecutionDetails = new WebExecutionDetails();
+                return await _web.RunAsync(web, scope, Input, run.ExecutionDetails, cancellationToken);
             default:
                 throw Fail(activity, "ActivityTypeNotSupported",
                     $"Activity '{activity.Name}' is of type '{activity.Type}', which the local runner does not execute. " +
@@ -463,6 +464,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         Input = run.Input,
         Output = run.Output,
         Error = run.Error,
+        ExecutionDetails = run.ExecutionDetails,
     };
 
     private static void Assign(Activity activity, RunScope scope, string name, JsonNode? value)

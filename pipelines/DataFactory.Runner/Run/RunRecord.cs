@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
@@ -55,4 +56,36 @@ public sealed class ActivityRun
     [JsonPropertyName("input")] public JsonNode? Input { get; set; }
     [JsonPropertyName("output")] public JsonNode? Output { get; set; }
     [JsonPropertyName("error")] public RunError? Error { get; set; }
+
+    /// <summary>Web activities: every request the activity sent, its call and each status poll (null for other activities).</summary>
+    [JsonPropertyName("executionDetails")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WebExecutionDetails? ExecutionDetails { get; set; }
 }
+
+/// <summary>
+/// What a Web activity sent and got back: the call, then each GET of the Location while the answers were 202.
+/// Data Factory's monitoring shows none of this; here it is filled as the requests happen, so a run that failed,
+/// timed out or is still polling shows its polls so far. URLs have their credentials redacted.
+/// </summary>
+public sealed class WebExecutionDetails
+{
+    [JsonPropertyName("call")] public WebRequestRecord? Call { get; set; }
+
+    /// <summary>Replaced, never changed in place: readers of a running activity see a consistent list.</summary>
+    [JsonPropertyName("polls")] public ImmutableList<WebRequestRecord> Polls { get; set; } = [];
+}
+
+/// <summary>One HTTP request of a Web activity and its answer.</summary>
+/// <param name="SentAt">When the request was sent (UTC).</param>
+/// <param name="Url">The URL, with the values of credential query parameters (code, token, sig, ...) replaced by ***.</param>
+/// <param name="StatusCode">The answer's status; null when none came (timeout, connection failure).</param>
+/// <param name="RetryAfterSeconds">The answer's Retry-After in seconds; null when absent (or an HTTP date).</param>
+/// <param name="WaitSeconds">How long the activity waited before its next poll; null when this answer ended the polling.</param>
+public sealed record WebRequestRecord(
+    [property: JsonPropertyName("sentAt")] DateTimeOffset SentAt,
+    [property: JsonPropertyName("method")] string Method,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("statusCode")] int? StatusCode,
+    [property: JsonPropertyName("retryAfterSeconds")] int? RetryAfterSeconds,
+    [property: JsonPropertyName("waitSeconds")] double? WaitSeconds);

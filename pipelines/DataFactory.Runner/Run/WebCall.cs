@@ -11,10 +11,11 @@ namespace DataFactory.Runner.Run;
 /// The Web activity: one real HTTP request, then, on 202 with a Location header, GETs of that location until
 /// the answer is not 202 (unless turnOffAsync), waiting Retry-After between polls. Output is the final body
 /// plus ADFWebActivityResponseHeaders; a non-2xx final answer fails the activity with its status and body.
+/// Every request, the call and each poll, is recorded in the activity run's executionDetails as it happens.
 /// </summary>
 internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions options)
 {
-    public async Task<JsonNode?> RunAsync(WebActivity web, RunScope scope, Action<JsonNode?> input, CancellationToken cancellationToken)
+    public async Task<JsonNode?> RunAsync(WebActivity web, RunScope scope, Action<JsonNode?> input, WebExecutionDetails details, CancellationToken cancellationToken)
     {
         var method = Values.ToText(PipelineRunner.EvaluateValue(web.Method, scope)).ToUpperInvariant();
         var urlText = Values.ToText(web.Url is null ? null : PipelineRunner.EvaluateValue(web.Url, scope));
@@ -37,18 +38,21 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         if (authentication is not null) recorded["authentication"] = authentication;
         input(recorded);
 
-        var response = await SendAsync(web, new HttpMethod(method), url, headers, body, requestTimeout, cancellationToken, authorization);
+        // A secure input hides the call's URL as it hides the input; a secure output hides the Location URLs the answers named.
+        var callUrl = web.Policy?.SecureInput == true ? "***" : Redacted(url);
+        var (response, wait) = await SendRecordedAsync(web, new HttpMethod(method), url, callUrl, headers, body, requestTimeout, r => details.Call = r, cancellationToken, authorization);
         var polls = 0;
-        while (response.StatusCode == HttpStatusCode.Accepted && web.TurnOffAsync != true && response.Headers.Location is { } location)
+        while (wait is { } delay && response.Headers.Location is { } location)
         {
-            var wait = response.Headers.RetryAfter?.Delta ?? options.DefaultPollInterval;
             response.Dispose();
-            await Task.Delay(wait, time, cancellationToken);
+            await Task.Delay(delay, time, cancellationToken);
             polls++;
             // Status polls carry no Authorization header: a Location status URL carries its own credential
             // (Durable Functions puts the function key in its query), and a bearer token for the activity's
             // resource has no business going to whatever host the Location names.
-            response = await SendAsync(web, HttpMethod.Get, location.IsAbsoluteUri ? location : new Uri(url, location), headers, null, requestTimeout, cancellationToken);
+            var pollUrl = location.IsAbsoluteUri ? location : new Uri(url, location);
+            (response, wait) = await SendRecordedAsync(web, HttpMethod.Get, pollUrl, web.Policy?.SecureOutput == true ? "***" : Redacted(pollUrl),
+                headers, null, requestTimeout, r => details.Polls = details.Polls.Add(r), cancellationToken);
         }
         using (response)
         {
@@ -56,7 +60,7 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
             if (!response.IsSuccessStatusCode)
             {
                 throw PipelineRunner.Fail(web, ((int)response.StatusCode).ToString(),
-                    $"{method} {url} answered {(int)response.StatusCode} {response.ReasonPhrase}{(polls > 0 ? $" after {polls} status poll(s)" : "")}: {Truncate(text)}");
+                    $"{method} {Redacted(url)} answered {(int)response.StatusCode} {response.ReasonPhrase}{(polls > 0 ? $" after {polls} status poll(s)" : "")}: {Truncate(text)}");
             }
             var output = ParseBody(text);
             output["ADFWebActivityResponseHeaders"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
@@ -102,6 +106,34 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
             ? Template.EvaluateString(value.GetValue<string>(), scope)
             : Template.Evaluate(node, scope);
 
+    /// <summary>
+    /// Sends one request and records it (also when no answer came). Returns the answer and, when it is a 202 the
+    /// activity polls after, the wait before that poll: Retry-After in seconds, else the default interval.
+    /// </summary>
+    private async Task<(HttpResponseMessage Response, TimeSpan? Wait)> SendRecordedAsync(WebActivity web, HttpMethod method, Uri url, string recordedUrl,
+        Dictionary<string, string> headers, JsonNode? body, TimeSpan timeout, Action<WebRequestRecord> record, CancellationToken cancellationToken,
+        string? authorization = null)
+    {
+        var sentAt = time.GetUtcNow();
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync(web, method, url, headers, body, timeout, cancellationToken, authorization);
+        }
+        catch
+        {
+            record(new WebRequestRecord(sentAt, method.Method, recordedUrl, null, null, null));
+            throw;
+        }
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        TimeSpan? wait = response.StatusCode == HttpStatusCode.Accepted && web.TurnOffAsync != true && response.Headers.Location is not null
+            ? retryAfter ?? options.DefaultPollInterval
+            : null;
+        record(new WebRequestRecord(sentAt, method.Method, recordedUrl, (int)response.StatusCode,
+            retryAfter is { } seconds ? (int)seconds.TotalSeconds : null, wait?.TotalSeconds));
+        return (response, wait);
+    }
+
     private async Task<HttpResponseMessage> SendAsync(WebActivity web, HttpMethod method, Uri url, Dictionary<string, string> headers,
         JsonNode? body, TimeSpan timeout, CancellationToken cancellationToken, string? authorization = null)
     {
@@ -130,11 +162,11 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw PipelineRunner.Fail(web, "RequestTimeout", $"{method} {url} did not answer within httpRequestTimeout {timeout}.");
+            throw PipelineRunner.Fail(web, "RequestTimeout", $"{method} {Redacted(url)} did not answer within httpRequestTimeout {timeout}.");
         }
         catch (HttpRequestException e)
         {
-            throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {url} failed: {e.Message}");
+            throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {Redacted(url)} failed: {e.Message}");
         }
     }
 
@@ -151,6 +183,38 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         {
             return new JsonObject { ["Response"] = text };
         }
+    }
+
+    /// <summary>Query parameters whose values are credentials: Functions keys, status URL tokens, SAS signatures, API keys.</summary>
+    private static readonly HashSet<string> CredentialParameters = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "code", "token", "access_token", "sig", "key", "apikey", "api-key", "api_key", "secret", "client_secret", "password",
+    };
+
+    /// <summary>
+    /// The URL as records and error messages may show it: values of credential query parameters and any user
+    /// info replaced by ***. A status URL carries its own credential (the function key in code=, a token=), so
+    /// anything that writes a URL down goes through here.
+    /// </summary>
+    internal static string Redacted(Uri url)
+    {
+        if (!url.IsAbsoluteUri)
+            return url.ToString();
+        var builder = new UriBuilder(url);
+        if (builder.UserName.Length > 0 || builder.Password.Length > 0)
+        {
+            builder.UserName = "***";
+            builder.Password = "";
+        }
+        if (builder.Query.Length > 1)
+        {
+            builder.Query = string.Join('&', builder.Query[1..].Split('&').Select(part =>
+            {
+                var name = part.Split('=', 2)[0];
+                return CredentialParameters.Contains(Uri.UnescapeDataString(name.Replace('+', ' '))) ? name + "=***" : part;
+            }));
+        }
+        return builder.Uri.ToString();
     }
 
     private static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000] + "...";
