@@ -189,7 +189,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     private static JsonObject Msi(string resource = "https://management.azure.com/") => new() { ["type"] = "MSI", ["resource"] = resource };
 
     [Fact]
-    public async Task MSI_authentication_sends_a_bearer_token_for_the_resource_on_the_call_but_not_on_status_polls()
+    public async Task MSI_authentication_sends_a_bearer_token_for_the_resource_on_the_call_but_status_polls_carry_none_of_the_calls_credentials()
     {
         var asked = new List<string>();
         _harness.ManagedIdentityToken = (resource, _) =>
@@ -208,6 +208,8 @@ public sealed class WebActivityTests : IAsyncLifetime
         var requests = _server.Requests.ToList();
         Assert.Equal($"Bearer {Token}", requests[0].Headers["Authorization"]);
         Assert.False(requests[1].Headers.ContainsKey("Authorization"), "the status poll carried the token");
+        Assert.Equal("k", requests[0].Headers["x-functions-key"]);
+        Assert.False(requests[1].Headers.ContainsKey("x-functions-key"), "the status poll carried the call's function key header");
         Assert.Equal("MSI", RunnerHarness.Only(run, "Call").Input!["authentication"]!["type"]!.GetValue<string>());
     }
 

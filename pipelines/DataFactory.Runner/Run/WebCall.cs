@@ -47,12 +47,14 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
             response.Dispose();
             await Task.Delay(delay, time, cancellationToken);
             polls++;
-            // Status polls carry no Authorization header: a Location status URL carries its own credential
-            // (Durable Functions puts the function key in its query), and a bearer token for the activity's
-            // resource has no business going to whatever host the Location names.
+            // Status polls carry neither the activity's headers nor an Authorization header: a Location status URL carries
+            // its own credential (Durable Functions' built-in URL the system key, this app's own a per-run token), and
+            // the call's credentials (a function key header, a bearer token) have no business going to whatever host the
+            // Location names. Data Factory does not document what its polls send; sending nothing is the strict reading,
+            // so a status URL that works here cannot rely on the call's credentials.
             var pollUrl = location.IsAbsoluteUri ? location : new Uri(url, location);
             (response, wait) = await SendRecordedAsync(web, HttpMethod.Get, pollUrl, web.Policy?.SecureOutput == true ? "***" : Redacted(pollUrl),
-                headers, null, requestTimeout, r => details.Polls = details.Polls.Add(r), cancellationToken);
+                [], null, requestTimeout, r => details.Polls = details.Polls.Add(r), cancellationToken);
         }
         using (response)
         {
