@@ -38,7 +38,8 @@ public sealed class ContentionReport
         [property: JsonPropertyName("averageHandoverSeconds")] double AverageHandoverSeconds,
         [property: JsonPropertyName("endSeconds")] double EndSeconds,
         [property: JsonPropertyName("repeatConflicts")] int RepeatConflicts,
-        [property: JsonPropertyName("averageReturnDelaySeconds")] double? AverageReturnDelaySeconds);
+        [property: JsonPropertyName("averageReturnDelaySeconds")] double? AverageReturnDelaySeconds,
+        [property: JsonPropertyName("queueOrderInversions")] int? QueueOrderInversions);
 
     /// <summary>One call of the function: the orchestration it started and how it ended.</summary>
     public sealed record Operation(
@@ -50,7 +51,8 @@ public sealed class ContentionReport
         [property: JsonPropertyName("lockReleasedAt")] DateTimeOffset? LockReleasedAt,
         [property: JsonPropertyName("retryAfterSeconds")] int? RetryAfterSeconds,
         [property: JsonPropertyName("retryAt")] DateTimeOffset? RetryAt,
-        [property: JsonPropertyName("polls")] IReadOnlyList<Poll> Polls);
+        [property: JsonPropertyName("polls")] IReadOnlyList<Poll> Polls,
+        [property: JsonPropertyName("queuedAt")] DateTimeOffset? QueuedAt = null);
 
     /// <summary>One GET of the call's status URL by the Web activity (from its executionDetails).</summary>
     public sealed record Poll(
@@ -127,7 +129,25 @@ public sealed class ContentionReport
             handovers.Count == 0 ? 0 : Math.Round(handovers.Average(), 3),
             Math.Round((end - holds[^1].To).TotalSeconds, 3),
             conflicts - busiest.Count(r => r.Operations.Any(o => o.Status == "Conflict")),
-            returns.Count == 0 ? null : Math.Round(returns.Average(), 3));
+            returns.Count == 0 ? null : Math.Round(returns.Average(), 3),
+            QueueOrderInversions(busiest.SelectMany(r => r.Operations)));
+    }
+
+    /// <summary>
+    /// Queue mode's first-come-first-served check: pairs of queued runs that got the lock in the other order than they
+    /// joined the line (0 when the line was kept); null when no run was queued.
+    /// </summary>
+    private static int? QueueOrderInversions(IEnumerable<Operation> operations)
+    {
+        var queued = operations.Where(o => o is { Status: "OK", QueuedAt: not null, LockAcquiredAt: not null }).OrderBy(o => o.LockAcquiredAt).ToList();
+        if (queued.Count == 0) return null;
+        var inversions = 0;
+        for (var i = 0; i < queued.Count; i++)
+        {
+            for (var j = i + 1; j < queued.Count; j++)
+                inversions += queued[j].QueuedAt < queued[i].QueuedAt ? 1 : 0;
+        }
+        return inversions;
     }
 
     private static Run ToRun(int number, string lockKey, PipelineRun record)
@@ -144,7 +164,8 @@ public sealed class ContentionReport
                 output?["lockReleasedAt"]?.GetValue<DateTimeOffset?>(),
                 output?["retryAfterSeconds"]?.GetValue<int?>(),
                 output?["retryAt"]?.GetValue<DateTimeOffset?>(),
-                [.. (call.ExecutionDetails?.Polls ?? []).Select(p => new Poll(p.SentAt, p.StatusCode, p.RetryAfterSeconds))]);
+                [.. (call.ExecutionDetails?.Polls ?? []).Select(p => new Poll(p.SentAt, p.StatusCode, p.RetryAfterSeconds))],
+                output?["queuedAt"]?.GetValue<DateTimeOffset?>());
         }).ToList();
         var waits = record.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry" && a.ActivityRunEnd is not null)
             .Select(a => new Wait(a.ActivityRunStart, a.ActivityRunEnd!.Value)).OrderBy(w => w.From).ToList();

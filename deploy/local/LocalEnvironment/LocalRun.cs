@@ -123,7 +123,8 @@ public static class LocalRun
         {
             AnsiConsole.MarkupLine($"Makespan on key {Markup.Escape(b.LockKey)}: start {b.StartSeconds} s + holds {b.HoldSeconds} s (avg {b.AverageHoldSeconds} s) " +
                 $"+ idle lock {b.IdleSeconds} s (avg {b.AverageHandoverSeconds} s per handover) + end {b.EndSeconds} s; " +
-                $"{b.RepeatConflicts} conflicts after a run's first" + (b.AverageReturnDelaySeconds is { } d ? $", runs called again {d} s after retryAt on average" : ""));
+                $"{b.RepeatConflicts} conflicts after a run's first" + (b.AverageReturnDelaySeconds is { } d ? $", runs called again {d} s after retryAt on average" : "") +
+                (b.QueueOrderInversions is { } n ? (n == 0 ? ", queued runs got the lock in the order they joined the line" : $", [red]{n} pairs of queued runs got the lock out of join order[/]") : ""));
         }
         foreach (var run in report.Runs.Where(r => r.Error is not null))
             AnsiConsole.MarkupLine($"[red]run {run.Number}[/]: {Markup.Escape(run.Error!.ErrorCode)}: {Markup.Escape(run.Error.Message)}");

@@ -76,6 +76,7 @@ bench.SetAction(async (parse, cancellationToken) =>
     Row("avg idle lock per handover s", r => $"{r.Makespan?.AverageHandoverSeconds:0.000}");
     Row("start + end s", r => $"{r.Makespan?.StartSeconds:0.00} + {r.Makespan?.EndSeconds:0.00}");
     Row("overlaps", r => $"{r.Totals.Overlaps}");
+    Row("queue: lock order != join order (pairs)", r => r.Makespan?.QueueOrderInversions is { } n ? $"{n}" : "-");
     AnsiConsole.Write(table);
     AnsiConsole.MarkupLine("Conflict mode: a waiting run can only come back in whole seconds (a Data Factory Wait), so each handover costs up to a " +
         "second of idle lock plus the hold's own overrun, whatever the operation's length. Queue mode: the releasing run hands the lock to the next " +
