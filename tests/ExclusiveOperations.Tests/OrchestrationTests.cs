@@ -208,25 +208,6 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
         throw new TimeoutException($"Nobody took the lock '{lockKey}' within 30 s.");
     }
 
-    /// <summary>A registered operation that holds the lock until the test raises <see cref="OpenEvent"/> (no renewals).</summary>
-    private sealed class GatedOperation : IExclusiveOperation
-    {
-        public const string OperationName = "gated";
-        public const string OpenEvent = "open";
-
-        public string Name => OperationName;
-
-        public void Validate(JsonObject input) { }
-
-        public TimeSpan EstimateDuration(JsonObject input) => TimeSpan.FromSeconds(1);
-
-        public async Task<JsonNode?> RunAsync(OperationContext context)
-        {
-            await context.Orchestration.WaitForExternalEvent<object?>(OpenEvent);
-            return null;
-        }
-    }
-
     /// <summary>A registered operation whose run fails after it took the lock.</summary>
     private sealed class ExplodingOperation : IExclusiveOperation
     {

@@ -149,23 +149,4 @@ public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLife
             await Task.Delay(50);
         }
     }
-
-    /// <summary>Holds the lock until the test raises <see cref="OpenEvent"/>.</summary>
-    private sealed class GatedOperation : IExclusiveOperation
-    {
-        public const string OperationName = "gated";
-        public const string OpenEvent = "open";
-
-        public string Name => OperationName;
-
-        public void Validate(JsonObject input) { }
-
-        public TimeSpan EstimateDuration(JsonObject input) => TimeSpan.FromSeconds(1);
-
-        public async Task<JsonNode?> RunAsync(OperationContext context)
-        {
-            await context.Orchestration.WaitForExternalEvent<object?>(OpenEvent);
-            return null;
-        }
-    }
 }

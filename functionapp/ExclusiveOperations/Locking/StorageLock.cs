@@ -343,13 +343,13 @@ public sealed class StorageLock(
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
         var (state, _) = await ReadAsync(blob, cancellationToken);
+        var overshoot = Math.Max(0, state.AverageOvershootSeconds ?? 0);
         if (state.Holder?.HolderId == instanceId)
-            return state.Holder.ExpectedEndAt;
+            return state.Holder.ExpectedEndAt + TimeSpan.FromSeconds(overshoot);
         var position = state.Queue.FindIndex(run => run.InstanceId == instanceId);
         if (position < 0)
             return null;
         var now = time.GetUtcNow();
-        var overshoot = Math.Max(0, state.AverageOvershootSeconds ?? 0);
         var turn = now;
         if (state.Holder is { } holder && holder.ExpiresAt > now)
         {
