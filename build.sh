@@ -15,10 +15,10 @@ Usage: ./build.sh <verb> [options]
 
   local [options]  The main job, offline: Azurite + the local function host + many concurrent starts of
                    one exclusive operation; prints who got OK and who got Conflict, and checks that no two
-                   OK runs on a key overlapped. Options: --runs N --keys K --seconds D (see --help).
+                   OK runs on a key overlapped. Options: --runs N --keys K --seconds D --mode conflict|queue (see --help).
   host             Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both).
   test             Builds and runs every test project; ends with "N passed, N failed, N skipped".
-  bench            Contention benchmark: fixed vs hint strategy, 20 runs on 1 key, 1 s operations; then hint with 10 s.
+  bench            Contention benchmark: fixed, hint and queue, 20 runs on 1 key, 1 s and then 10 s operations (about 15 min).
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
   adf run PIPELINE.json [--param n=v]... [--global n=v]... [--factory F.json] [--managed-identity-token T] [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
