@@ -6,7 +6,6 @@ using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ExclusiveOperations.Tests;
@@ -17,8 +16,7 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const int HostTtlSeconds = 4;
 
-    /// <summary>The in-process host polls in well under 0.5 s and has no partitions to move, so a 4 s lifetime is renewed in time (see LockTimings).</summary>
-    private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.Zero, TimeSpan.FromSeconds(HostTtlSeconds));
+    private static readonly LockTimings Timings = InProcessOrchestrationHost.Timings(HostTtlSeconds);
     private readonly string _lockContainer = $"locks-{Guid.NewGuid():N}";
     private readonly Azure.Storage.Blobs.BlobContainerClient _data = azurite.NewContainer("data");
     private DurableTaskTestHost _host = null!;
@@ -26,27 +24,10 @@ public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
     private DurableTaskClient Client => _host.Client;
     private StorageLock Locks => _host.Services.GetRequiredService<StorageLock>();
 
-    public async Task InitializeAsync()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ExclusiveOperationsServices.StorageSetting] = azurite.Server.ConnectionString,
-            [$"{LockOptions.Section}:Container"] = _lockContainer,
-            [$"{LockOptions.Section}:TimeToLive"] = TimeSpan.FromSeconds(HostTtlSeconds).ToString(),
-            [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
-            [$"{LockOptions.Section}:PartitionLeaseInterval"] = TimeSpan.Zero.ToString(), // one in-process worker: no partition moves
-        }).Build();
-        var orchestrator = new ExclusiveOperationOrchestrator(
-            new OperationCatalog([new WaitOperation(), new CompactOperation(new DataContainers { Containers = _data.Name }), new ExplodingOperation(), new GatedOperation()]));
-        _host = await DurableTaskTestHost.StartAsync(
-            registry => registry.AddExclusiveOperationFunctions(orchestrator),
-            new DurableTaskTestHostOptions
-            {
-                ConfigureServices = services => services
-                    .AddExclusiveOperations(configuration)
-                    .AddExclusiveOperation<ExplodingOperation>(),
-            });
-    }
+    public async Task InitializeAsync() =>
+        _host = await InProcessOrchestrationHost.StartAsync(azurite, _lockContainer, HostTtlSeconds,
+            [new WaitOperation(), new CompactOperation(new DataContainers { Containers = _data.Name }), new ExplodingOperation(), new GatedOperation()],
+            services: services => services.AddExclusiveOperation<ExplodingOperation>());
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

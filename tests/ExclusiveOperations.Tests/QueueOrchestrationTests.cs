@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ExclusiveOperations.Contracts;
-using ExclusiveOperations.Hosting;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
@@ -19,30 +18,16 @@ public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLife
     private const int HostTtlSeconds = 8;
     private static readonly TimeSpan CallerGoneAfter = TimeSpan.FromSeconds(6);
 
-    /// <summary>As in <see cref="OrchestrationTests"/>: the in-process host polls fast and has no partitions to move.</summary>
-    private static readonly LockTimings Timings = LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.Zero, TimeSpan.FromSeconds(HostTtlSeconds));
+    private static readonly LockTimings Timings = InProcessOrchestrationHost.Timings(HostTtlSeconds);
     private readonly string _lockContainer = $"locks-{Guid.NewGuid():N}";
     private DurableTaskTestHost _host = null!;
 
     private DurableTaskClient Client => _host.Client;
     private StorageLock Locks => _host.Services.GetRequiredService<StorageLock>();
 
-    public async Task InitializeAsync()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [ExclusiveOperationsServices.StorageSetting] = azurite.Server.ConnectionString,
-            [$"{LockOptions.Section}:Container"] = _lockContainer,
-            [$"{LockOptions.Section}:TimeToLive"] = TimeSpan.FromSeconds(HostTtlSeconds).ToString(),
-            [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
-            [$"{LockOptions.Section}:PartitionLeaseInterval"] = TimeSpan.Zero.ToString(),
-            [$"{QueueOptions.Section}:CallerGoneAfter"] = CallerGoneAfter.ToString(),
-        }).Build();
-        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog([new WaitOperation(), new GatedOperation()]));
-        _host = await DurableTaskTestHost.StartAsync(
-            registry => registry.AddExclusiveOperationFunctions(orchestrator),
-            new DurableTaskTestHostOptions { ConfigureServices = services => services.AddExclusiveOperations(configuration) });
-    }
+    public async Task InitializeAsync() =>
+        _host = await InProcessOrchestrationHost.StartAsync(azurite, _lockContainer, HostTtlSeconds, [new WaitOperation(), new GatedOperation()],
+            new Dictionary<string, string?> { [$"{QueueOptions.Section}:CallerGoneAfter"] = CallerGoneAfter.ToString() });
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

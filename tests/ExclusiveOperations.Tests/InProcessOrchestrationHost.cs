@@ -1,0 +1,50 @@
+using ExclusiveOperations.Hosting;
+using ExclusiveOperations.Locking;
+using ExclusiveOperations.Operations;
+using ExclusiveOperations.Orchestration;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ExclusiveOperations.Tests;
+
+/// <summary>
+/// The orchestrator and its activities on the in-process Durable Task test host, with the real storage lock in Azurite.
+/// The host polls in well under 0.5 s and has one worker (no partitions to move), so a lifetime of a few seconds is
+/// renewed in time (see LockTimings).
+/// </summary>
+internal static class InProcessOrchestrationHost
+{
+    public static LockTimings Timings(int lifetimeSeconds) =>
+        LockTimings.For(TimeSpan.FromSeconds(0.5), TimeSpan.Zero, TimeSpan.FromSeconds(lifetimeSeconds));
+
+    /// <param name="settings">More configuration, applied over the lock's.</param>
+    /// <param name="services">More services (an operation's activity).</param>
+    public static Task<DurableTaskTestHost> StartAsync(
+        AzuriteFixture azurite, string lockContainer, int lifetimeSeconds, IEnumerable<IExclusiveOperation> operations,
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            [ExclusiveOperationsServices.StorageSetting] = azurite.Server.ConnectionString,
+            [$"{LockOptions.Section}:Container"] = lockContainer,
+            [$"{LockOptions.Section}:TimeToLive"] = TimeSpan.FromSeconds(lifetimeSeconds).ToString(),
+            [$"{LockOptions.Section}:MaxQueuePollingInterval"] = TimeSpan.FromSeconds(0.5).ToString(),
+            [$"{LockOptions.Section}:PartitionLeaseInterval"] = TimeSpan.Zero.ToString(),
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+            values[name] = value;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog(operations));
+        return DurableTaskTestHost.StartAsync(
+            registry => registry.AddExclusiveOperationFunctions(orchestrator),
+            new DurableTaskTestHostOptions
+            {
+                ConfigureServices = collection =>
+                {
+                    collection.AddExclusiveOperations(configuration);
+                    services?.Invoke(collection);
+                },
+            });
+    }
+}
