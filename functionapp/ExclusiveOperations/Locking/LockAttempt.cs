@@ -60,3 +60,7 @@ public enum TurnOutcome
 /// <param name="QueuedAt">When the run joined the line (the lock store's instant); null when it never had to.</param>
 /// <param name="Detail">When it did not get the lock: what happened and what the caller can do.</param>
 public sealed record QueueTurn(TurnOutcome Outcome, LockHolder? Holder = null, int? Position = null, DateTimeOffset? QueuedAt = null, string? Detail = null);
+
+/// <summary>When a queue-mode run is next expected to change: its turn while it waits in line, its end once it holds the lock.</summary>
+/// <param name="InLine">True while the run waits in line (<paramref name="At"/> is its turn, an estimate every handover corrects).</param>
+public sealed record ExpectedTurn(DateTimeOffset At, bool InLine);
