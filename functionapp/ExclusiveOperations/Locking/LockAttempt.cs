@@ -31,9 +31,11 @@ public enum ReleaseOutcome
 /// <param name="Outcome">What happened.</param>
 /// <param name="At">An instant before the release was sent: the holder no longer counts on the lock from then on.</param>
 /// <param name="CurrentHolder">The other holder when refused.</param>
-/// <param name="HandedTo">When released: the queued run the same write made the holder (the releasing orchestration tells
-/// it with a <c>LockGranted</c> event); null when nobody eligible was queued.</param>
-public sealed record LockRelease(ReleaseOutcome Outcome, DateTimeOffset At, LockHolder? CurrentHolder, LockHolder? HandedTo = null);
+/// <param name="HandedTo">When released: the queued run the same write made the holder (told with a <c>LockGranted</c>
+/// event); null when nobody eligible was queued.</param>
+/// <param name="HandoverSent">True when the release activity already sent <paramref name="HandedTo"/> its event; else the
+/// releasing orchestration sends it.</param>
+public sealed record LockRelease(ReleaseOutcome Outcome, DateTimeOffset At, LockHolder? CurrentHolder, LockHolder? HandedTo = null, bool HandoverSent = false);
 
 /// <summary>Where a queue-mode run stands after joining the line or checking its turn.</summary>
 public enum TurnOutcome
