@@ -139,7 +139,11 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
         Assert.Equal(0, exitCode);
         var runId = Assert.Single(runs).RunId;
         var all = await fixture.Factory.QueryActivityRunsAsync(runId, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None);
-        Assert.Contains(all, a => a["activityName"]!.GetValue<string>() == RunSummary.CallFunction && a["status"]!.GetValue<string>() == "Succeeded");
+        var call = Assert.Single(all, a => a["activityName"]!.GetValue<string>() == RunSummary.CallFunction && a["status"]!.GetValue<string>() == "Succeeded");
+        // The runner's record of the call and its status polls comes through the API, credentials redacted.
+        Assert.Equal(202, call["executionDetails"]!["call"]!["statusCode"]!.GetValue<int>());
+        Assert.NotEmpty(call["executionDetails"]!["polls"]!.AsArray());
+        Assert.DoesNotContain("token=", call["executionDetails"]!.ToJsonString().Replace("token=***", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.All(all, a => Assert.Equal(runId, a["pipelineRunId"]!.GetValue<string>()));
         Assert.Empty(await fixture.Factory.QueryActivityRunsAsync(runId, DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddHours(2), CancellationToken.None));
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using DataFactory.Runner.Run;
 
@@ -38,7 +39,7 @@ public static class ArmShapes
     {
         // An activity still running when its pipeline was cancelled never ends on its own: Data Factory shows it Cancelled.
         var status = activity.Status == RunStatus.InProgress && run.Record?.Status == RunStatus.Cancelled ? RunStatus.Cancelled : activity.Status;
-        return new JsonObject
+        var shape = new JsonObject
         {
             ["pipelineName"] = run.PipelineName,
             ["pipelineRunId"] = run.RunId,
@@ -63,6 +64,11 @@ public static class ArmShapes
             ["retryAttempt"] = activity.Attempt > 1 ? activity.Attempt - 1 : null,
             ["userProperties"] = new JsonObject(),
         };
+        // The runner's own record of a Web activity's call and status polls (Data Factory shows none): kept here so
+        // the smoke run and other API clients see the polls too.
+        if (activity.ExecutionDetails is { } details)
+            shape["executionDetails"] = JsonSerializer.SerializeToNode(details);
+        return shape;
     }
 
     public static DateTimeOffset LastUpdated(ActivityRun activity) => activity.ActivityRunEnd ?? activity.ActivityRunStart;
