@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ExclusiveOperations.Azure;
+using ExclusiveOperations.Locking;
 using Tests.Shared;
 
 namespace AzureEnvironment.Tests;
@@ -115,6 +116,37 @@ public sealed class InfraPlanTests : IDisposable
             foreach (var (name, parameter) in pipeline["properties"]!["parameters"]?.AsObject() ?? [])
                 if (parameter!["type"]!.GetValue<string>().Equals("securestring", StringComparison.OrdinalIgnoreCase))
                     Assert.False(parameter.AsObject().ContainsKey("defaultValue"), $"Secure parameter {name} has a value.");
+    }
+
+    [Fact]
+    public async Task Poll_records_and_nothing_else_are_deleted_days_after_their_last_poll()
+    {
+        var template = await PlanAsync("dev");
+        var policy = Resources(template, "Microsoft.Storage/storageAccounts/managementPolicies").Single();
+        Assert.Equal($"{ResourceNames.For("dev").StorageAccount}/default", policy["name"]!.GetValue<string>());
+        var rule = policy["properties"]!["policy"]!["rules"]!.AsArray().Single()!;
+        Assert.True(rule["enabled"]!.GetValue<bool>());
+        Assert.Equal("Lifecycle", rule["type"]!.GetValue<string>());
+        var filters = rule["definition"]!["filters"]!;
+        Assert.Equal(["blockBlob"], filters["blobTypes"]!.AsArray().Select(t => t!.GetValue<string>()));
+        var prefix = Assert.Single(filters["prefixMatch"]!.AsArray())!.GetValue<string>();
+        var days = rule["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterModificationGreaterThan"]!.GetValue<int>();
+        Assert.Equal(StackEnvironment.PollRecordRetentionDays, days);
+        // Well past the longest wait in line, after which nobody reads a record again.
+        Assert.True(TimeSpan.FromDays(days) > new QueueOptions().MaxQueueTimeout, $"{days} days is not past the longest wait in line.");
+
+        // The app's names, as a prefix match sees them (container/blob): every poll record matches, no lock blob does.
+        var container = new LockOptions().Container;
+        Assert.StartsWith(prefix, $"{container}/{RunPolls.BlobName("2f1c9a7e-queued-run")}");
+        foreach (var key in new[] { "polls", "polls/a", "sales/2024", "exclusive-operation-locks/polls/x" })
+            Assert.False($"{container}/{LockKey.BlobName(key)}".StartsWith(prefix, StringComparison.Ordinal), $"The lock blob of key '{key}' would be deleted.");
+    }
+
+    [Fact]
+    public void The_librarys_lock_container_and_poll_prefix_are_the_apps()
+    {
+        Assert.Equal(ResourceNames.LockContainerName, new LockOptions().Container);
+        Assert.Equal(RunPolls.Prefix, ResourceNames.PollRecordPrefix);
     }
 
     [Fact]

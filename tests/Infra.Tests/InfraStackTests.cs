@@ -110,6 +110,7 @@ public sealed class InfraStackTests : IDisposable
         }
         Assert.Equal(1, types["azure-native:resources:ResourceGroup"]);
         Assert.Equal(1, types["azure-native:storage:StorageAccount"]);
+        Assert.Equal(1, types["azure-native:storage:ManagementPolicy"]);
         // The code is deployed by a command of pulumi up with Entra ID (the provider's Blob resource would need the account key).
         Assert.DoesNotContain("azure-native:storage:Blob", types.Keys);
         Assert.DoesNotContain("azure-native:resources:Resource", types.Keys);
@@ -159,6 +160,30 @@ public sealed class InfraStackTests : IDisposable
             Assert.Equal("SystemAssignedIdentity", ((ImmutableDictionary<string, object>)deploymentStorage["authentication"])["type"]);
         }
         Assert.All(mocks.OfType("azure-native:web:WebAppFtpAllowed").Concat(mocks.OfType("azure-native:web:WebAppScmAllowed")), p => Assert.Equal(false, p.Inputs["allow"]));
+    }
+
+    [Fact]
+    public async Task The_storage_lifecycle_policy_is_the_librarys()
+    {
+        Directory.SetCurrentDirectory(RepositoryRoot());
+        var (mocks, _) = await RunAsync("dev");
+        var expected = Expected("dev", _package).StorageLifecycle;
+        var inputs = mocks.OfType("azure-native:storage:ManagementPolicy").Single().Inputs;
+        Assert.Equal(expected.Name, inputs["managementPolicyName"]);
+        var rules = ((IEnumerable<object>)((ImmutableDictionary<string, object>)inputs["policy"])["rules"]).Cast<ImmutableDictionary<string, object>>().ToList();
+        Assert.Equal(expected.Rules.Count, rules.Count);
+        foreach (var (spec, rule) in expected.Rules.Zip(rules))
+        {
+            Assert.Equal(spec.Name, rule["name"]);
+            Assert.Equal(true, rule["enabled"]);
+            Assert.Equal("Lifecycle", rule["type"]);
+            var definition = (ImmutableDictionary<string, object>)rule["definition"];
+            var filters = (ImmutableDictionary<string, object>)definition["filters"];
+            Assert.Equal(spec.BlobTypes, ((IEnumerable<object>)filters["blobTypes"]).Cast<string>());
+            Assert.Equal(spec.PrefixMatch, ((IEnumerable<object>)filters["prefixMatch"]).Cast<string>());
+            var baseBlob = (ImmutableDictionary<string, object>)((ImmutableDictionary<string, object>)definition["actions"])["baseBlob"];
+            Assert.Equal((double)spec.DaysAfterModificationGreaterThan, Convert.ToDouble(((ImmutableDictionary<string, object>)baseBlob["delete"])["daysAfterModificationGreaterThan"], System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     /// <summary>Mocks see inputs unwrapped (no secretness), so the program's secret wrapping is checked where it is made.</summary>

@@ -66,6 +66,41 @@ public static class ArmPreview
             ["properties"] = new JsonObject { ["publicAccess"] = "None" },
         });
 
+        resources.Add(new JsonObject
+        {
+            ["type"] = "Microsoft.Storage/storageAccounts/managementPolicies",
+            ["apiVersion"] = StorageApi,
+            ["name"] = $"{storage.Name}/{environment.StorageLifecycle.Name}",
+            ["dependsOn"] = DependsOn(storageId),
+            ["properties"] = new JsonObject
+            {
+                ["policy"] = new JsonObject
+                {
+                    ["rules"] = new JsonArray([.. environment.StorageLifecycle.Rules.Select(rule => (JsonNode)new JsonObject
+                    {
+                        ["name"] = rule.Name,
+                        ["enabled"] = true,
+                        ["type"] = "Lifecycle",
+                        ["definition"] = new JsonObject
+                        {
+                            ["filters"] = new JsonObject
+                            {
+                                ["blobTypes"] = new JsonArray([.. rule.BlobTypes.Select(t => (JsonNode)t)]),
+                                ["prefixMatch"] = new JsonArray([.. rule.PrefixMatch.Select(p => (JsonNode)p)]),
+                            },
+                            ["actions"] = new JsonObject
+                            {
+                                ["baseBlob"] = new JsonObject
+                                {
+                                    ["delete"] = new JsonObject { ["daysAfterModificationGreaterThan"] = rule.DaysAfterModificationGreaterThan },
+                                },
+                            },
+                        },
+                    })]),
+                },
+            },
+        });
+
         var workspace = environment.LogAnalytics;
         resources.Add(new JsonObject
         {

@@ -34,6 +34,8 @@ public sealed record ResourceNames
     public string LockContainer { get; init; } = LockContainerName;
 
     public const string LockContainerName = "exclusive-operation-locks";
+    /// <summary>Name prefix of the app's poll records in the lock container (RunPolls.Prefix); lock blob names never contain '/'.</summary>
+    public const string PollRecordPrefix = "polls/";
     /// <summary>The custom role that may read the Function App's function keys (unique within the tenant).</summary>
     public required string FunctionKeyReaderRole { get; init; }
     /// <summary>The stable hash in every name (8 lowercase hex digits).</summary>

@@ -19,6 +19,16 @@ public sealed record StorageAccountSpec(
     public string TableEndpoint => $"https://{Name}.table.core.windows.net";
 }
 
+/// <summary>The storage account's lifecycle management policy (<c>managementPolicies</c>; Azure allows one, named <c>default</c>).</summary>
+public sealed record StorageLifecycleSpec(string Name, IReadOnlyList<DeleteRuleSpec> Rules);
+
+/// <summary>
+/// A lifecycle rule that deletes blobs of <paramref name="BlobTypes"/> whose names start with one of
+/// <paramref name="PrefixMatch"/> (<c>container/blob-name-prefix</c>) once they were last modified more than
+/// <paramref name="DaysAfterModificationGreaterThan"/> days ago.
+/// </summary>
+public sealed record DeleteRuleSpec(string Name, IReadOnlyList<string> BlobTypes, IReadOnlyList<string> PrefixMatch, int DaysAfterModificationGreaterThan);
+
 public sealed record LogAnalyticsSpec(string Name, string SkuName, int RetentionInDays);
 
 /// <summary>Workspace-based Application Insights.</summary>

@@ -30,6 +30,14 @@ public sealed class StackEnvironment
     public const string LockContainerSetting = "ExclusiveOperations__Lock__Container";
     public const string DataContainersSetting = "ExclusiveOperations__Data__Containers";
 
+    /// <summary>
+    /// Days after its last write that a poll record is deleted. A record is read only while its run waits in line: at most
+    /// Queue:MaxQueueTimeout (24 h by default), and a run whose caller did not poll for Queue:CallerGoneAfter (5 min) leaves
+    /// the line. A record untouched for 2 days is one nobody reads again; a missing one counts as the run's start, older still.
+    /// The lifecycle policy runs about once a day, so a record lives 2 to 3 days.
+    /// </summary>
+    public const int PollRecordRetentionDays = 2;
+
     private StackEnvironment(StackSettings settings, IReadOnlyList<JsonObject> pipelines, string packageHash)
     {
         Settings = settings;
@@ -38,6 +46,11 @@ public sealed class StackEnvironment
         PipelineDocuments = pipelines;
         StorageAccount = new(Names.StorageAccount, "StorageV2", "Standard_LRS", "TLS1_2",
             HttpsTrafficOnly: true, AllowBlobPublicAccess: false, AllowSharedKeyAccess: false, DefaultToOAuthAuthentication: true);
+        // Queue mode writes one poll record per queued run and never deletes it.
+        StorageLifecycle = new("default",
+        [
+            new("deletePollRecords", ["blockBlob"], [$"{Names.LockContainer}/{ResourceNames.PollRecordPrefix}"], PollRecordRetentionDays),
+        ]);
         var blobName = PackageHash.BlobName(packageHash);
         Package = new(settings.PackagePath, packageHash, blobName, $"{StorageAccount.BlobEndpoint}/{Names.DeploymentContainer}/{blobName}");
         LogAnalytics = new(Names.LogAnalyticsWorkspace, "PerGB2018", settings.LogRetentionDays);
@@ -109,6 +122,7 @@ public sealed class StackEnvironment
     public ResourceNames Names { get; }
     public IReadOnlyDictionary<string, string> Tags { get; }
     public StorageAccountSpec StorageAccount { get; }
+    public StorageLifecycleSpec StorageLifecycle { get; }
     public PackageSpec Package { get; }
     public LogAnalyticsSpec LogAnalytics { get; }
     public ApplicationInsightsSpec ApplicationInsights { get; }

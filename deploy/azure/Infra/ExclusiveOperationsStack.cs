@@ -48,6 +48,33 @@ public sealed class ExclusiveOperationsStack : Stack
             Tags = tags,
         });
 
+        new Storage.ManagementPolicy("storage-lifecycle", new()
+        {
+            ResourceGroupName = group.Name,
+            AccountName = storage.Name,
+            ManagementPolicyName = environment.StorageLifecycle.Name,
+            Policy = new Storage.Inputs.ManagementPolicySchemaArgs
+            {
+                Rules = environment.StorageLifecycle.Rules.Select(rule => new Storage.Inputs.ManagementPolicyRuleArgs
+                {
+                    Name = rule.Name,
+                    Enabled = true,
+                    Type = "Lifecycle",
+                    Definition = new Storage.Inputs.ManagementPolicyDefinitionArgs
+                    {
+                        Filters = new Storage.Inputs.ManagementPolicyFilterArgs { BlobTypes = rule.BlobTypes.ToList(), PrefixMatch = rule.PrefixMatch.ToList() },
+                        Actions = new Storage.Inputs.ManagementPolicyActionArgs
+                        {
+                            BaseBlob = new Storage.Inputs.ManagementPolicyBaseBlobArgs
+                            {
+                                Delete = new Storage.Inputs.DateAfterModificationArgs { DaysAfterModificationGreaterThan = rule.DaysAfterModificationGreaterThan },
+                            },
+                        },
+                    },
+                }).ToList(),
+            },
+        });
+
         var deploymentContainer = new Storage.BlobContainer("deployment-container", new()
         {
             ResourceGroupName = group.Name,
