@@ -32,9 +32,10 @@ public sealed class RunStatusTests
         IRunInstanceReader? instances = null, CancellationToken cancellationToken = default) =>
         status.AnswerAsync(new RunStatusQuery(BaseUrl, id, token ?? _token, internalServerErrorOnFailure), instances ?? _instances, cancellationToken);
 
-    private RunInstance Instance(string runtimeStatus, OperationOutcome? customStatus = null, OperationOutcome? output = null, RunFailure? failure = null) =>
+    private RunInstance Instance(string runtimeStatus, OperationOutcome? customStatus = null, OperationOutcome? output = null, RunFailure? failure = null,
+        string? mode = null) =>
         _instances.Put(new RunInstance("ExclusiveOperation", Id, runtimeStatus,
-            JsonSerializer.Serialize(new OperationRequest("wait", "k", new JsonObject { ["seconds"] = 5 })),
+            JsonSerializer.Serialize(new OperationRequest("wait", "k", new JsonObject { ["seconds"] = 5 }, Mode: mode)),
             customStatus is null ? null : JsonSerializer.Serialize(customStatus),
             output is null ? null : JsonSerializer.Serialize(output),
             failure, Now.AddSeconds(-3), Now.AddSeconds(-1)));
@@ -249,7 +250,8 @@ public sealed class RunStatusTests
 
     private TimeSpan Elapsed => _time.GetUtcNow() - Now;
 
-    private RunInstance Running(double secondsToEnd) => Instance("Running", customStatus: Outcome(OperationStatus.Running, Now.AddSeconds(secondsToEnd)));
+    private RunInstance Running(double secondsToEnd, string? mode = null) =>
+        Instance("Running", customStatus: Outcome(OperationStatus.Running, Now.AddSeconds(secondsToEnd)), mode: mode);
 
     private RunInstance Completed()
     {
@@ -347,7 +349,7 @@ public sealed class RunStatusTests
     public async Task The_hooks_estimate_decides_the_hold_of_a_queued_run_that_holds_the_lock()
     {
         // Queue mode: the holder's expected end plus the lock's measured overrun, nearer than the holder's own estimate.
-        var instances = new ScriptedInstances(Running(30), Completed());
+        var instances = new ScriptedInstances(Running(30, LockMode.Queue), Completed());
         var hook = new RecordingHook { ChangeAt = Now.AddSeconds(1) };
 
         var answer = await AnswerWhileTheClockRuns(Ask(Status(hook: hook, holdPollFor: HoldPollFor), instances: instances));
@@ -375,13 +377,28 @@ public sealed class RunStatusTests
     public async Task A_queued_run_waiting_in_line_is_answered_at_once_whatever_its_turn()
     {
         var queued = Outcome(OperationStatus.Queued) with { Holder = null, Position = 1 };
-        var instances = new ScriptedInstances(Instance("Running", customStatus: queued), Running(10));
+        var instances = new ScriptedInstances(Instance("Running", customStatus: queued, mode: LockMode.Queue), Running(10, LockMode.Queue));
         var hook = new RecordingHook { ChangeAt = Now.AddSeconds(2) };
 
         var answer = await Ask(Status(hook: hook, holdPollFor: HoldPollFor), instances: instances);
 
         Assert.Equal(202, answer.StatusCode);
         Assert.Equal(2, answer.RetryAfterSeconds);
+        Assert.Equal(1, instances.Reads);
+    }
+
+    [Fact]
+    public async Task A_queue_mode_run_still_joining_the_line_is_answered_at_once()
+    {
+        // Held, it could be answered Queued without its turn: the hook's estimate was made before it was in line.
+        var queued = Outcome(OperationStatus.Queued) with { Holder = null, Position = 3 };
+        var instances = new ScriptedInstances(Instance("Pending", mode: LockMode.Queue), Instance("Running", customStatus: queued, mode: LockMode.Queue));
+
+        var answer = await Ask(Status(holdPollFor: HoldPollFor), instances: instances);
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal("Pending", answer.Body["runtimeStatus"]!.GetValue<string>());
+        Assert.Equal(1, answer.RetryAfterSeconds);
         Assert.Equal(1, instances.Reads);
     }
 

@@ -85,15 +85,17 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
 
     /// <summary>
     /// Until when a poll waits for the change it expects, or null when it is answered at once: only a Pending or Running
-    /// run whose change (overdue counts as now) is at most <see cref="RunStatusOptions.HoldPollFor"/> away, and not one
-    /// waiting in a queue's line, whose change is its turn, not its end. The hold lasts until a second after the expected
-    /// change (the orchestration's own completion takes a few hundred ms), at most HoldPollFor after the poll arrived.
+    /// run whose change (overdue counts as now) is at most <see cref="RunStatusOptions.HoldPollFor"/> away. A queue-mode
+    /// run only while it holds the lock: waiting in line or still joining it, its next change is a turn, not its end, and
+    /// the hook's estimate was made for what it was at the poll (a run held into the line would be answered Queued without
+    /// its turn). The hold lasts until a second after the expected change (the orchestration's own completion takes a few
+    /// hundred ms), at most HoldPollFor after the poll arrived.
     /// </summary>
     private DateTimeOffset? HoldUntil(RunPoll poll, DateTimeOffset? changeAt)
     {
         if (options.HoldPollFor <= TimeSpan.Zero
             || poll.RuntimeStatus is not ("Pending" or "Running")
-            || poll.CustomStatus?.Status == OperationStatus.Queued)
+            || (poll.Request?.Mode == LockMode.Queue && poll.CustomStatus?.Status != OperationStatus.Running))
             return null;
         var change = changeAt is { } at && at > poll.At ? at : poll.At;
         if (change - poll.At > options.HoldPollFor)
