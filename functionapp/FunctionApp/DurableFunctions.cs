@@ -4,6 +4,7 @@ using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace ExclusiveOperations.FunctionApp;
 
@@ -34,9 +35,10 @@ public sealed class DurableFunctions(
     public Task<bool> RenewLockAsync([ActivityTrigger] LockFence input, FunctionContext context) =>
         renewLock.RunAsync(ActivityContext(context, FunctionNames.RenewLock), input);
 
+    /// <summary>The Durable client binding lets the release tell the next queued run itself (<see cref="ILockHandover"/>).</summary>
     [Function(FunctionNames.ReleaseLock)]
-    public Task<LockRelease> ReleaseLockAsync([ActivityTrigger] LockActivityInput input, FunctionContext context) =>
-        releaseLock.RunAsync(ActivityContext(context, FunctionNames.ReleaseLock), input);
+    public Task<LockRelease> ReleaseLockAsync([ActivityTrigger] LockActivityInput input, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        releaseLock.ReleaseAsync(input, new DurableClientHandover(client), context.CancellationToken);
 
     [Function(FunctionNames.JoinQueue)]
     public Task<QueueTurn> JoinQueueAsync([ActivityTrigger] QueueActivityInput input, FunctionContext context) =>
@@ -61,5 +63,14 @@ public sealed class DurableFunctions(
     {
         public override TaskName Name => new(name);
         public override string InstanceId => instanceId;
+    }
+
+    private sealed class DurableClientHandover(DurableTaskClient client) : ILockHandover
+    {
+        public async Task<bool> TellAsync(LockHolder next, CancellationToken cancellationToken)
+        {
+            await client.RaiseEventAsync(next.HolderId, FunctionNames.LockGrantedEvent, next, cancellationToken);
+            return true;
+        }
     }
 }

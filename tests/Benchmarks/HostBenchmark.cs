@@ -47,7 +47,6 @@ public static class HostBenchmark
         Directory.CreateDirectory("out/bench");
         await File.WriteAllTextAsync("out/bench/host.json", JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
         AnsiConsole.MarkupLine("Figures written to out/bench/host.json");
-        Directory.Delete(azurite.Location, recursive: true);
         return 0;
     }
 

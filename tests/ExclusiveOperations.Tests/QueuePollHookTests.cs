@@ -37,6 +37,24 @@ public sealed class QueuePollHookTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_run_that_has_just_joined_the_line_is_told_halfway_to_its_turn_before_its_status_says_Queued()
+    {
+        var container = azurite.NewContainer("hook");
+        var polls = new RunPolls(container);
+        var locks = new StorageLock(container, new LockOptions { TimeToLive = Ttl }, _time, null, new QueueOptions(), polls);
+        var now = _time.GetUtcNow();
+        foreach (var run in new[] { "holder", "b", "c" })
+            await locks.JoinQueueAsync("k", run, "wait", TimeSpan.FromSeconds(10), Ttl, now, now + TimeSpan.FromHours(1));
+        var hook = new QueuePollHook(polls, locks);
+
+        // The join is written, but the orchestration has not set its custom status yet (it does so after the join returns).
+        var c = await hook.OnPollAsync(new RunPoll("c", "Running", Request(LockMode.Queue), null, now), CancellationToken.None);
+
+        // c's turn is 20 s away (the holder's 10 s, then b's 10 s): it is told halfway, as a run whose status says Queued.
+        Assert.Equal(now + TimeSpan.FromSeconds(10), c);
+    }
+
+    [Fact]
     public async Task A_conflict_mode_run_is_left_to_the_status_endpoints_own_rule_and_not_recorded()
     {
         var container = azurite.NewContainer("hook");

@@ -182,13 +182,13 @@ public sealed class StorageLockQueueTests(AzuriteFixture azurite)
         var start = _time.GetUtcNow();
         _time.Advance(TimeSpan.FromSeconds(4));
 
-        Assert.Equal(start + TimeSpan.FromSeconds(10), await locks.ExpectedTurnAsync("k", "holder"));
-        Assert.Equal(start + TimeSpan.FromSeconds(10), await locks.ExpectedTurnAsync("k", "b"));
-        Assert.Equal(start + TimeSpan.FromSeconds(30), await locks.ExpectedTurnAsync("k", "c"));
+        Assert.Equal(new ExpectedTurn(start + TimeSpan.FromSeconds(10), InLine: false), await locks.ExpectedTurnAsync("k", "holder"));
+        Assert.Equal(new ExpectedTurn(start + TimeSpan.FromSeconds(10), InLine: true), await locks.ExpectedTurnAsync("k", "b"));
+        Assert.Equal(new ExpectedTurn(start + TimeSpan.FromSeconds(30), InLine: true), await locks.ExpectedTurnAsync("k", "c"));
         Assert.Null(await locks.ExpectedTurnAsync("k", "stranger"));
         // A holder past its estimate: the line's turns count from now.
         _time.Advance(TimeSpan.FromSeconds(20));
-        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(20), await locks.ExpectedTurnAsync("k", "c"));
+        Assert.Equal(new ExpectedTurn(_time.GetUtcNow() + TimeSpan.FromSeconds(20), InLine: true), await locks.ExpectedTurnAsync("k", "c"));
     }
 
     [Fact]

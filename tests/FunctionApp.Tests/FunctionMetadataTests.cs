@@ -53,6 +53,13 @@ public sealed class FunctionMetadataTests
     }
 
     [Fact]
+    public void The_release_activity_has_a_durable_client_to_tell_the_next_queued_run_itself()
+    {
+        Assert.Equal("activityTrigger", Trigger(FunctionNames.ReleaseLock)["type"]!.GetValue<string>());
+        Assert.Contains(Bindings[FunctionNames.ReleaseLock], b => b!["type"]!.GetValue<string>() == "durableClient");
+    }
+
+    [Fact]
     public void Only_the_status_endpoint_is_anonymous()
     {
         var anonymous = Bindings.Where(f => f.Value.Any(b => b!["type"]!.GetValue<string>() == "httpTrigger"

@@ -35,6 +35,21 @@ public sealed class SmokeAgainstLocalFactoryTests(LocalFactoryFixture fixture) :
     }
 
     [Fact]
+    public async Task Queued_runs_call_once_each_and_the_second_waits_in_line_for_the_first()
+    {
+        var output = new StringWriter();
+        var options = Options(2, "queued-" + Guid.NewGuid().ToString("N")[..6], 5) with { Pipeline = "RunExclusiveOperationQueued" };
+
+        var (exitCode, runs) = await new SmokeRun(fixture.Factory, options, output, TimeProvider.System).RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, exitCode);
+        Assert.All(runs, r => Assert.Equal((true, 1, 0), (r.Succeeded, r.Attempts, r.Conflicts)));
+        // One of them held the lock 5 s while the other waited in line (its queuedSeconds), even if it started a little later.
+        Assert.InRange(runs.Max(r => r.WaitSeconds), 1.0, 60);
+        Assert.Contains("2/2 runs succeeded, 0 conflicts, 2 attempts", output.ToString());
+    }
+
+    [Fact]
     public async Task A_run_cancelled_through_the_API_ends_Cancelled_and_fails_the_smoke_run()
     {
         var output = new LockedWriter();

@@ -87,10 +87,7 @@ public sealed class LocalFactory : IAsyncDisposable
         catch
         {
             if (azurite is not null)
-            {
                 await azurite.DisposeAsync();
-                Directory.Delete(azurite.Location, recursive: true);
-            }
             Directory.Delete(folder, recursive: true);
             throw;
         }
@@ -137,7 +134,6 @@ public sealed class LocalFactory : IAsyncDisposable
     {
         await _host.DisposeAsync();
         await _azurite.DisposeAsync();
-        Directory.Delete(_azurite.Location, recursive: true);
         Directory.Delete(_certificateFolder, recursive: true);
     }
 }

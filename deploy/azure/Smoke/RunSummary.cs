@@ -3,15 +3,15 @@ using System.Text.Json.Nodes;
 namespace ExclusiveOperations.Smoke;
 
 /// <summary>
-/// What one run of RunExclusiveOperation did, read from its activity runs (Data Factory's pipeline run does not
-/// carry the pipeline's return value): attempts, conflicts, time waited, outcome, and for a run that did not
-/// succeed the activity that failed and its error.
+/// What one run of RunExclusiveOperation or RunExclusiveOperationQueued did, read from its activity runs (Data Factory's
+/// pipeline run does not carry the pipeline's return value): attempts, conflicts, time waited for the lock (Waits after
+/// conflicts, or time in the lock's line), outcome, and for a run that did not succeed the activity that failed and its error.
 /// </summary>
 public sealed record RunSummary(
     int Number, string RunId, string Status, int Attempts, int Conflicts, double WaitSeconds, double DurationSeconds,
     string? InstanceId, string? FailedActivity, string? Error)
 {
-    // Activity names of pipelines/generated/pipeline/RunExclusiveOperation.json.
+    // Activity names of pipelines/generated/pipeline/RunExclusiveOperation.json (the queued pipeline has only the call).
     public const string CountAttempt = "Count Attempt";
     public const string CallFunction = "Call Durable Azure Function";
     public const string WaitBeforeRetry = "Wait Before Retry";
@@ -48,9 +48,11 @@ public sealed record RunSummary(
             number,
             Text(pipelineRun["runId"]) ?? "",
             status,
-            Named(CountAttempt).Count(a => Text(a["status"]) == "Succeeded"),
+            // The queued pipeline calls once and counts nothing: its attempts are its calls.
+            Math.Max(Named(CountAttempt).Count(a => Text(a["status"]) == "Succeeded"), Named(CallFunction).Count()),
             calls.Count(o => Text(o?["status"]) == "Conflict"),
-            Named(WaitBeforeRetry).Sum(a => a["durationInMs"] is JsonValue d ? d.GetValue<double>() : 0) / 1000,
+            Named(WaitBeforeRetry).Sum(a => a["durationInMs"] is JsonValue d ? d.GetValue<double>() : 0) / 1000
+                + calls.Sum(o => o?["queuedSeconds"] is JsonValue q && q.TryGetValue<double>(out var queued) ? queued : 0),
             pipelineRun["durationInMs"] is JsonValue duration ? duration.GetValue<double>() / 1000 : 0,
             calls.Where(o => Text(o?["status"]) == "OK").Select(o => Text(o?["instanceId"])).LastOrDefault(),
             failedActivity,

@@ -63,10 +63,7 @@ public static class LocalRun
         {
             if (host is not null) await host.DisposeAsync();
             if (azurite is not null)
-            {
                 await azurite.DisposeAsync();
-                Directory.Delete(azurite.Location, recursive: true);
-            }
             AnsiConsole.MarkupLine("[grey]Stopped the local function host and Azurite.[/]");
         }
     }

@@ -19,7 +19,7 @@ namespace ExclusiveOperations.LocalHost;
 /// State lives in storage, so a restarted host resumes every orchestration, and several hosts can share
 /// one task hub.
 /// </summary>
-public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler, IRunInstanceReader
+public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler, IRunInstanceReader, ILockHandover
 {
     private readonly AzureStorageOrchestrationService _service;
     private readonly TaskHubWorker _worker;
@@ -94,6 +94,13 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
         {
             // Started by an earlier request with the same id: the caller gets that instance.
         }
+    }
+
+    /// <summary>The release activity's Durable client, as in the Function App: the event goes straight to the next holder.</summary>
+    public async Task<bool> TellAsync(LockHolder next, CancellationToken cancellationToken)
+    {
+        await Client.RaiseEventAsync(new OrchestrationInstance { InstanceId = next.HolderId }, FunctionNames.LockGrantedEvent, next);
+        return true;
     }
 
     public async Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using ExclusiveOperations.Hosting;
 using ExclusiveOperations.LocalHost;
 using ExclusiveOperations.LocalTooling;
+using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
 using ExclusiveOperations.Status;
 using Microsoft.AspNetCore.Http.Extensions;
@@ -38,6 +39,7 @@ if (string.IsNullOrWhiteSpace(connectionString))
 var keys = new KeyCheck(KeyCheck.Resolve(hostOptions));
 builder.Services.AddSingleton(keys);
 builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
+builder.Services.AddSingleton<ILockHandover>(sp => sp.GetRequiredService<DurableTaskBackend>());
 builder.Services.AddExclusiveOperations(builder.Configuration);
 builder.Services.AddSingleton(new StorageConnection(connectionString));
 builder.Services.AddSingleton<DurableTaskBackend>();

@@ -15,10 +15,12 @@ public sealed class AzuriteServer : IAsyncDisposable
     private const string DevAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
+    private readonly bool _deleteLocation;
 
-    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string location)
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string location, bool deleteLocation)
     {
         _process = process;
+        _deleteLocation = deleteLocation;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -39,11 +41,12 @@ public sealed class AzuriteServer : IAsyncDisposable
         $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
     /// <summary>Starts Azurite and returns once all three services accept connections.</summary>
-    /// <param name="location">Data folder; a new temporary folder when null.</param>
+    /// <param name="location">Data folder; when null, a new temporary folder, deleted when the server is disposed.</param>
     /// <param name="ports">Blob, queue and table ports; free ports when null.</param>
     public static async Task<AzuriteServer> StartAsync(string? location = null, (int Blob, int Queue, int Table)? ports = null, CancellationToken cancellationToken = default)
     {
         var executable = FindExecutable();
+        var temporary = location is null;
         location ??= Directory.CreateTempSubdirectory("azurite-").FullName;
         Directory.CreateDirectory(location);
         var (blob, queue, table) = ports ?? (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
@@ -58,7 +61,7 @@ public sealed class AzuriteServer : IAsyncDisposable
 
         var (process, output) = LocalProcesses.Start(start, $"Azurite ({executable})");
 
-        var server = new AzuriteServer(process, blob, queue, table, location);
+        var server = new AzuriteServer(process, blob, queue, table, location, deleteLocation: temporary);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!(await IsListeningAsync(blob) && await IsListeningAsync(queue) && await IsListeningAsync(table)))
         {
@@ -92,6 +95,18 @@ public sealed class AzuriteServer : IAsyncDisposable
             }
         }
         _process.Dispose();
+        // A temporary data folder holds nothing anyone can use after the server stops (each test run left one, megabytes each).
+        if (_deleteLocation)
+        {
+            try
+            {
+                Directory.Delete(Location, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the system's temporary folder is cleaned eventually.
+            }
+        }
     }
 
     /// <summary><c>AZURITE_PATH</c>, else <c>deploy/local/azurite/node_modules/.bin/azurite</c> above the current or the app folder.</summary>

@@ -79,6 +79,7 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton<ExclusiveOperationOrchestrator>();
         services.TryAddSingleton<TryAcquireLockActivity>();
         services.TryAddSingleton<RenewLockActivity>();
+        services.TryAddSingleton<ILockHandover, OrchestrationSendsHandover>();
         services.TryAddSingleton<ReleaseLockActivity>();
         services.TryAddSingleton<JoinQueueActivity>();
         services.TryAddSingleton<CheckTurnActivity>();

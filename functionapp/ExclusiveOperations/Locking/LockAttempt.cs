@@ -31,9 +31,11 @@ public enum ReleaseOutcome
 /// <param name="Outcome">What happened.</param>
 /// <param name="At">An instant before the release was sent: the holder no longer counts on the lock from then on.</param>
 /// <param name="CurrentHolder">The other holder when refused.</param>
-/// <param name="HandedTo">When released: the queued run the same write made the holder (the releasing orchestration tells
-/// it with a <c>LockGranted</c> event); null when nobody eligible was queued.</param>
-public sealed record LockRelease(ReleaseOutcome Outcome, DateTimeOffset At, LockHolder? CurrentHolder, LockHolder? HandedTo = null);
+/// <param name="HandedTo">When released: the queued run the same write made the holder (told with a <c>LockGranted</c>
+/// event); null when nobody eligible was queued.</param>
+/// <param name="HandoverSent">True when the release activity already sent <paramref name="HandedTo"/> its event; else the
+/// releasing orchestration sends it.</param>
+public sealed record LockRelease(ReleaseOutcome Outcome, DateTimeOffset At, LockHolder? CurrentHolder, LockHolder? HandedTo = null, bool HandoverSent = false);
 
 /// <summary>Where a queue-mode run stands after joining the line or checking its turn.</summary>
 public enum TurnOutcome
@@ -60,3 +62,7 @@ public enum TurnOutcome
 /// <param name="QueuedAt">When the run joined the line (the lock store's instant); null when it never had to.</param>
 /// <param name="Detail">When it did not get the lock: what happened and what the caller can do.</param>
 public sealed record QueueTurn(TurnOutcome Outcome, LockHolder? Holder = null, int? Position = null, DateTimeOffset? QueuedAt = null, string? Detail = null);
+
+/// <summary>When a queue-mode run is next expected to change: its turn while it waits in line, its end once it holds the lock.</summary>
+/// <param name="InLine">True while the run waits in line (<paramref name="At"/> is its turn, an estimate every handover corrects).</param>
+public sealed record ExpectedTurn(DateTimeOffset At, bool InLine);

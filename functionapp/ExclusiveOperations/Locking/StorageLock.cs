@@ -339,13 +339,13 @@ public sealed class StorageLock(
     /// holder's expected end, then the expected durations of the runs ahead of it); for the holder its operation's expected
     /// end; null when the run neither holds the lock nor waits for it. For the status endpoint's Retry-After.
     /// </summary>
-    public async Task<DateTimeOffset?> ExpectedTurnAsync(string lockKey, string instanceId, CancellationToken cancellationToken = default)
+    public async Task<ExpectedTurn?> ExpectedTurnAsync(string lockKey, string instanceId, CancellationToken cancellationToken = default)
     {
         var blob = await BlobForAsync(lockKey, cancellationToken);
         var (state, _) = await ReadAsync(blob, cancellationToken);
         var overshoot = Math.Max(0, state.AverageOvershootSeconds ?? 0);
         if (state.Holder?.HolderId == instanceId)
-            return state.Holder.ExpectedEndAt + TimeSpan.FromSeconds(overshoot);
+            return new ExpectedTurn(state.Holder.ExpectedEndAt + TimeSpan.FromSeconds(overshoot), InLine: false);
         var position = state.Queue.FindIndex(run => run.InstanceId == instanceId);
         if (position < 0)
             return null;
@@ -356,7 +356,7 @@ public sealed class StorageLock(
             var holderEnd = holder.ExpectedEndAt + TimeSpan.FromSeconds(overshoot);
             if (holderEnd > turn) turn = holderEnd;
         }
-        return turn + TimeSpan.FromSeconds(state.Queue.Take(position).Sum(run => run.ExpectedSeconds + overshoot));
+        return new ExpectedTurn(turn + TimeSpan.FromSeconds(state.Queue.Take(position).Sum(run => run.ExpectedSeconds + overshoot)), InLine: true);
     }
 
     /// <summary>The queue-mode runs waiting for the lock, first in line first.</summary>

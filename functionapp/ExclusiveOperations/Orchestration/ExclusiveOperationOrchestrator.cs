@@ -10,7 +10,7 @@ namespace ExclusiveOperations.Orchestration;
 /// Queue mode: join the lock's line and wait durably (no compute) until a release hands the lock over
 /// (a <see cref="FunctionNames.LockGrantedEvent"/>), checking on a timer for a dead holder, the queueTimeout
 /// and a gone caller. Then, in both modes, run the operation, release the lock (handing it to the next queued
-/// run, which this orchestration tells) and finish <c>OK</c>. A failing operation releases the lock and fails
+/// run, which the release activity tells, or else this orchestration) and finish <c>OK</c>. A failing operation releases the lock and fails
 /// the orchestration with its error. Deterministic: all I/O happens in activities.
 /// </summary>
 public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
@@ -148,11 +148,14 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
         return turn;
     }
 
-    /// <summary>Releases, and tells the queued run the release handed the lock to (the same answer on a repeated release).</summary>
+    /// <summary>
+    /// Releases; the queued run the release handed the lock to is told by the activity or, when its host could not, here
+    /// (the same answer on a repeated release).
+    /// </summary>
     private static async Task<LockRelease> ReleaseAsync(TaskOrchestrationContext context, LockActivityInput lockInput)
     {
         var release = await context.CallActivityAsync<LockRelease>(FunctionNames.ReleaseLock, lockInput, ActivityRetry.Options);
-        if (release.HandedTo is { } next)
+        if (release is { HandedTo: { } next, HandoverSent: false })
             context.SendEvent(next.HolderId, FunctionNames.LockGrantedEvent, next);
         return release;
     }

@@ -1,4 +1,5 @@
 using ExclusiveOperations.Locking;
+using Microsoft.Extensions.Logging;
 using Microsoft.DurableTask;
 
 namespace ExclusiveOperations.Orchestration;
@@ -35,11 +36,33 @@ public sealed class RenewLockActivity(StorageLock locks) : TaskActivity<LockFenc
     }
 }
 
-/// <summary>Frees the lock if the caller holds it, handing it to the first eligible queued run (whom the caller then tells).</summary>
-public sealed class ReleaseLockActivity(StorageLock locks) : TaskActivity<LockActivityInput, LockRelease>
+/// <summary>
+/// Frees the lock if the caller holds it, handing it to the first eligible queued run, and tells that run at once when the
+/// host can (<see cref="ILockHandover"/>); otherwise the releasing orchestration tells it.
+/// </summary>
+public sealed class ReleaseLockActivity(StorageLock locks, ILockHandover handover, ILogger<ReleaseLockActivity> logger)
+    : TaskActivity<LockActivityInput, LockRelease>
 {
-    public override Task<LockRelease> RunAsync(TaskActivityContext context, LockActivityInput input) =>
-        locks.ReleaseAsync(input.LockKey, input.HolderId);
+    public override Task<LockRelease> RunAsync(TaskActivityContext context, LockActivityInput input) => ReleaseAsync(input, handover);
+
+    /// <summary>Releases, then tells the next holder through <paramref name="tell"/> (the Functions host passes its Durable client).</summary>
+    public async Task<LockRelease> ReleaseAsync(LockActivityInput input, ILockHandover tell, CancellationToken cancellationToken = default)
+    {
+        var release = await locks.ReleaseAsync(input.LockKey, input.HolderId, cancellationToken);
+        if (release.HandedTo is not { } next)
+            return release;
+        try
+        {
+            // A repeated release (the activity delivered again) tells again: the next run waits for one event and ignores more.
+            return release with { HandoverSent = await tell.TellAsync(next, cancellationToken) };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The lock is handed over either way; the orchestration sends the event instead.
+            logger.LogWarning(e, "Could not tell run {Next} that it holds the lock for key {LockKey}; the releasing orchestration will.", next.HolderId, input.LockKey);
+            return release;
+        }
+    }
 }
 
 /// <param name="LockKey">The key to lock.</param>

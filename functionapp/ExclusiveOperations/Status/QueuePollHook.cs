@@ -20,8 +20,10 @@ public sealed class QueuePollHook(RunPolls polls, StorageLock locks) : IRunPollH
         // A turn many holders ahead is an estimate that every handover corrects, while a Retry-After, once sent, is not:
         // come back halfway there, so the poller closes in on the real turn in a few polls instead of trusting one far
         // estimate (one too late leaves a finished run unseen; measured: a run told 28 s whose turn came at 21 s).
-        return poll.CustomStatus?.Status == OperationStatus.Queued && expected is { } turn && turn > poll.At
-            ? poll.At + (turn - poll.At) / 2
-            : expected;
+        // Decided by the lock, not the custom status: a run that has just joined shows no Queued status yet (measured:
+        // told 30 s at its first poll, it came back 12 s after it had finished).
+        return expected is { InLine: true } turn && turn.At > poll.At
+            ? poll.At + (turn.At - poll.At) / 2
+            : expected?.At;
     }
 }
