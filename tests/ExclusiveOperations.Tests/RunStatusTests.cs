@@ -1,7 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Hosting;
 using ExclusiveOperations.Status;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ExclusiveOperations.Tests;
@@ -15,19 +19,23 @@ public sealed class RunStatusTests
 
     private static readonly byte[] Key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
     private readonly string _token = StatusToken.For(Key, Id);
-    private readonly FakeTimeProvider _time = new(Now);
+    private readonly TimerRecordingTimeProvider _time = new(Now);
     private readonly Instances _instances = new();
     private readonly RecordingHook _hook = new();
 
-    private RunStatus Status(TimeSpan? maxRetryAfter = null, IRunPollHook? hook = null) =>
-        new(new RunStatusOptions { MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(60) }, new FixedKey(), hook ?? new RecordingHook(), _time);
+    // No holds unless a test asks for them: the other tests are about the answer a poll gets at once.
+    private RunStatus Status(TimeSpan? maxRetryAfter = null, IRunPollHook? hook = null, TimeSpan? holdPollFor = null) =>
+        new(new RunStatusOptions { MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(60), HoldPollFor = holdPollFor ?? TimeSpan.Zero },
+            new FixedKey(), hook ?? new RecordingHook(), _time);
 
-    private Task<RunStatusAnswer> Ask(RunStatus status, string? token = null, bool internalServerErrorOnFailure = false, string id = Id) =>
-        status.AnswerAsync(new RunStatusQuery(BaseUrl, id, token ?? _token, internalServerErrorOnFailure), _instances);
+    private Task<RunStatusAnswer> Ask(RunStatus status, string? token = null, bool internalServerErrorOnFailure = false, string id = Id,
+        IRunInstanceReader? instances = null, CancellationToken cancellationToken = default) =>
+        status.AnswerAsync(new RunStatusQuery(BaseUrl, id, token ?? _token, internalServerErrorOnFailure), instances ?? _instances, cancellationToken);
 
-    private RunInstance Instance(string runtimeStatus, OperationOutcome? customStatus = null, OperationOutcome? output = null, RunFailure? failure = null) =>
+    private RunInstance Instance(string runtimeStatus, OperationOutcome? customStatus = null, OperationOutcome? output = null, RunFailure? failure = null,
+        string? mode = null) =>
         _instances.Put(new RunInstance("ExclusiveOperation", Id, runtimeStatus,
-            JsonSerializer.Serialize(new OperationRequest("wait", "k", new JsonObject { ["seconds"] = 5 })),
+            JsonSerializer.Serialize(new OperationRequest("wait", "k", new JsonObject { ["seconds"] = 5 }, Mode: mode)),
             customStatus is null ? null : JsonSerializer.Serialize(customStatus),
             output is null ? null : JsonSerializer.Serialize(output),
             failure, Now.AddSeconds(-3), Now.AddSeconds(-1)));
@@ -225,6 +233,246 @@ public sealed class RunStatusTests
         Assert.Single(_hook.Polls);
     }
 
+    private static readonly TimeSpan HoldPollFor = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HoldPollInterval = new RunStatusOptions().HoldPollInterval;
+
+    /// <summary>Lets the clock run for a held poll: each wait it starts is advanced to its end at once, until it answers.</summary>
+    private async Task<RunStatusAnswer> AnswerWhileTheClockRuns(Task<RunStatusAnswer> asking)
+    {
+        while (true)
+        {
+            var waiting = _time.NextTimerAsync();
+            if (await Task.WhenAny(asking, waiting) == asking)
+                return await asking;
+            _time.Advance(await waiting);
+        }
+    }
+
+    private TimeSpan Elapsed => _time.GetUtcNow() - Now;
+
+    private RunInstance Running(double secondsToEnd, string? mode = null) =>
+        Instance("Running", customStatus: Outcome(OperationStatus.Running, Now.AddSeconds(secondsToEnd)), mode: mode);
+
+    private RunInstance Completed()
+    {
+        var outcome = Outcome(OperationStatus.Ok) with { CompletedAt = Now };
+        return Instance("Completed", customStatus: outcome, output: outcome);
+    }
+
+    [Fact]
+    public async Task A_poll_held_while_the_run_finishes_answers_200_with_the_output_at_the_next_read()
+    {
+        var instances = new ScriptedInstances([.. Enumerable.Repeat(Running(2), 8), Completed()]);
+        var hook = new RecordingHook();
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(hook: hook, holdPollFor: HoldPollFor), instances: instances));
+
+        Assert.Equal(200, answer.StatusCode);
+        Assert.Equal("OK", answer.Body["output"]!["status"]!.GetValue<string>());
+        Assert.Null(answer.Location);
+        Assert.Null(answer.RetryAfterSeconds);
+        Assert.Equal(9, instances.Reads);
+        Assert.Equal(8 * HoldPollInterval, Elapsed); // the first re-read that saw it finished answered
+        Assert.Single(hook.Polls);
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_during_the_hold_answers_500_when_asked()
+    {
+        var failed = Instance("Failed", failure: new RunFailure("System.InvalidOperationException", "boom"));
+        var instances = new ScriptedInstances(Instance("Pending"), failed);
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(holdPollFor: HoldPollFor), internalServerErrorOnFailure: true, instances: instances));
+
+        Assert.Equal(500, answer.StatusCode);
+        Assert.Equal("System.InvalidOperationException: boom", answer.Body["output"]!.GetValue<string>());
+        Assert.Equal(HoldPollInterval, Elapsed);
+    }
+
+    [Fact]
+    public async Task A_hold_that_runs_out_a_second_after_the_expected_end_answers_202_with_Retry_After_from_then()
+    {
+        var instances = new ScriptedInstances(Running(2));
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(holdPollFor: HoldPollFor), instances: instances));
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal($"{BaseUrl}/api/runs/{Id}?token={_token}", answer.Location);
+        Assert.Equal(1, answer.RetryAfterSeconds); // overrunning its estimate: look again in a second
+        Assert.Equal(TimeSpan.FromSeconds(3), Elapsed);
+        Assert.Equal(1 + 15, instances.Reads);
+    }
+
+    [Theory]
+    [InlineData(4.5, 5.0)]  // a second after the expected end would be 5.5 s: capped at HoldPollFor
+    [InlineData(5.0, 5.0)]
+    [InlineData(0.3, 1.3)]
+    [InlineData(-2, 1.0)]   // overdue: its end can come any moment, so it counts as now
+    public async Task A_hold_lasts_until_a_second_after_the_expected_change_at_most_HoldPollFor(double secondsToEnd, double heldSeconds)
+    {
+        var instances = new ScriptedInstances(Running(secondsToEnd));
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(holdPollFor: HoldPollFor), instances: instances));
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(heldSeconds), Elapsed);
+    }
+
+    [Fact]
+    public async Task A_deciding_run_is_held_a_second_and_a_Retry_After_follows_what_it_decided()
+    {
+        // It took the lock during the hold: the answer shows it running and sends the poller to its expected end.
+        var instances = new ScriptedInstances(Instance("Pending"), Instance("Running"), Running(30));
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(holdPollFor: HoldPollFor), instances: instances));
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), Elapsed);
+        Assert.Equal("Running", answer.Body["customStatus"]!["status"]!.GetValue<string>());
+        Assert.Equal(29, answer.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public async Task A_conflict_decided_during_the_hold_is_answered_when_it_is_seen()
+    {
+        var conflict = Outcome(OperationStatus.Conflict) with { CompletedAt = Now };
+        var instances = new ScriptedInstances(Instance("Running"), Instance("Completed", customStatus: conflict, output: conflict));
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(holdPollFor: HoldPollFor), instances: instances));
+
+        Assert.Equal(200, answer.StatusCode);
+        Assert.Equal("Conflict", answer.Body["output"]!["status"]!.GetValue<string>());
+        Assert.Equal(HoldPollInterval, Elapsed);
+    }
+
+    [Fact]
+    public async Task The_hooks_estimate_decides_the_hold_of_a_queued_run_that_holds_the_lock()
+    {
+        // Queue mode: the holder's expected end plus the lock's measured overrun, nearer than the holder's own estimate.
+        var instances = new ScriptedInstances(Running(30, LockMode.Queue), Completed());
+        var hook = new RecordingHook { ChangeAt = Now.AddSeconds(1) };
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(hook: hook, holdPollFor: HoldPollFor), instances: instances));
+
+        Assert.Equal(200, answer.StatusCode);
+        Assert.Equal(2, instances.Reads);
+    }
+
+    [Theory]
+    [InlineData(5.5)]
+    [InlineData(30)]
+    public async Task A_run_expected_to_change_later_than_HoldPollFor_is_answered_at_once(double secondsToEnd)
+    {
+        var instances = new ScriptedInstances(Running(secondsToEnd), Completed());
+
+        var answer = await Ask(Status(holdPollFor: HoldPollFor), instances: instances);
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal((int)Math.Ceiling(secondsToEnd), answer.RetryAfterSeconds);
+        Assert.Equal(1, instances.Reads);
+        Assert.Equal(TimeSpan.Zero, Elapsed);
+    }
+
+    [Fact]
+    public async Task A_queued_run_waiting_in_line_is_answered_at_once_whatever_its_turn()
+    {
+        var queued = Outcome(OperationStatus.Queued) with { Holder = null, Position = 1 };
+        var instances = new ScriptedInstances(Instance("Running", customStatus: queued, mode: LockMode.Queue), Running(10, LockMode.Queue));
+        var hook = new RecordingHook { ChangeAt = Now.AddSeconds(2) };
+
+        var answer = await Ask(Status(hook: hook, holdPollFor: HoldPollFor), instances: instances);
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal(2, answer.RetryAfterSeconds);
+        Assert.Equal(1, instances.Reads);
+    }
+
+    [Fact]
+    public async Task A_queue_mode_run_still_joining_the_line_is_answered_at_once()
+    {
+        // Held, it could be answered Queued without its turn: the hook's estimate was made before it was in line.
+        var queued = Outcome(OperationStatus.Queued) with { Holder = null, Position = 3 };
+        var instances = new ScriptedInstances(Instance("Pending", mode: LockMode.Queue), Instance("Running", customStatus: queued, mode: LockMode.Queue));
+
+        var answer = await Ask(Status(holdPollFor: HoldPollFor), instances: instances);
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal("Pending", answer.Body["runtimeStatus"]!.GetValue<string>());
+        Assert.Equal(1, answer.RetryAfterSeconds);
+        Assert.Equal(1, instances.Reads);
+    }
+
+    [Theory]
+    [InlineData("Suspended")]
+    [InlineData("ContinuedAsNew")]
+    public async Task Only_a_pending_or_running_run_is_held(string runtimeStatus)
+    {
+        var instances = new ScriptedInstances(Instance(runtimeStatus), Completed());
+
+        var answer = await Ask(Status(holdPollFor: HoldPollFor), instances: instances);
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal(1, instances.Reads);
+    }
+
+    [Fact]
+    public async Task HoldPollFor_zero_answers_every_poll_at_once()
+    {
+        var instances = new ScriptedInstances(Instance("Pending"), Completed());
+
+        var answer = await Ask(Status(holdPollFor: TimeSpan.Zero), instances: instances);
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal(1, answer.RetryAfterSeconds);
+        Assert.Equal(1, instances.Reads);
+    }
+
+    [Fact]
+    public async Task A_poller_that_hangs_up_ends_the_hold()
+    {
+        var instances = new ScriptedInstances(Running(2));
+        using var hangUp = new CancellationTokenSource();
+
+        var asking = Ask(Status(holdPollFor: HoldPollFor), instances: instances, cancellationToken: hangUp.Token);
+        _time.Advance(await _time.NextTimerAsync());
+        await _time.NextTimerAsync();
+        await hangUp.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asking);
+        Assert.Equal(2, instances.Reads);
+        Assert.Equal(HoldPollInterval, Elapsed);
+    }
+
+    [Theory]
+    [InlineData("HoldPollFor", "-00:00:01")]
+    [InlineData("HoldPollFor", "00:00:31")]
+    [InlineData("HoldPollInterval", "00:00:00.001")]
+    public void Hold_settings_out_of_range_are_refused_naming_the_setting(string setting, string value)
+    {
+        var options = new RunStatusOptions();
+        typeof(RunStatusOptions).GetProperty(setting)!.SetValue(options, TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+
+        var e = Assert.Throws<InvalidOperationException>(options.Validate);
+        Assert.Contains($"ExclusiveOperations:Status:{setting}", e.Message);
+    }
+
+    [Fact]
+    public void The_hold_settings_are_bound_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ExclusiveOperations:Status:HoldPollFor"] = "00:00:02",
+            ["ExclusiveOperations:Status:HoldPollInterval"] = "00:00:00.050",
+        }).Build();
+        using var services = new ServiceCollection()
+            .AddExclusiveOperations(configuration).BuildServiceProvider();
+
+        var options = services.GetRequiredService<RunStatusOptions>();
+
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50)), (options.HoldPollFor, options.HoldPollInterval));
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)), (new RunStatusOptions().HoldPollFor, new RunStatusOptions().HoldPollInterval));
+    }
+
     [Fact]
     public void Options_below_one_second_are_refused_naming_the_setting()
     {
@@ -262,6 +510,34 @@ public sealed class RunStatusTests
 
         public Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
             Task.FromResult(_byId.GetValueOrDefault(instanceId));
+    }
+
+    /// <summary>Answers the given states in order, one per read, the last one from then on.</summary>
+    private sealed class ScriptedInstances(params RunInstance[] states) : IRunInstanceReader
+    {
+        private int _reads;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
+            Task.FromResult<RunInstance?>(states[Math.Min(Interlocked.Increment(ref _reads), states.Length) - 1]);
+    }
+
+    /// <summary>A fake clock that tells when a wait starts and how long it is, so a test advances it exactly that far.</summary>
+    private sealed class TimerRecordingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            _timers.Writer.TryWrite(dueTime);
+            return timer;
+        }
+
+        /// <summary>The due time of the next wait started; fails instead of hanging when none starts.</summary>
+        public async Task<TimeSpan> NextTimerAsync() =>
+            await _timers.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     private sealed class RecordingHook : IRunPollHook

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExclusiveOperations.Contracts;
@@ -17,8 +18,9 @@ public sealed record RunStatusAnswer(int StatusCode, JsonObject Body, string? Lo
 /// <summary>
 /// The app's own status endpoint, host-agnostic (docs/http-contract.md): the Durable status API's answers (202 while
 /// pending or running, 200 with the output when finished, 404 unknown) behind the run's own token (401 without it),
-/// with a <c>Retry-After</c> that says when something can have changed. The input is never returned (operators read it
-/// through the built-in API).
+/// with a <c>Retry-After</c> that says when something can have changed. A poll that arrives shortly before the run is
+/// expected to finish is held until it does (<see cref="RunStatusOptions.HoldPollFor"/>). The input is never returned
+/// (operators read it through the built-in API).
 /// </summary>
 public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IRunPollHook hook, TimeProvider time)
 {
@@ -38,37 +40,78 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
                 $"The '{StatusToken.QueryParameter}' does not open run '{query.InstanceId}'; poll the Location the starter answered, unchanged.");
         }
         var instance = await instances.GetAsync(query.InstanceId, cancellationToken);
-        if (instance is null)
-            return Error(404, "instance not found", $"No run has the instance id '{query.InstanceId}' (any more).");
+        if (!IsUnfinished(instance))
+            return Final(query, instance);
 
-        var body = Body(instance);
-        switch (instance.RuntimeStatus)
+        var poll = new RunPoll(instance.InstanceId, instance.RuntimeStatus, RequestOf(instance), OutcomeOf(instance.SerializedCustomStatus), time.GetUtcNow());
+        var expectedChangeAt = await hook.OnPollAsync(poll, cancellationToken);
+        if (HoldUntil(poll, ChangeAt(expectedChangeAt, poll.CustomStatus)) is { } holdUntil)
         {
-            case "Pending" or "Running" or "ContinuedAsNew" or "Suspended":
-                var poll = new RunPoll(instance.InstanceId, instance.RuntimeStatus, RequestOf(instance), OutcomeOf(instance.SerializedCustomStatus), time.GetUtcNow());
-                var expectedChangeAt = await hook.OnPollAsync(poll, cancellationToken);
-                var location = RunStatusUrl.For(query.BaseUrl, instance.InstanceId, query.Token)
-                    + (query.ReturnInternalServerErrorOnFailure ? $"&{ParameterName}=true" : "");
-                return new RunStatusAnswer(202, body, location, RetryAfterSeconds(poll, expectedChangeAt));
-            case "Failed":
-                return new RunStatusAnswer(query.ReturnInternalServerErrorOnFailure ? 500 : 200, body);
-            case "Completed" or "Terminated" or "Canceled":
-                return new RunStatusAnswer(200, body);
-            default:
-                return Error(500, "unknown runtime status", $"Run '{instance.InstanceId}' has the runtime status '{instance.RuntimeStatus}', which this app does not know.");
+            // Re-read until the run is final or the hold runs out; every wait on the injected clock, ended by a hang-up.
+            for (var now = time.GetUtcNow(); now < holdUntil; now = time.GetUtcNow())
+            {
+                var interval = holdUntil - now < options.HoldPollInterval ? holdUntil - now : options.HoldPollInterval;
+                await Task.Delay(interval, time, cancellationToken);
+                instance = await instances.GetAsync(query.InstanceId, cancellationToken);
+                if (!IsUnfinished(instance))
+                    return Final(query, instance);
+            }
         }
+
+        var location = RunStatusUrl.For(query.BaseUrl, instance.InstanceId, query.Token)
+            + (query.ReturnInternalServerErrorOnFailure ? $"&{ParameterName}=true" : "");
+        var changeAt = ChangeAt(expectedChangeAt, OutcomeOf(instance.SerializedCustomStatus));
+        return new RunStatusAnswer(202, Body(instance), location, RetryAfterSeconds(changeAt, time.GetUtcNow()));
+    }
+
+    private static bool IsUnfinished([NotNullWhen(true)] RunInstance? instance) =>
+        instance?.RuntimeStatus is "Pending" or "Running" or "ContinuedAsNew" or "Suspended";
+
+    /// <summary>The answer to a poll of a run that is not unfinished: its end, or 404, or the status this app does not know.</summary>
+    private static RunStatusAnswer Final(RunStatusQuery query, RunInstance? instance) => instance?.RuntimeStatus switch
+    {
+        null => Error(404, "instance not found", $"No run has the instance id '{query.InstanceId}' (any more)."),
+        "Failed" => new RunStatusAnswer(query.ReturnInternalServerErrorOnFailure ? 500 : 200, Body(instance)),
+        "Completed" or "Terminated" or "Canceled" => new RunStatusAnswer(200, Body(instance)),
+        _ => Error(500, "unknown runtime status", $"Run '{instance.InstanceId}' has the runtime status '{instance.RuntimeStatus}', which this app does not know."),
+    };
+
+    /// <summary>
+    /// When the run can next have changed: the hook's estimate (a queued run's turn or expected end), else the holder's
+    /// expected end while the operation runs; null while it is deciding OK or Conflict (about a second).
+    /// </summary>
+    private static DateTimeOffset? ChangeAt(DateTimeOffset? expectedChangeAt, OperationOutcome? customStatus) =>
+        expectedChangeAt ?? (customStatus is { Status: OperationStatus.Running, Holder: { } holder } ? holder.ExpectedEndAt : null);
+
+    /// <summary>
+    /// Until when a poll waits for the change it expects, or null when it is answered at once: only a Pending or Running
+    /// run whose change (overdue counts as now) is at most <see cref="RunStatusOptions.HoldPollFor"/> away. A queue-mode
+    /// run only while it holds the lock: waiting in line or still joining it, its next change is a turn, not its end, and
+    /// the hook's estimate was made for what it was at the poll (a run held into the line would be answered Queued without
+    /// its turn). The hold lasts until a second after the expected change (the orchestration's own completion takes a few
+    /// hundred ms), at most HoldPollFor after the poll arrived.
+    /// </summary>
+    private DateTimeOffset? HoldUntil(RunPoll poll, DateTimeOffset? changeAt)
+    {
+        if (options.HoldPollFor <= TimeSpan.Zero
+            || poll.RuntimeStatus is not ("Pending" or "Running")
+            || (poll.Request?.Mode == LockMode.Queue && poll.CustomStatus?.Status != OperationStatus.Running))
+            return null;
+        var change = changeAt is { } at && at > poll.At ? at : poll.At;
+        if (change - poll.At > options.HoldPollFor)
+            return null;
+        var until = change + TimeSpan.FromSeconds(1);
+        var latest = poll.At + options.HoldPollFor;
+        return until < latest ? until : latest;
     }
 
     /// <summary>
-    /// Whole seconds until the run can have changed: the hook's estimate (a queued run's turn), else the holder's expected
-    /// end while the operation runs, else 1 s (a run that is deciding OK or Conflict finishes within about a second);
-    /// rounded up, at least 1, at most <see cref="RunStatusOptions.MaxRetryAfter"/>.
+    /// Whole seconds until the run can have changed (<see cref="ChangeAt"/>), else 1 s (a run that is deciding OK or
+    /// Conflict finishes within about a second); rounded up, at least 1, at most <see cref="RunStatusOptions.MaxRetryAfter"/>.
     /// </summary>
-    private int RetryAfterSeconds(RunPoll poll, DateTimeOffset? expectedChangeAt)
+    private int RetryAfterSeconds(DateTimeOffset? changeAt, DateTimeOffset now)
     {
-        var changeAt = expectedChangeAt
-            ?? (poll.CustomStatus is { Status: OperationStatus.Running, Holder: { } holder } ? holder.ExpectedEndAt : null);
-        var seconds = changeAt is { } at ? Math.Ceiling((at - poll.At).TotalSeconds) : 1;
+        var seconds = changeAt is { } at ? Math.Ceiling((at - now).TotalSeconds) : 1;
         return (int)Math.Clamp(seconds, 1, Math.Floor(options.MaxRetryAfter.TotalSeconds));
     }
 
