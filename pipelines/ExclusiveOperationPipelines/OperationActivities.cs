@@ -56,8 +56,9 @@ public static class OperationActivities
     /// listkeys of the starter function (Web Apps - List Function Keys): the factory's identity holds a role with only
     /// Microsoft.Web/sites/functions/listkeys/action on the app. Secure output: the key never reaches the run record.
     /// </summary>
-    public static WebActivity GetFunctionKey() => new(GetKey)
+    public static WebActivity GetFunctionKey(params Dependency[] dependsOn) => new(GetKey)
     {
+        DependsOn = [.. dependsOn],
         Policy = new() { Timeout = "0.00:10:00", Retry = 2, RetryIntervalInSeconds = 30, SecureInput = false, SecureOutput = true },
         Method = "POST",
         Url = new Expression("@concat(pipeline().parameters.managementEndpoint, pipeline().parameters.functionAppResourceId, " +

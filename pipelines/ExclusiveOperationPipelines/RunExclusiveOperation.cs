@@ -6,13 +6,19 @@ namespace ExclusiveOperationPipelines;
 /// <summary>
 /// Runs one exclusive operation of the Function App to the end: call the starter (the Web activity polls the
 /// status URL by itself); while the answer is Conflict, wait (the function's retry hint, or a fixed interval) and
-/// call again, a bounded number of times; stop at once when the orchestration failed (never retry a failure).
+/// call again, a bounded number of times (a fixed interval plus a random jitter, so that runs which met one Conflict
+/// together do not come back together); stop at once when the orchestration failed (never retry a failure).
 /// The function key is read at run time through Azure Resource Manager with the factory's managed identity, so it
 /// is never a parameter, a default value or a deployment secret (see README, "The function key").
 /// </summary>
 public static class RunExclusiveOperation
 {
     public const string Name = "RunExclusiveOperation";
+    public const string InvalidRetryJitter = "InvalidRetryJitter";
+    private const string CheckParameters = "Check Retry Jitter";
+
+    /// <summary>The default of retryJitterSeconds (README, "Benchmarks": what the fixed strategy measured with and without it).</summary>
+    public const int DefaultRetryJitterSeconds = 5;
 
     public static Pipeline Define() => new(Name)
     {
@@ -20,6 +26,7 @@ public static class RunExclusiveOperation
         Folder = "ExclusiveOperations",
         Parameters = OperationActivities.Parameters(
             ("retryIntervalSeconds", new(ParameterType.Int, 30)),
+            ("retryJitterSeconds", new(ParameterType.Int, DefaultRetryJitterSeconds)),
             ("useRetryHint", new(ParameterType.Bool, true)),
             ("maxAttempts", new(ParameterType.Int, 20)),
             ("untilTimeout", new(ParameterType.String, "0.12:00:00"))),
@@ -32,7 +39,22 @@ public static class RunExclusiveOperation
         },
         Activities =
         {
-            GetFunctionKey(),
+            // Checked before anything runs: inside the Until a failed Wait would not stop the loop (see Wait If Conflict),
+            // so a bad jitter would make every retry come at once.
+            new IfConditionActivity(CheckParameters)
+            {
+                Expression = new("@less(pipeline().parameters.retryJitterSeconds, 0)"),
+                IfTrueActivities =
+                {
+                    new FailActivity("Negative Retry Jitter")
+                    {
+                        Message = new Expression("@concat('The retryJitterSeconds parameter is ', string(pipeline().parameters.retryJitterSeconds), " +
+                            "'; use 0 (the fixed wait is exactly retryIntervalSeconds) or more (it adds a random whole number of seconds from 0 to retryJitterSeconds).')"),
+                        ErrorCode = InvalidRetryJitter,
+                    },
+                },
+            },
+            GetFunctionKey(new Dependency(CheckParameters, DependencyCondition.Succeeded)),
             new UntilActivity("Until OK")
             {
                 DependsOn = { new(GetKey, DependencyCondition.Succeeded) },
@@ -84,11 +106,13 @@ public static class RunExclusiveOperation
                             {
                                 // The hint's retryAt, rounded up to whole seconds from now: the time spent reading the answer
                                 // does not add to the wait. retryAfterSeconds when an older function sends no retryAt.
+                                // Fixed: retryIntervalSeconds plus 0..retryJitterSeconds (rand's maximum is exclusive): runs
+                                // that started together would otherwise call in one burst per cycle and leave the lock idle between.
                                 WaitTimeInSeconds = new Expression("@if(pipeline().parameters.useRetryHint, max(1, " +
                                     $"if(empty(coalesce({CallOutput}.output?.retryAt, '')), " +
                                     $"int(coalesce({CallOutput}.output?.retryAfterSeconds, pipeline().parameters.retryIntervalSeconds)), " +
                                     $"div(add(sub(ticks(coalesce({CallOutput}.output?.retryAt, utcnow())), ticks(utcnow())), 9999999), 10000000))), " +
-                                    "pipeline().parameters.retryIntervalSeconds)"),
+                                    "add(pipeline().parameters.retryIntervalSeconds, rand(0, add(pipeline().parameters.retryJitterSeconds, 1))))"),
                             },
                         },
                     },

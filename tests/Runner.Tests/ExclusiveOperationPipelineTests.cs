@@ -41,7 +41,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         _harness.Dispose();
     }
 
-    private Dictionary<string, JsonNode?> Parameters(int maxAttempts = 5, bool hint = true) => new()
+    private Dictionary<string, JsonNode?> Parameters(int maxAttempts = 5, bool hint = true, int jitter = 0) => new()
     {
         ["functionBaseUrl"] = _function.BaseUrl.ToString().TrimEnd('/'),
         ["functionAppResourceId"] = AppId,
@@ -52,6 +52,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         ["retryIntervalSeconds"] = 40,
         ["useRetryHint"] = hint,
         ["maxAttempts"] = maxAttempts,
+        ["retryJitterSeconds"] = jitter,
     };
 
     /// <summary>The starter's 202, then the status URL's 200 with the orchestration's final state.</summary>
@@ -164,6 +165,52 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_fixed_strategy_adds_a_random_whole_number_of_seconds_from_0_to_retryJitterSeconds()
+    {
+        const int conflicts = 30;
+        for (var i = 1; i <= conflicts; i++)
+            Orchestration($"i{i}", "Completed", Conflict($"i{i}", retryAfter: 7));
+        Orchestration("ok", "Completed", Ok("ok"));
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: conflicts + 1, hint: false, jitter: 1), step: TimeSpan.FromSeconds(5));
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        var waits = run.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry").Select(a => Values.AsLong(a.Output!["waitTimeInSeconds"])).ToList();
+        Assert.Equal(conflicts, waits.Count);
+        // Both ends occur: the jitter's maximum is included (rand's is not). 30 waits all alike: chance 2 in 2^30.
+        Assert.Equal([40L, 41L], waits.Distinct().Order());
+    }
+
+    [Fact]
+    public async Task Without_retryJitterSeconds_the_fixed_wait_takes_the_default_jitter()
+    {
+        Orchestration("i1", "Completed", Conflict("i1", retryAfter: 7));
+        Orchestration("i2", "Completed", Ok("i2"));
+        var parameters = Parameters(hint: false);
+        parameters.Remove("retryJitterSeconds");
+
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], parameters, step: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        var wait = Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]);
+        var jitter = Values.AsLong(_harness.Pipelines["RunExclusiveOperation"].Parameters["retryJitterSeconds"].DefaultValue);
+        Assert.True(jitter > 0, "the pipeline has no default jitter");
+        Assert.InRange(wait, 40, 40 + jitter);
+    }
+
+    [Fact]
+    public async Task A_negative_retryJitterSeconds_fails_the_run_saying_so_before_any_call()
+    {
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(hint: false, jitter: -1));
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.True("InvalidRetryJitter" == run.Error!.ErrorCode, Describe(run));
+        Assert.Contains("retryJitterSeconds parameter is -1; use 0", run.Error.Message);
+        Assert.Empty(_arm.Requests);
+        Assert.Empty(_function.Requests);
+    }
+
+    [Fact]
     public async Task A_failed_orchestration_fails_the_pipeline_at_once_without_retrying()
     {
         Orchestration("i1", "Failed", null);
@@ -212,6 +259,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
         var parameters = Parameters();
         parameters.Remove("lockKey");
         parameters.Remove("useRetryHint");
+        parameters.Remove("retryJitterSeconds");
         parameters["lockKeys"] = new JsonArray("a", "b");
 
         var run = await _harness.RunAsync(Generated("RunExclusiveOperationsForKeys"), parameters);

@@ -23,7 +23,7 @@ public static class LocalRun
         var pipeline = PipelineJson.Deserialize(await File.ReadAllTextAsync(pipelinePath, cancellationToken), pipelinePath);
         AnsiConsole.MarkupLine($"[bold]Local environment[/]: {options.Runs} runs of pipeline {pipeline.Name} on {options.Keys} key(s), " +
             $"operation 'wait' {options.Seconds} s, " + (options.Mode == LockMode.Queue ? "queue mode" : $"strategy {options.Label}") +
-            (options.Mode == LockMode.Conflict && options.Strategy == RetryStrategy.Fixed ? $" ({options.WaitSeconds} s)" : ""));
+            (options.Mode == LockMode.Conflict && options.Strategy == RetryStrategy.Fixed ? $" ({options.WaitSeconds} s + jitter {(options.JitterSeconds is { } j ? $"0..{j} s" : "as the pipeline's default")})" : ""));
 
         AzuriteServer? azurite = null;
         LocalHostProcess? host = null;

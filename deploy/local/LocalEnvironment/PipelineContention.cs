@@ -52,6 +52,7 @@ public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Local
                 parameters["retryIntervalSeconds"] = options.WaitSeconds;
                 parameters["useRetryHint"] = options.Strategy == RetryStrategy.Hint;
                 parameters["maxAttempts"] = options.MaxAttempts;
+                if (options.JitterSeconds is { } jitter) parameters["retryJitterSeconds"] = jitter;
             }
             var record = await runner.RunAsync(pipeline, parameters, runId: runIds[run], cancellationToken: cancellationToken);
             Progress[run] = Progress[run] with { State = record.Status == RunStatus.Succeeded ? "Succeeded" : $"{record.Status}: {record.Error?.ErrorCode}", EndedAt = DateTimeOffset.UtcNow };

@@ -12,6 +12,7 @@ var mode = new Option<LockMode>("--mode")
 };
 var strategy = new Option<RetryStrategy>("--strategy") { Description = "Conflict mode, after a Conflict: hint = the function's retryAfterSeconds, fixed = --wait-seconds.", DefaultValueFactory = _ => RetryStrategy.Hint };
 var waitSeconds = new Option<int>("--wait-seconds") { Description = "The fixed wait after a Conflict (and the hint's fallback).", DefaultValueFactory = _ => 5 };
+var jitterSeconds = new Option<int?>("--jitter-seconds") { Description = "Fixed strategy: up to this many seconds added at random to each wait (the pipeline's retryJitterSeconds; default: the pipeline's default)." };
 var maxAttempts = new Option<int>("--max-attempts") { Description = "The pipeline's bound on attempts per run.", DefaultValueFactory = _ => 100 };
 var report = new Option<string>("--report") { Description = "Folder for report.json and report.html.", DefaultValueFactory = _ => Path.Combine("out", "local") };
 var pipeline = new Option<string?>("--pipeline") { Description = "The pipeline JSON to run (default: the generated pipeline of the mode)." };
@@ -20,12 +21,12 @@ var root = new RootCommand(
     "The local environment: Azurite + the local function host + many runs of the generated RunExclusiveOperation (or, --mode queue, RunExclusiveOperationQueued) pipeline " +
     "at once, executed by the local pipeline runner. Checks that every run succeeds and no two operations on a key overlapped.")
 {
-    runs, keys, seconds, mode, strategy, waitSeconds, maxAttempts, report, pipeline,
+    runs, keys, seconds, mode, strategy, waitSeconds, jitterSeconds, maxAttempts, report, pipeline,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new ScenarioOptions(parse.GetValue(runs), parse.GetValue(keys), parse.GetValue(seconds), parse.GetValue(strategy),
-        parse.GetValue(waitSeconds), parse.GetValue(maxAttempts), parse.GetValue(mode));
+        parse.GetValue(waitSeconds), parse.GetValue(maxAttempts), parse.GetValue(mode), parse.GetValue(jitterSeconds));
     if (Invalid(options)) return 2;
     return (await LocalRun.RunAsync(options, parse.GetValue(pipeline) ?? options.DefaultPipelinePath, parse.GetValue(report)!, cancellationToken)).ExitCode;
 });
@@ -41,7 +42,7 @@ var longSeconds = new Option<double>("--long-seconds")
 };
 var bench = new Command("bench", "The contention benchmark: fixed, hint and queue, one after the other on this machine, with short and then longer operations.")
 {
-    benchRuns, benchKeys, benchSeconds, waitSeconds, longSeconds,
+    benchRuns, benchKeys, benchSeconds, waitSeconds, jitterSeconds, longSeconds,
 };
 bench.SetAction(async (parse, cancellationToken) =>
 {
@@ -49,7 +50,7 @@ bench.SetAction(async (parse, cancellationToken) =>
     var scenarios = new List<ScenarioOptions>();
     foreach (var length in lengths)
     {
-        var conflict = new ScenarioOptions(parse.GetValue(benchRuns), parse.GetValue(benchKeys), length, RetryStrategy.Fixed, parse.GetValue(waitSeconds), 1000);
+        var conflict = new ScenarioOptions(parse.GetValue(benchRuns), parse.GetValue(benchKeys), length, RetryStrategy.Fixed, parse.GetValue(waitSeconds), 1000, JitterSeconds: parse.GetValue(jitterSeconds));
         scenarios.Add(conflict);
         scenarios.Add(conflict with { Strategy = RetryStrategy.Hint });
         scenarios.Add(conflict with { Mode = LockMode.Queue });

@@ -27,7 +27,8 @@ public enum LockMode
 /// <param name="WaitSeconds">The fixed wait (retryIntervalSeconds) for <see cref="RetryStrategy.Fixed"/>, and the fallback for Hint.</param>
 /// <param name="MaxAttempts">The pipeline's bound on attempts (then it fails with LockNotAcquired).</param>
 /// <param name="Mode">Conflict (the strategy applies) or queue (one call per run; strategy, wait and attempts do not apply).</param>
-public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetryStrategy Strategy, int WaitSeconds, int MaxAttempts, LockMode Mode = LockMode.Conflict)
+/// <param name="JitterSeconds">The fixed wait's jitter (retryJitterSeconds); null: the pipeline's default.</param>
+public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetryStrategy Strategy, int WaitSeconds, int MaxAttempts, LockMode Mode = LockMode.Conflict, int? JitterSeconds = null)
 {
     /// <summary>The generated pipeline each mode runs.</summary>
     public string DefaultPipelinePath => Path.Combine("pipelines", "generated", "pipeline",
@@ -44,6 +45,7 @@ public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetrySt
         if (Keys < 1) problems.Add($"--keys must be at least 1 (was {Keys}).");
         if (Seconds is < 0 or > 3600) problems.Add($"--seconds must be between 0 and 3600 (was {Seconds}).");
         if (WaitSeconds < 1) problems.Add($"--wait-seconds must be at least 1 (was {WaitSeconds}).");
+        if (JitterSeconds < 0) problems.Add($"--jitter-seconds must be at least 0 (was {JitterSeconds}).");
         if (MaxAttempts < 1) problems.Add($"--max-attempts must be at least 1 (was {MaxAttempts}).");
         return problems;
     }
