@@ -1,5 +1,5 @@
-using System.Net.Http.Json;
 using System.Net;
+using System.Net.Http.Json;
 using Azure.Storage.Blobs;
 using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;

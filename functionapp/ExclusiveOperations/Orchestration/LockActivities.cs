@@ -1,6 +1,6 @@
 using ExclusiveOperations.Locking;
-using Microsoft.Extensions.Logging;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace ExclusiveOperations.Orchestration;
 
