@@ -16,16 +16,23 @@ public sealed class QueuePollHookTests(AzuriteFixture azurite)
 
     private static OperationOutcome Status(string status) => new() { Status = status, Operation = "wait", LockKey = "k", InstanceId = "x", StartedAt = DateTimeOffset.UnixEpoch };
 
-    [Fact]
-    public async Task A_queued_run_is_recorded_and_told_to_come_back_halfway_to_its_turn_and_a_holder_at_its_expected_end()
+    /// <summary>A hook over a new lock whose line holds these runs, the first holding the lock, joined now.</summary>
+    private async Task<(QueuePollHook Hook, RunPolls Polls)> LineAsync(params (string Run, int Seconds)[] line)
     {
         var container = azurite.NewContainer("hook");
         var polls = new RunPolls(container);
         var locks = new StorageLock(container, new LockOptions { TimeToLive = Ttl }, _time, null, new QueueOptions(), polls);
         var now = _time.GetUtcNow();
-        foreach (var (run, seconds) in new[] { ("holder", 10), ("b", 20), ("c", 5) })
+        foreach (var (run, seconds) in line)
             await locks.JoinQueueAsync("k", run, "wait", TimeSpan.FromSeconds(seconds), Ttl, now, now + TimeSpan.FromHours(1));
-        var hook = new QueuePollHook(polls, locks);
+        return (new QueuePollHook(polls, locks), polls);
+    }
+
+    [Fact]
+    public async Task A_queued_run_is_recorded_and_told_to_come_back_halfway_to_its_turn_and_a_holder_at_its_expected_end()
+    {
+        var (hook, polls) = await LineAsync(("holder", 10), ("b", 20), ("c", 5));
+        var now = _time.GetUtcNow();
 
         var c = await hook.OnPollAsync(new RunPoll("c", "Running", Request(LockMode.Queue), Status(OperationStatus.Queued), now), CancellationToken.None);
         var holder = await hook.OnPollAsync(new RunPoll("holder", "Running", Request(LockMode.Queue), Status(OperationStatus.Running), now), CancellationToken.None);
@@ -39,13 +46,8 @@ public sealed class QueuePollHookTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_run_that_has_just_joined_the_line_is_told_halfway_to_its_turn_before_its_status_says_Queued()
     {
-        var container = azurite.NewContainer("hook");
-        var polls = new RunPolls(container);
-        var locks = new StorageLock(container, new LockOptions { TimeToLive = Ttl }, _time, null, new QueueOptions(), polls);
+        var (hook, _) = await LineAsync(("holder", 10), ("b", 10), ("c", 10));
         var now = _time.GetUtcNow();
-        foreach (var run in new[] { "holder", "b", "c" })
-            await locks.JoinQueueAsync("k", run, "wait", TimeSpan.FromSeconds(10), Ttl, now, now + TimeSpan.FromHours(1));
-        var hook = new QueuePollHook(polls, locks);
 
         // The join is written, but the orchestration has not set its custom status yet (it does so after the join returns).
         var c = await hook.OnPollAsync(new RunPoll("c", "Running", Request(LockMode.Queue), null, now), CancellationToken.None);
