@@ -53,7 +53,13 @@ public sealed class QueuedPipelineTests
     [Fact]
     public void It_reads_the_key_exactly_as_the_conflict_pipeline_does()
     {
-        Assert.True(JsonNode.DeepEquals(Json(All<WebActivity>(Conflict)[0]), Json(All<WebActivity>(Queued)[0])));
+        // The same activity, except where it stands: the conflict pipeline reads the key after checking its retry jitter.
+        var conflictRead = Json(All<WebActivity>(Conflict)[0]).AsObject();
+        var queuedRead = Json(All<WebActivity>(Queued)[0]).AsObject();
+        Assert.Equal("Check Retry Jitter", conflictRead["dependsOn"]?[0]?["activity"]?.GetValue<string>());
+        conflictRead.Remove("dependsOn");
+        queuedRead.Remove("dependsOn");
+        Assert.True(JsonNode.DeepEquals(conflictRead, queuedRead));
     }
 
     [Fact]
@@ -69,7 +75,8 @@ public sealed class QueuedPipelineTests
     public void It_fails_with_the_conflict_pipelines_names_and_returns_the_same_value()
     {
         var fail = Assert.Single(All<FailActivity>(Queued));
-        var conflictFail = Assert.Single(All<FailActivity>(Conflict));
+        // The conflict pipeline also fails a bad retryJitterSeconds before any call; its outcome failure is the same one.
+        var conflictFail = Assert.Single(All<FailActivity>(Conflict), f => f.Name == fail.Name);
         Assert.Equal(conflictFail.Name, fail.Name);
         Assert.Equal(conflictFail.ErrorCode, fail.ErrorCode);
         foreach (var code in new[] { "OperationFailed", "FunctionCallFailed", "LockNotAcquired" })
