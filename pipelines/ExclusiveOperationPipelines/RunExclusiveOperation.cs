@@ -15,7 +15,7 @@ public static class RunExclusiveOperation
 {
     public const string Name = "RunExclusiveOperation";
     public const string InvalidRetryJitter = "InvalidRetryJitter";
-    private const string CheckParameters = "Check Retry Jitter";
+    private const string CheckRetryJitter = "Check Retry Jitter";
 
     /// <summary>The default of retryJitterSeconds (README, "Benchmarks": what the fixed strategy measured with and without it).</summary>
     public const int DefaultRetryJitterSeconds = 5;
@@ -41,7 +41,7 @@ public static class RunExclusiveOperation
         {
             // Checked before anything runs: inside the Until a failed Wait would not stop the loop (see Wait If Conflict),
             // so a bad jitter would make every retry come at once.
-            new IfConditionActivity(CheckParameters)
+            new IfConditionActivity(CheckRetryJitter)
             {
                 Expression = new("@less(pipeline().parameters.retryJitterSeconds, 0)"),
                 IfTrueActivities =
@@ -54,7 +54,7 @@ public static class RunExclusiveOperation
                     },
                 },
             },
-            GetFunctionKey(new Dependency(CheckParameters, DependencyCondition.Succeeded)),
+            GetFunctionKey(new Dependency(CheckRetryJitter, DependencyCondition.Succeeded)),
             new UntilActivity("Until OK")
             {
                 DependsOn = { new(GetKey, DependencyCondition.Succeeded) },
