@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Logs in to the configured Pulumi backend and selects (creating if missing) the stack named $1 in deploy/azure/Infra.
 # Backend: PULUMI_BACKEND_URL (e.g. azblob://state, with AZURE_STORAGE_ACCOUNT and PULUMI_CONFIG_PASSPHRASE) when set,
-# else Pulumi Cloud (PULUMI_ACCESS_TOKEN; PULUMI_ORG prefixes the stack name). Prints the full stack name for $GITHUB_OUTPUT.
-# Usage: pulumi-stack.sh STACK [--no-create]
+# else Pulumi Cloud (PULUMI_ACCESS_TOKEN; PULUMI_ORG prefixes the stack name). Prints the full stack name on stdout
+# (everything else goes to stderr), or no-stack with --no-create when there is none; exits non-zero on any other failure.
+# Callers assign the name to a variable under set -euo pipefail, check it, then write it to $GITHUB_OUTPUT: inside
+# echo "name=$(pulumi-stack.sh ...)" a failure would be swallowed (tests/Smoke.Tests/WorkflowRules.cs, CheckShell).
+# Usage: pulumi-stack.sh STACK [--no-create]   (--no-create: never creates the stack; what previews and destroys use)
 set -euo pipefail
 stack="$1"; create="${2:-}"
 cd deploy/azure/Infra
