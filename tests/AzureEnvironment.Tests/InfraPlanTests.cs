@@ -214,7 +214,9 @@ public sealed class InfraPlanTests : IDisposable
         Assert.Equal(3, assignments.Count(a => a.Principal.Contains("Microsoft.Web/sites") && a.Scope.StartsWith("Microsoft.Storage/storageAccounts/", StringComparison.Ordinal) && !a.Scope.Contains("/containers/")));
         var factory = Assert.Single(assignments, a => a.Principal.Contains("Microsoft.DataFactory/factories"));
         Assert.StartsWith("Microsoft.Web/sites/", factory.Scope);
-        Assert.Contains("resourceId('Microsoft.Authorization/roleDefinitions'", factory.Role);
+        // The custom role in the subscription form, as the program passes it.
+        var roleGuid = Resources(template, "Microsoft.Authorization/roleDefinitions").Single()["name"]!.GetValue<string>();
+        Assert.Equal($"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{roleGuid}')]", factory.Role);
         var deployer = Assert.Single(assignments, a => a.Principal.Contains("parameters("));
         Assert.EndsWith("/containers/app-package", deployer.Scope);
         Assert.DoesNotContain(assignments, a => a.Role.Contains("b24988ac-6180-42a0-ab88-20f7382dd24c") || a.Role.Contains("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));

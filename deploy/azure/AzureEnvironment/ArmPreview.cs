@@ -244,16 +244,17 @@ public static class ArmPreview
             };
             var (principalId, principalDependency) = assignment.Principal switch
             {
-                Principal.FunctionApp => ($"[reference({siteId}, '{WebApi}', 'full').identity.principalId]", siteId),
-                Principal.DataFactory => ($"[reference({factoryId}, '{DataFactoryApi}', 'full').identity.principalId]", factoryId),
-                Principal.Deployer => ($"[parameters('{DeployerParameter}')]", (string?)null),
+                Principal.FunctionApp => ($"reference({siteId}, '{WebApi}', 'full').identity.principalId", siteId),
+                Principal.DataFactory => ($"reference({factoryId}, '{DataFactoryApi}', 'full').identity.principalId", factoryId),
+                Principal.Deployer => ($"parameters('{DeployerParameter}')", (string?)null),
                 _ => throw new ArgumentOutOfRangeException(nameof(environment), assignment.Principal, "Unknown principal."),
             };
             var custom = assignment.RoleDefinitionId == role.Id;
+            // The subscription form for the custom role too, as the program passes it (RoleIds.Definition).
             var properties = new JsonObject
             {
-                ["roleDefinitionId"] = custom ? $"[{roleId}]" : $"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{assignment.RoleDefinitionId}')]",
-                ["principalId"] = principalId,
+                ["roleDefinitionId"] = $"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{assignment.RoleDefinitionId}')]",
+                ["principalId"] = $"[{principalId}]",
                 ["description"] = assignment.Why,
             };
             if (assignment.Principal != Principal.Deployer)
@@ -268,7 +269,10 @@ public static class ArmPreview
                 ["type"] = "Microsoft.Authorization/roleAssignments",
                 ["apiVersion"] = AuthorizationApi,
                 ["scope"] = scope,
-                ["name"] = $"[guid({scopeId}, '{assignment.Key}', '{assignment.RoleDefinitionId}')]",
+                // The program's name (RoleIds.AssignmentName) is guid() of the lowercase scope, the principal id and the
+                // role's GUID; ARM needs a name known at the start of the deployment, so an identity stands here for its
+                // resource id (its principal id exists only once the resource does); the deployer's is the program's.
+                ["name"] = $"[guid(toLower({scopeId}), toLower({(assignment.Principal == Principal.Deployer ? principalId : principalDependency)}), '{assignment.RoleDefinitionId.ToLowerInvariant()}')]",
                 ["dependsOn"] = DependsOn([.. dependencies]),
                 ["properties"] = properties,
             });

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace ExclusiveOperations.Azure;
 
 /// <summary>Who gets a role.</summary>
@@ -68,4 +71,57 @@ public static class Roles
                 "The deployer uploads the run-from-package blob with Entra ID (the account allows no shared key); only in the deployment container.")]
             : Array.Empty<RoleAssignmentSpec>(),
     ];
+}
+
+/// <summary>Role definition ids and role assignment names as Azure Resource Manager spells them.</summary>
+public static class RoleIds
+{
+    /// <summary>
+    /// The namespace of ARM's and Bicep's <c>guid()</c> (a name-based, version 5 UUID over the arguments joined with
+    /// '-'), so a name made here is the one <c>guid(scope, principalId, roleGuid)</c> makes in a template.
+    /// </summary>
+    public static readonly Guid ArmGuidNamespace = new("11fb06fb-712d-4ddd-98c7-e71bbd588830");
+
+    /// <summary>
+    /// A role definition (built-in or this stack's custom role, by its GUID) in the subscription form a role assignment
+    /// takes: <c>/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}</c>. A custom role
+    /// created at resource group scope reports a resource-group-scoped id, which a role assignment reads back in the
+    /// subscription form, so passing that id would be a diff on every refresh.
+    /// </summary>
+    public static string Definition(string subscriptionId, string roleGuid)
+    {
+        if (!Guid.TryParse(subscriptionId, out var subscription))
+            throw new ArgumentException($"'{subscriptionId}' is not a subscription id (a GUID).", nameof(subscriptionId));
+        if (!Guid.TryParse(roleGuid, out var role))
+            throw new ArgumentException($"'{roleGuid}' is not a role definition GUID.", nameof(roleGuid));
+        return $"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role}";
+    }
+
+    /// <summary>
+    /// The name of a role assignment: the same GUID every time for the same scope, principal and role, so a stack
+    /// whose state was lost, or that is created again, gets the name of the assignment already there instead of a
+    /// second random one that Azure refuses (<c>RoleAssignmentExists</c>). Case and a trailing '/' of the scope, and
+    /// the form of the role definition id (GUID or any resource id ending in it), do not change the name.
+    /// </summary>
+    public static string AssignmentName(string scope, string principalId, string roleDefinitionId)
+    {
+        if (string.IsNullOrWhiteSpace(scope))
+            throw new ArgumentException("The scope is empty.", nameof(scope));
+        if (!Guid.TryParse(principalId, out var principal))
+            throw new ArgumentException($"'{principalId}' is not a principal (object) id.", nameof(principalId));
+        var roleGuid = roleDefinitionId.TrimEnd('/').Split('/')[^1];
+        if (!Guid.TryParse(roleGuid, out var role))
+            throw new ArgumentException($"'{roleDefinitionId}' does not end in a role definition GUID.", nameof(roleDefinitionId));
+        return NameBased(ArmGuidNamespace, $"{scope.TrimEnd('/').ToLowerInvariant()}-{principal}-{role}").ToString();
+    }
+
+    /// <summary>A name-based UUID, version 5 (SHA-1), RFC 4122 section 4.3 / RFC 9562 section 5.5.</summary>
+    public static Guid NameBased(Guid namespaceId, string name)
+    {
+        var input = namespaceId.ToByteArray(bigEndian: true).Concat(Encoding.UTF8.GetBytes(name)).ToArray();
+        var hash = SHA1.HashData(input)[..16];
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash, bigEndian: true);
+    }
 }
