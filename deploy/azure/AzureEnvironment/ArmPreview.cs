@@ -22,6 +22,9 @@ public static class ArmPreview
 
     public const string DeployerParameter = "deployerPrincipalId";
 
+    /// <summary>The subscription id in the preview's code deployment script (the stack's is known at <c>pulumi up</c> only).</summary>
+    public const string PreviewSubscription = "00000000-0000-0000-0000-000000000000";
+
     public static JsonObject Template(StackEnvironment environment)
     {
         var names = environment.Names;
@@ -316,7 +319,9 @@ public static class ArmPreview
                 {
                     ["path"] = environment.Package.Path,
                     ["contentHash"] = environment.Package.ContentHash,
-                    ["deployment"] = CodeDeployment.Command(environment),
+                    ["isBuilt"] = environment.Package.IsBuilt,
+                    ["subscription"] = "pulumi up runs the deployment in the stack's subscription (GetClientConfig); zeros here.",
+                    ["deployment"] = CodeDeployment.Command(environment, PreviewSubscription),
                 },
             },
             ["parameters"] = parameters,

@@ -13,8 +13,8 @@ public enum Principal
     DataFactory,
 
     /// <summary>
-    /// Whoever deploys (a user or the CI service principal): on Elastic Premium uploads the package blob with
-    /// Entra ID after <c>pulumi up</c>.
+    /// Whoever deploys (a user or the CI service principal; the azure-native provider's identity): on Elastic Premium
+    /// uploads the package blob with Entra ID during <c>pulumi up</c>, with a token the provider gets.
     /// </summary>
     Deployer,
 }
@@ -62,13 +62,14 @@ public static class Roles
             "Durable Functions' history and instance tables."),
         new("factory-function-keys", Principal.DataFactory, functionKeyReader.Id, functionKeyReader.RoleName, RoleScope.FunctionApp,
             "The pipeline reads the StartOperation key at run time (Web activity with MSI authentication); nothing else on the app."),
-        // Elastic Premium runs from the package blob, which the deployer uploads with Entra ID (az storage blob upload
-        // --auth-mode login): the provider's Blob resource writes with the account key, which this account refuses
-        // (pulumi/pulumi-azure-native#3719, #2015). On Flex Consumption One Deploy (az functionapp deployment source
-        // config-zip) hands the zip to the app, which writes it to its deployment container with its own identity.
+        // Elastic Premium runs from the package blob (an app without an Azure Files share must), which the deployer
+        // uploads with Entra ID (a storage token of the azure-native provider, see CodeDeployment): the provider's Blob
+        // resource writes with the account key, which this account refuses (pulumi/pulumi-azure-native#3719, #2015).
+        // On Flex Consumption One Deploy (az functionapp deployment source config-zip) hands the zip to the app, which
+        // writes it to its deployment container with its own identity.
         .. plan == HostingPlan.Premium
             ? [new RoleAssignmentSpec("deployer-package-upload", Principal.Deployer, StorageBlobDataContributor, "Storage Blob Data Contributor", RoleScope.DeploymentContainer,
-                "The deployer uploads the run-from-package blob with Entra ID (the account allows no shared key); only in the deployment container.")]
+                "The deployer uploads the run-from-package blob and deletes the old ones with Entra ID (the account allows no shared key); only in the deployment container.")]
             : Array.Empty<RoleAssignmentSpec>(),
     ];
 }

@@ -171,8 +171,9 @@ public sealed class StackEnvironment
             // Flex Consumption sets runtime and version in functionAppConfig and rejects these settings.
             settings.Add(new("FUNCTIONS_EXTENSION_VERSION", "~4"));
             settings.Add(new("FUNCTIONS_WORKER_RUNTIME", "dotnet-isolated"));
-            // Run from the package blob, read with the app's system-assigned identity (no SAS, no key).
-            // https://learn.microsoft.com/azure/azure-functions/run-functions-from-deployment-package
+            // Run from the package blob, read with the app's system-assigned identity (no SAS, no key). An Elastic Premium
+            // app without an Azure Files share (which needs a key) must run from a blob URL, not from "1":
+            // https://learn.microsoft.com/azure/azure-functions/storage-considerations#create-an-app-without-azure-files
             settings.Add(new("WEBSITE_RUN_FROM_PACKAGE", Package.BlobUrl));
             settings.Add(new("WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", "SystemAssigned"));
         }
