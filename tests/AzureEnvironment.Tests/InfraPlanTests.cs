@@ -159,7 +159,7 @@ public sealed class InfraPlanTests : IDisposable
     }
 
     [Fact]
-    public async Task Flex_deploys_the_package_with_one_deploy_and_premium_runs_it_from_the_blob_both_by_a_command_of_pulumi_up()
+    public async Task Flex_deploys_the_package_with_one_deploy_and_premium_runs_it_from_the_blob_both_by_a_script_of_pulumi_up()
     {
         var flex = await PlanAsync("dev", "maximumInstances=100", "alwaysReadyInstances=2", "instanceMemoryMB=4096");
         var hash = PackageHash.Of(_package);
@@ -174,16 +174,22 @@ public sealed class InfraPlanTests : IDisposable
         Assert.Equal(2, config["scaleAndConcurrency"]!["alwaysReady"]![0]!["instanceCount"]!.GetValue<int>());
         Assert.Empty(Resources(flex, "Microsoft.Web/sites/extensions"));
         var names = ResourceNames.For("dev");
-        Assert.Equal($"az functionapp deployment source config-zip --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}' --src '{_package}'",
-            flex["metadata"]!["package"]!["deployment"]!.GetValue<string>());
+        var flexScript = flex["metadata"]!["package"]!["deployment"]!.GetValue<string>();
+        Assert.Contains($"az functionapp deployment source config-zip --subscription '{ArmPreview.PreviewSubscription}' --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}' --src '{_package}'",
+            flexScript);
+        Assert.DoesNotContain("az storage", flexScript);
+        Assert.True(flex["metadata"]!["package"]!["isBuilt"]!.GetValue<bool>());
         Assert.Equal("FC1", Resources(flex, "Microsoft.Web/serverfarms").Single()["sku"]!["name"]!.GetValue<string>());
         Assert.Equal(hash, flex["metadata"]!["package"]!["contentHash"]!.GetValue<string>());
 
         var premium = await PlanAsync("dev", "plan=premium", "premiumSku=EP2", "maximumInstances=30", "preWarmedInstances=2");
         Assert.Empty(Resources(premium, "Microsoft.Web/sites/extensions"));
-        Assert.Equal($"az storage blob upload --auth-mode login --blob-url 'https://{names.StorageAccount}.blob.core.windows.net{blob}' --file '{_package}' --overwrite" +
-            $" && az functionapp restart --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}'",
-            premium["metadata"]!["package"]!["deployment"]!.GetValue<string>());
+        // The blob is written with the provider's storage token (Blob REST), not by the Azure CLI (a stale federated token).
+        var premiumScript = premium["metadata"]!["package"]!["deployment"]!.GetValue<string>();
+        Assert.Contains($"exops_container='https://{names.StorageAccount}.blob.core.windows.net/app-package'", premiumScript);
+        Assert.Contains($"exops_blob='{PackageHash.BlobName(hash)}'", premiumScript);
+        Assert.Contains($"az functionapp restart --subscription '{ArmPreview.PreviewSubscription}' --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}'", premiumScript);
+        Assert.DoesNotContain("az storage", premiumScript);
         var plan = Resources(premium, "Microsoft.Web/serverfarms").Single();
         Assert.Equal("EP2", plan["sku"]!["name"]!.GetValue<string>());
         Assert.Equal(30, plan["properties"]!["maximumElasticWorkerCount"]!.GetValue<int>());
@@ -214,7 +220,9 @@ public sealed class InfraPlanTests : IDisposable
         Assert.Equal(3, assignments.Count(a => a.Principal.Contains("Microsoft.Web/sites") && a.Scope.StartsWith("Microsoft.Storage/storageAccounts/", StringComparison.Ordinal) && !a.Scope.Contains("/containers/")));
         var factory = Assert.Single(assignments, a => a.Principal.Contains("Microsoft.DataFactory/factories"));
         Assert.StartsWith("Microsoft.Web/sites/", factory.Scope);
-        Assert.Contains("resourceId('Microsoft.Authorization/roleDefinitions'", factory.Role);
+        // The custom role in the subscription form, as the program passes it.
+        var roleGuid = Resources(template, "Microsoft.Authorization/roleDefinitions").Single()["name"]!.GetValue<string>();
+        Assert.Equal($"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{roleGuid}')]", factory.Role);
         var deployer = Assert.Single(assignments, a => a.Principal.Contains("parameters("));
         Assert.EndsWith("/containers/app-package", deployer.Scope);
         Assert.DoesNotContain(assignments, a => a.Role.Contains("b24988ac-6180-42a0-ab88-20f7382dd24c") || a.Role.Contains("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));

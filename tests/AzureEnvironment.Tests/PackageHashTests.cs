@@ -39,4 +39,35 @@ public sealed class PackageHashTests : IDisposable
     [Fact]
     public void A_missing_package_says_how_to_build_it() =>
         Assert.Contains("./build.sh publish", Assert.Throws<FileNotFoundException>(() => PackageHash.Of(Path.Combine(_folder, "none.zip"))).Message);
+
+    private StackEnvironment Environment(string package, string plan, bool packageRequired) =>
+        StackEnvironment.Create(StackConfiguration.Parse("dev", new Dictionary<string, string> { ["packagePath"] = package, ["plan"] = plan }, _folder),
+            Repository.GeneratedPipelines, packageRequired);
+
+    /// <summary>pulumi preview (a dry run) in a fresh checkout: the package is not built, and the preview says so.</summary>
+    [Theory]
+    [InlineData("flex")]
+    [InlineData("premium")]
+    public void Without_the_package_a_preview_shows_a_placeholder_and_up_names_build_publish(string plan)
+    {
+        var missing = Path.Combine(_folder, "out", "functionapp.zip");
+        var preview = Environment(missing, plan, packageRequired: false);
+        Assert.False(preview.Package.IsBuilt);
+        Assert.Equal(StackEnvironment.PackageNotBuilt, preview.Package.ContentHash);
+        Assert.Contains("./build.sh publish", preview.Package.ContentHash);
+        Assert.Equal("functionapp-not-built.zip", preview.Package.BlobName);
+        Assert.Contains("./build.sh publish", ArmPreview.Template(preview)["metadata"]!["package"]!["contentHash"]!.GetValue<string>());
+
+        var up = Assert.Throws<FileNotFoundException>(() => Environment(missing, plan, packageRequired: true));
+        Assert.Contains("./build.sh publish", up.Message);
+    }
+
+    [Fact]
+    public void A_built_package_is_hashed_in_a_preview_too()
+    {
+        var package = Repository.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(40), ("a.dll", "A"));
+        var preview = Environment(package, "flex", packageRequired: false);
+        Assert.True(preview.Package.IsBuilt);
+        Assert.Equal(PackageHash.Of(package), preview.Package.ContentHash);
+    }
 }

@@ -118,6 +118,23 @@ public sealed class PipelineConversionTests
         Assert.Equal("https://app.example", back["properties"]!["parameters"]!["functionBaseUrl"]!["defaultValue"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// The program takes the activities from the default-free shape and only the parameters from the one with the
+    /// stack's defaults (the app's URL and id), so a pipeline's activities wait for no output of the app.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Pipelines))]
+    public void Activities_do_not_depend_on_the_parameter_defaults(string file)
+    {
+        var document = Read(file);
+        var withoutDefaults = PipelineConversion.ToProviderShape(document, NoDefaults);
+        var withDefaults = PipelineConversion.ToProviderShape(document,
+            StackEnvironment.PipelineParameterDefaults("https://func-exops-dev.azurewebsites.net", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-exops-dev"));
+        Assert.True(JsonNode.DeepEquals(
+            PipelineConversion.ToDataFactoryJson(withoutDefaults)["properties"]!["activities"],
+            PipelineConversion.ToDataFactoryJson(withDefaults)["properties"]!["activities"]), $"{file}: activities differ");
+    }
+
     [Fact]
     public void A_property_the_conversion_would_lose_is_an_error()
     {

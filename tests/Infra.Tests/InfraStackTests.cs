@@ -18,6 +18,13 @@ namespace Infra.Tests;
 /// </summary>
 public sealed class InfraStackTests : IDisposable
 {
+    // Azure ids are GUIDs; the library checks them (role assignment names, role definition ids, --subscription).
+    private const string Subscription = "0b1f6471-1bf0-4dda-aec3-111122223333";
+    private const string Deployer = "d0d0d0d0-0000-4000-8000-000000000001";
+    private const string AppPrincipal = "a0a0a0a0-0000-4000-8000-000000000002";
+    private const string FactoryPrincipal = "f0f0f0f0-0000-4000-8000-000000000003";
+    private const string StorageToken = "storage-token-of-the-provider";
+
     private readonly string _package;
 
     public InfraStackTests()
@@ -43,32 +50,39 @@ public sealed class InfraStackTests : IDisposable
             if (args.Type == "azure-native:web:WebApp")
             {
                 outputs["defaultHostName"] = $"{args.Inputs["name"]}.azurewebsites.net";
-                outputs["identity"] = ImmutableDictionary<string, object>.Empty.Add("principalId", "app-principal").Add("type", "SystemAssigned");
+                outputs["identity"] = ImmutableDictionary<string, object>.Empty.Add("principalId", AppPrincipal).Add("type", "SystemAssigned");
             }
             if (args.Type == "azure-native:datafactory:Factory")
-                outputs["identity"] = ImmutableDictionary<string, object>.Empty.Add("principalId", "factory-principal").Add("type", "SystemAssigned");
+                outputs["identity"] = ImmutableDictionary<string, object>.Empty.Add("principalId", FactoryPrincipal).Add("type", "SystemAssigned");
             if (args.Type == "azure-native:applicationinsights:Component")
                 outputs["connectionString"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000";
-            var id = $"/subscriptions/sub/resourceGroups/rg/providers/{args.Type}/{args.Name}";
+            var id = $"/subscriptions/{Subscription}/resourceGroups/rg/providers/{args.Type}/{args.Name}";
             return Task.FromResult<(string?, object)>((id, outputs.ToImmutable()));
         }
 
         public Task<object> CallAsync(MockCallArgs args) =>
-            Task.FromResult<object>(args.Token == "azure-native:authorization:getClientConfig"
-                ? ImmutableDictionary<string, object>.Empty.Add("objectId", "deployer").Add("subscriptionId", "sub").Add("tenantId", "tenant").Add("clientId", "client")
-                : ImmutableDictionary<string, object>.Empty);
+            Task.FromResult<object>(args.Token switch
+            {
+                "azure-native:authorization:getClientConfig" => ImmutableDictionary<string, object>.Empty
+                    .Add("objectId", Deployer).Add("subscriptionId", Subscription).Add("tenantId", "tenant").Add("clientId", "client"),
+                "azure-native:authorization:getClientToken" => ImmutableDictionary<string, object>.Empty.Add("token", StorageToken),
+                _ => ImmutableDictionary<string, object>.Empty,
+            });
 
         public IEnumerable<MockResourceArgs> OfType(string type) => Resources.Where(r => r.Type == type);
     }
 
-    private async Task<(Mocks Mocks, ImmutableArray<Resource> Resources)> RunAsync(string stack, params (string Key, string Value)[] config)
+    private Task<(Mocks Mocks, ImmutableArray<Resource> Resources)> RunAsync(string stack, params (string Key, string Value)[] config) =>
+        RunAsync(stack, _package, isPreview: false, config);
+
+    private static async Task<(Mocks Mocks, ImmutableArray<Resource> Resources)> RunAsync(string stack, string package, bool isPreview, params (string Key, string Value)[] config)
     {
-        var values = new Dictionary<string, string> { ["azure-native:location"] = "westeurope", ["exclusive-operations:packagePath"] = _package };
+        var values = new Dictionary<string, string> { ["azure-native:location"] = "westeurope", ["exclusive-operations:packagePath"] = package };
         foreach (var (key, value) in config)
             values[$"exclusive-operations:{key}"] = value;
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", JsonSerializer.Serialize(values));
         var mocks = new Mocks();
-        var resources = await Deployment.TestAsync<ExclusiveOperationsStack>(mocks, new TestOptions { ProjectName = StackConfiguration.Project, StackName = stack, IsPreview = false });
+        var resources = await Deployment.TestAsync<ExclusiveOperationsStack>(mocks, new TestOptions { ProjectName = StackConfiguration.Project, StackName = stack, IsPreview = isPreview });
         return (mocks, resources);
     }
 
@@ -116,7 +130,13 @@ public sealed class InfraStackTests : IDisposable
         Assert.DoesNotContain("azure-native:resources:Resource", types.Keys);
         var deployCode = mocks.OfType("command:local:Command").Single().Inputs;
         var expected = Expected("pr-4711", _package, ("plan", plan), ("pullRequest", "4711"), ("commit", "0123abc"));
-        Assert.Equal(CodeDeployment.Command(expected), deployCode["create"]);
+        Assert.Equal(CodeDeployment.Command(expected, Subscription), deployCode["create"]);
+        // Elastic Premium uploads the package blob with the provider's storage token, not the Azure CLI's.
+        var variables = deployCode.TryGetValue("environment", out var environment) ? (ImmutableDictionary<string, object>)environment : ImmutableDictionary<string, object>.Empty;
+        string[] expectedVariables = plan == "premium" ? [CodeDeployment.StorageTokenVariable] : [];
+        Assert.Equal(expectedVariables, variables.Keys);
+        if (plan == "premium")
+            Assert.Equal(StorageToken, variables[CodeDeployment.StorageTokenVariable]);
         Assert.Contains(expected.Package.ContentHash, ((IEnumerable<object>)deployCode["triggers"]).Select(t => t.ToString()));
         Assert.Equal(1, types["azure-native:web:AppServicePlan"]);
         Assert.Equal(1, types["azure-native:web:WebApp"]);
@@ -186,6 +206,15 @@ public sealed class InfraStackTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_preview_runs_without_the_package_and_its_code_deployment_says_so()
+    {
+        Directory.SetCurrentDirectory(RepositoryRoot());
+        var (mocks, _) = await RunAsync("dev", Path.Combine(Path.GetTempPath(), $"not-built-{Guid.NewGuid():N}.zip"), isPreview: true);
+        var deployCode = mocks.OfType("command:local:Command").Single().Inputs;
+        Assert.Contains(StackEnvironment.PackageNotBuilt, ((IEnumerable<object>)deployCode["triggers"]).Select(t => t.ToString()));
+    }
+
     /// <summary>Mocks see inputs unwrapped (no secretness), so the program's secret wrapping is checked where it is made.</summary>
     [Fact]
     public async Task The_app_settings_are_secret()
@@ -210,8 +239,11 @@ public sealed class InfraStackTests : IDisposable
         foreach (var spec in expected)
         {
             var inputs = assignments.Single(a => a.Name == spec.Key).Inputs;
-            Assert.Equal(spec.Principal switch { Principal.FunctionApp => "app-principal", Principal.DataFactory => "factory-principal", _ => "deployer" }, inputs["principalId"]);
-            Assert.EndsWith(spec.Principal == Principal.DataFactory ? "function-key-reader" : spec.RoleDefinitionId, (string)inputs["roleDefinitionId"]);
+            var principal = spec.Principal switch { Principal.FunctionApp => AppPrincipal, Principal.DataFactory => FactoryPrincipal, _ => Deployer };
+            Assert.Equal(principal, inputs["principalId"]);
+            // The subscription form, the custom role's too; the name from scope, principal and role.
+            Assert.Equal(RoleIds.Definition(Subscription, spec.RoleDefinitionId), inputs["roleDefinitionId"]);
+            Assert.Equal(RoleIds.AssignmentName((string)inputs["scope"], principal, (string)inputs["roleDefinitionId"]), inputs["roleAssignmentName"]);
         }
         var role = mocks.OfType("azure-native:authorization:RoleDefinition").Single().Inputs;
         var permissions = ((IEnumerable<object>)role["permissions"]).Cast<ImmutableDictionary<string, object>>().Single();
@@ -225,7 +257,7 @@ public sealed class InfraStackTests : IDisposable
         var (mocks, _) = await RunAsync("pr-4711");
         var environment = Expected("pr-4711", _package);
         var app = mocks.OfType("azure-native:web:WebApp").Single();
-        var expected = environment.Pipelines($"https://{environment.Names.FunctionApp}.azurewebsites.net", $"/subscriptions/sub/resourceGroups/rg/providers/azure-native:web:WebApp/{app.Name}");
+        var expected = environment.Pipelines($"https://{environment.Names.FunctionApp}.azurewebsites.net", $"/subscriptions/{Subscription}/resourceGroups/rg/providers/azure-native:web:WebApp/{app.Name}");
         foreach (var pipeline in expected)
         {
             var inputs = mocks.OfType("azure-native:datafactory:Pipeline").Single(p => (string)p.Inputs["pipelineName"] == pipeline.Name).Inputs;

@@ -22,6 +22,9 @@ public static class ArmPreview
 
     public const string DeployerParameter = "deployerPrincipalId";
 
+    /// <summary>The subscription id in the preview's code deployment script (the stack's is known at <c>pulumi up</c> only).</summary>
+    public const string PreviewSubscription = "00000000-0000-0000-0000-000000000000";
+
     public static JsonObject Template(StackEnvironment environment)
     {
         var names = environment.Names;
@@ -244,16 +247,17 @@ public static class ArmPreview
             };
             var (principalId, principalDependency) = assignment.Principal switch
             {
-                Principal.FunctionApp => ($"[reference({siteId}, '{WebApi}', 'full').identity.principalId]", siteId),
-                Principal.DataFactory => ($"[reference({factoryId}, '{DataFactoryApi}', 'full').identity.principalId]", factoryId),
-                Principal.Deployer => ($"[parameters('{DeployerParameter}')]", (string?)null),
+                Principal.FunctionApp => ($"reference({siteId}, '{WebApi}', 'full').identity.principalId", siteId),
+                Principal.DataFactory => ($"reference({factoryId}, '{DataFactoryApi}', 'full').identity.principalId", factoryId),
+                Principal.Deployer => ($"parameters('{DeployerParameter}')", (string?)null),
                 _ => throw new ArgumentOutOfRangeException(nameof(environment), assignment.Principal, "Unknown principal."),
             };
             var custom = assignment.RoleDefinitionId == role.Id;
+            // The subscription form for the custom role too, as the program passes it (RoleIds.Definition).
             var properties = new JsonObject
             {
-                ["roleDefinitionId"] = custom ? $"[{roleId}]" : $"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{assignment.RoleDefinitionId}')]",
-                ["principalId"] = principalId,
+                ["roleDefinitionId"] = $"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{assignment.RoleDefinitionId}')]",
+                ["principalId"] = $"[{principalId}]",
                 ["description"] = assignment.Why,
             };
             if (assignment.Principal != Principal.Deployer)
@@ -268,7 +272,10 @@ public static class ArmPreview
                 ["type"] = "Microsoft.Authorization/roleAssignments",
                 ["apiVersion"] = AuthorizationApi,
                 ["scope"] = scope,
-                ["name"] = $"[guid({scopeId}, '{assignment.Key}', '{assignment.RoleDefinitionId}')]",
+                // The program's name (RoleIds.AssignmentName) is guid() of the lowercase scope, the principal id and the
+                // role's GUID; ARM needs a name known at the start of the deployment, so an identity stands here for its
+                // resource id (its principal id exists only once the resource does); the deployer's is the program's.
+                ["name"] = $"[guid(toLower({scopeId}), toLower({(assignment.Principal == Principal.Deployer ? principalId : principalDependency)}), '{assignment.RoleDefinitionId.ToLowerInvariant()}')]",
                 ["dependsOn"] = DependsOn([.. dependencies]),
                 ["properties"] = properties,
             });
@@ -312,7 +319,9 @@ public static class ArmPreview
                 {
                     ["path"] = environment.Package.Path,
                     ["contentHash"] = environment.Package.ContentHash,
-                    ["deployment"] = CodeDeployment.Command(environment),
+                    ["isBuilt"] = environment.Package.IsBuilt,
+                    ["subscription"] = "pulumi up runs the deployment in the stack's subscription (GetClientConfig); zeros here.",
+                    ["deployment"] = CodeDeployment.Command(environment, PreviewSubscription),
                 },
             },
             ["parameters"] = parameters,

@@ -69,10 +69,14 @@ public sealed record ElasticPremiumSpec(string LinuxFxVersion, int PreWarmedInst
 /// <summary>The Data Factory, with the system-assigned identity its pipelines read the function key with.</summary>
 public sealed record DataFactorySpec(string Name, string IdentityType);
 
-/// <summary>The Function App package: where it is, its content hash, and the blob it is uploaded to.</summary>
-public sealed record PackageSpec(string Path, string ContentHash, string BlobName, string BlobUrl);
+/// <summary>
+/// The Function App package: where it is, its content hash, and the blob it is uploaded to (Elastic Premium).
+/// <paramref name="IsBuilt"/> is false only in a preview without the package (<see cref="StackEnvironment.PackageNotBuilt"/>).
+/// </summary>
+public sealed record PackageSpec(string Path, string ContentHash, string BlobName, string BlobUrl, bool IsBuilt = true);
 
 /// <summary>A custom role: exactly the actions listed, assignable in the stack's resource group.</summary>
+/// <param name="Id">The role's GUID; a role assignment names it in the subscription form (<see cref="RoleIds.Definition"/>).</param>
 public sealed record CustomRoleSpec(string Id, string RoleName, string Description, IReadOnlyList<string> Actions);
 
 /// <summary>An app setting; secret ones are marked secret in Pulumi's state.</summary>

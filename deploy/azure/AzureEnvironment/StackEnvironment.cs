@@ -38,7 +38,13 @@ public sealed class StackEnvironment
     /// </summary>
     public const int PollRecordRetentionDays = 2;
 
-    private StackEnvironment(StackSettings settings, IReadOnlyList<JsonObject> pipelines, string packageHash)
+    /// <summary>
+    /// The content hash of a package that is not built (a preview only, see <see cref="Create"/>): the code
+    /// deployment's trigger shows it, so the preview says what is missing.
+    /// </summary>
+    public const string PackageNotBuilt = "package not built: run ./build.sh publish";
+
+    private StackEnvironment(StackSettings settings, IReadOnlyList<JsonObject> pipelines, string? packageHash)
     {
         Settings = settings;
         Names = ResourceNames.For(settings.Stack, settings.NameSeed);
@@ -51,8 +57,9 @@ public sealed class StackEnvironment
         [
             new("deletePollRecords", ["blockBlob"], [$"{Names.LockContainer}/{ResourceNames.PollRecordPrefix}"], PollRecordRetentionDays),
         ]);
-        var blobName = PackageHash.BlobName(packageHash);
-        Package = new(settings.PackagePath, packageHash, blobName, $"{StorageAccount.BlobEndpoint}/{Names.DeploymentContainer}/{blobName}");
+        var blobName = packageHash is null ? "functionapp-not-built.zip" : PackageHash.BlobName(packageHash);
+        Package = new(settings.PackagePath, packageHash ?? PackageNotBuilt, blobName, $"{StorageAccount.BlobEndpoint}/{Names.DeploymentContainer}/{blobName}",
+            IsBuilt: packageHash is not null);
         LogAnalytics = new(Names.LogAnalyticsWorkspace, "PerGB2018", settings.LogRetentionDays);
         ApplicationInsights = new(Names.ApplicationInsights, "web", "web", "LogAnalytics");
         var flex = settings.Plan == HostingPlan.Flex;
@@ -76,9 +83,12 @@ public sealed class StackEnvironment
 
     /// <summary>
     /// The environment of a stack. <paramref name="pipelineFolder"/> holds the generated pipeline JSON;
-    /// the package at <see cref="StackSettings.PackagePath"/> must exist (its hash names the blob).
+    /// the package at <see cref="StackSettings.PackagePath"/> must exist (its hash names the blob), unless
+    /// <paramref name="packageRequired"/> is false: <c>pulumi preview</c> (a dry run, which deploys nothing) then works in a
+    /// fresh checkout, with <see cref="PackageNotBuilt"/> as the content hash; <c>pulumi up</c> requires the package and
+    /// names <c>./build.sh publish</c> when it is missing.
     /// </summary>
-    public static StackEnvironment Create(StackSettings settings, string pipelineFolder)
+    public static StackEnvironment Create(StackSettings settings, string pipelineFolder, bool packageRequired = true)
     {
         if (!Directory.Exists(pipelineFolder))
             throw new DirectoryNotFoundException($"The pipeline folder '{pipelineFolder}' does not exist; ./build.sh pipelines writes it.");
@@ -87,7 +97,8 @@ public sealed class StackEnvironment
             .ToList();
         if (pipelines.Count == 0)
             throw new InvalidDataException($"The pipeline folder '{pipelineFolder}' has no *.json; ./build.sh pipelines writes them.");
-        return new StackEnvironment(settings, ReferencedFirst(pipelines, pipelineFolder), PackageHash.Of(settings.PackagePath));
+        var packageHash = packageRequired || File.Exists(settings.PackagePath) ? PackageHash.Of(settings.PackagePath) : null;
+        return new StackEnvironment(settings, ReferencedFirst(pipelines, pipelineFolder), packageHash);
     }
 
     /// <summary>The pipelines in file order, except that a pipeline run by another comes before it (a deployment order).</summary>
@@ -160,8 +171,9 @@ public sealed class StackEnvironment
             // Flex Consumption sets runtime and version in functionAppConfig and rejects these settings.
             settings.Add(new("FUNCTIONS_EXTENSION_VERSION", "~4"));
             settings.Add(new("FUNCTIONS_WORKER_RUNTIME", "dotnet-isolated"));
-            // Run from the package blob, read with the app's system-assigned identity (no SAS, no key).
-            // https://learn.microsoft.com/azure/azure-functions/run-functions-from-deployment-package
+            // Run from the package blob, read with the app's system-assigned identity (no SAS, no key). An Elastic Premium
+            // app without an Azure Files share (which needs a key) must run from a blob URL, not from "1":
+            // https://learn.microsoft.com/azure/azure-functions/storage-considerations#create-an-app-without-azure-files
             settings.Add(new("WEBSITE_RUN_FROM_PACKAGE", Package.BlobUrl));
             settings.Add(new("WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", "SystemAssigned"));
         }

@@ -20,7 +20,11 @@ public sealed class ExclusiveOperationsStack : Stack
 {
     public ExclusiveOperationsStack()
     {
-        var environment = StackEnvironment.Create(ReadSettings(), Path.Combine(RepositoryRoot(), "pipelines", "generated", "pipeline"));
+        // A preview deploys nothing, so it runs without the package (fresh checkout); pulumi up requires it.
+        var environment = StackEnvironment.Create(ReadSettings(), Path.Combine(RepositoryRoot(), "pipelines", "generated", "pipeline"),
+            packageRequired: !Deployment.Instance.IsDryRun);
+        if (!environment.Package.IsBuilt)
+            Log.Warn($"The Function App package {environment.Package.Path} is not built; this preview shows the code deployment with a placeholder. Run ./build.sh publish before pulumi up.");
         var names = environment.Names;
         var tags = environment.Tags.ToDictionary(t => t.Key, t => t.Value);
         var client = Output.Create(Authorization.GetClientConfig.InvokeAsync());
@@ -178,12 +182,14 @@ public sealed class ExclusiveOperationsStack : Stack
         foreach (var spec in environment.RoleAssignments.Where(r => r.Principal == Principal.Deployer))
             codeDeploymentRoles.Add(Assign(spec, client.Apply(c => c.ObjectId), roleScopes, client, null));
 
-        // The code, with Entra ID through the Azure CLI: the provider's Blob resource would write with the account key,
-        // which this account refuses (pulumi/pulumi-azure-native#3719, #2015). Re-run exactly when the package's content
-        // hash changes (or the app is replaced); after the roles it needs (the app writes its deployment container).
+        // The code, with Entra ID (see CodeDeployment): the provider's Blob resource would write with the account key,
+        // which this account refuses (pulumi/pulumi-azure-native#3719, #2015). Re-run when the package's content hash
+        // changes (or the app is replaced); after the roles it needs (the app writes its deployment container). In the
+        // stack's subscription, not the Azure CLI's default one.
         new Command.Command("deploy-code", new()
         {
-            Create = CodeDeployment.Command(environment),
+            Create = client.Apply(c => CodeDeployment.Command(environment, c.SubscriptionId)),
+            Environment = CodeDeploymentEnvironment(environment),
             Triggers = { environment.Package.ContentHash, app.Id },
         }, new CustomResourceOptions { DependsOn = codeDeploymentRoles.Append(app).ToList() });
 
@@ -218,6 +224,7 @@ public sealed class ExclusiveOperationsStack : Stack
         var deployedPipelines = new Dictionary<string, DataFactory.Pipeline>();
         foreach (var document in environment.PipelineDocuments)
         {
+            // Activities from the default-free shape (they are the same in both shapes), so they wait for no output of the app.
             var shape = PipelineConversion.ToProviderShape(document, new Dictionary<string, object>());
             var deployed = stackDefaults.Apply(defaults => PipelineConversion.ToProviderShape(document, defaults));
             if (shape.Policy is not null)
@@ -227,7 +234,7 @@ public sealed class ExclusiveOperationsStack : Stack
                 ResourceGroupName = group.Name,
                 FactoryName = factory.Name,
                 PipelineName = shape.Name,
-                Activities = deployed.Apply(p => p.Activities.Cast<object>().ToImmutableArray()),
+                Activities = Output.Create(shape.Activities.Cast<object>().ToImmutableArray()),
                 Parameters = deployed.Apply(p => p.Parameters.ToImmutableDictionary(e => e.Key, e => Specification(e.Value))),
                 Variables = shape.Variables.ToDictionary(e => e.Key, e => Variable(e.Value)),
                 Annotations = (shape.Annotations ?? []).Select(a => a!).ToList(),
@@ -311,20 +318,45 @@ public sealed class ExclusiveOperationsStack : Stack
         return args;
     }
 
-    /// <summary>A role assignment from the library's list: built-in roles by GUID at subscription level, or the custom role.</summary>
+    /// <summary>
+    /// A role assignment from the library's list: built-in roles or the custom role (after it exists) by GUID in the
+    /// subscription form, named by a GUID of scope, principal and role (the same name when the stack is created again).
+    /// Replaced by deleting first: Azure refuses a second assignment of the same role, principal and scope.
+    /// </summary>
     private static Authorization.RoleAssignment Assign(RoleAssignmentSpec spec, Output<string> principalId, Dictionary<RoleScope, Output<string>> scopes,
         Output<Authorization.GetClientConfigResult> client, Authorization.RoleDefinition? custom)
     {
+        var scope = scopes[spec.Scope];
+        var roleDefinitionId = client.Apply(c => RoleIds.Definition(c.SubscriptionId, spec.RoleDefinitionId));
         var args = new Authorization.RoleAssignmentArgs
         {
             PrincipalId = principalId,
-            RoleDefinitionId = custom?.Id ?? client.Apply(c => $"/subscriptions/{c.SubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/{spec.RoleDefinitionId}"),
-            Scope = scopes[spec.Scope],
+            RoleDefinitionId = roleDefinitionId,
+            RoleAssignmentName = Output.Tuple(scope, principalId, roleDefinitionId).Apply(t => RoleIds.AssignmentName(t.Item1, t.Item2, t.Item3)),
+            Scope = scope,
             Description = spec.Why,
         };
         if (spec.Principal != Principal.Deployer) // the deployer may be a user or a service principal
             args.PrincipalType = "ServicePrincipal";
-        return new Authorization.RoleAssignment(spec.Key, args);
+        var options = new CustomResourceOptions { DeleteBeforeReplace = true };
+        if (custom is not null)
+            options.DependsOn.Add(custom);
+        return new Authorization.RoleAssignment(spec.Key, args, options);
+    }
+
+    /// <summary>
+    /// The code deployment's environment: on Elastic Premium the storage token of the package upload, from the
+    /// azure-native provider's credential (secret), because the Azure CLI's federated sign-in cannot get a new
+    /// data-plane token minutes after azure/login (Azure/azure-cli#28708). A new token each run: the command then
+    /// runs again, finds the package blob there and only deletes old ones.
+    /// </summary>
+    private static InputMap<string> CodeDeploymentEnvironment(StackEnvironment environment)
+    {
+        var variables = new InputMap<string>();
+        if (environment.FunctionApp.Premium is not null)
+            variables.Add(CodeDeployment.StorageTokenVariable, Output.CreateSecret(
+                Output.Create(Authorization.GetClientToken.InvokeAsync(new Authorization.GetClientTokenArgs { Endpoint = CodeDeployment.StorageAudience })).Apply(t => t.Token)));
+        return variables;
     }
 
     /// <summary>The stack's config, read key by key through Pulumi and checked by the library (clear errors).</summary>
