@@ -116,7 +116,7 @@ public sealed class CodeDeploymentTests : IDisposable
     {
         var environment = Environment("flex");
         Fake("az", Forbidden, Forbidden, "0|{\"status\": 4}");
-        var (exitCode, output) = await RunAsync(CodeDeployment.Command(environment, Subscription, NoWaits));
+        var (exitCode, output) = await RunAsync(CodeDeployment.Scripts(environment, Subscription, NoWaits).AfterApp);
 
         Assert.True(exitCode == 0, output);
         var calls = Calls("az");
@@ -133,7 +133,7 @@ public sealed class CodeDeploymentTests : IDisposable
     {
         var environment = Environment("flex");
         Fake("az", Forbidden);
-        var (exitCode, output) = await RunAsync(CodeDeployment.Command(environment, Subscription, NoWaits));
+        var (exitCode, output) = await RunAsync(CodeDeployment.Scripts(environment, Subscription, NoWaits).AfterApp);
 
         Assert.NotEqual(0, exitCode);
         Assert.Equal(NoWaits.Length + 1, Calls("az").Length); // one attempt, then one after each wait
@@ -145,7 +145,7 @@ public sealed class CodeDeploymentTests : IDisposable
     public async Task Another_failure_ends_at_once()
     {
         Fake("az", "1|ERROR: The Resource 'Microsoft.Web/sites/func-x' under resource group 'rg' was not found. (Code: ResourceNotFound)");
-        var (exitCode, output) = await RunAsync(CodeDeployment.Command(Environment("flex"), Subscription, NoWaits));
+        var (exitCode, output) = await RunAsync(CodeDeployment.Scripts(Environment("flex"), Subscription, NoWaits).AfterApp);
 
         Assert.NotEqual(0, exitCode);
         Assert.Single(Calls("az"));
@@ -154,44 +154,48 @@ public sealed class CodeDeploymentTests : IDisposable
     }
 
     [Fact]
-    public async Task Premium_uploads_the_blob_with_the_providers_token_restarts_the_app_and_deletes_the_old_packages()
+    public async Task Premium_uploads_the_blob_with_the_providers_token_before_the_app_and_deletes_the_old_packages_after_it()
     {
         var environment = Environment("premium");
         var container = $"{environment.StorageAccount.BlobEndpoint}/app-package";
-        var list = $"<EnumerationResults><Blobs><Blob><Name>functionapp-0000000000000000.zip</Name></Blob><Blob><Name>{environment.Package.BlobName}</Name></Blob><Blob><Name>functionapp-1111111111111111.zip</Name></Blob></Blobs></EnumerationResults>";
+        var scripts = CodeDeployment.Scripts(environment, Subscription, NoWaits);
         const string refused = "403|<Error><Code>AuthorizationPermissionMismatch</Code></Error>";
-        FakeCurl(refused, refused, "201|", $"200|{list}", "202|", "202|");
-        Fake("az", Forbidden, "0|");
-        var (exitCode, output) = await RunAsync(CodeDeployment.Command(environment, Subscription, NoWaits));
+        FakeCurl(refused, refused, "201|");
+        Fake("az", "0|");
+        var (exitCode, output) = await RunAsync(scripts.BeforeApp!);
 
         Assert.True(exitCode == 0, output);
-        var curl = Calls("curl");
-        Assert.Equal(6, curl.Length);
+        var upload = Calls("curl");
+        Assert.Equal(3, upload.Length);
         // The token reaches curl on stdin (-H @-), never in its arguments.
-        Assert.All(curl, call => Assert.StartsWith("Authorization: Bearer the-token | ", call));
-        Assert.All(curl, call => Assert.Equal(1, call.Split("the-token").Length - 1));
-        Assert.All(curl[..3], call => Assert.EndsWith($"--data-binary @{_package} {container}/{environment.Package.BlobName}", call));
-        Assert.All(curl[..3], call => Assert.Contains("If-None-Match: *", call));
+        Assert.All(upload, call => Assert.StartsWith("Authorization: Bearer the-token | ", call));
+        Assert.All(upload, call => Assert.Equal(1, call.Split("the-token").Length - 1));
+        Assert.All(upload, call => Assert.EndsWith($"--data-binary @{_package} {container}/{environment.Package.BlobName}", call));
+        Assert.All(upload, call => Assert.Contains("If-None-Match: *", call));
         Assert.Contains("Upload of the package blob: refused (403, attempt 2)", output);
         Assert.Contains("deployer-package-upload", output);
-        Assert.EndsWith($"{container}?restype=container&comp=list&prefix=functionapp-", curl[3]);
+        Assert.Empty(Calls("az")); // no restart: the app's changed WEBSITE_RUN_FROM_PACKAGE restarts it
+
+        var list = $"<EnumerationResults><Blobs><Blob><Name>functionapp-0000000000000000.zip</Name></Blob><Blob><Name>{environment.Package.BlobName}</Name></Blob><Blob><Name>functionapp-1111111111111111.zip</Name></Blob></Blobs></EnumerationResults>";
+        File.Delete(Path.Combine(_folder, "curl.log"));
+        FakeCurl($"200|{list}", "202|", "202|");
+        (exitCode, output) = await RunAsync(scripts.AfterApp);
+
+        Assert.True(exitCode == 0, output);
+        var cleanup = Calls("curl");
+        Assert.EndsWith($"{container}?restype=container&comp=list&prefix=functionapp-", cleanup[0]);
         Assert.Equal([$"-X DELETE {container}/functionapp-0000000000000000.zip", $"-X DELETE {container}/functionapp-1111111111111111.zip"],
-            curl[4..].Select(c => c[c.IndexOf("-X DELETE", StringComparison.Ordinal)..]));
-        // The restart, refused once (the deployer's own roles are older), in the stack's subscription.
-        Assert.Equal(2, Calls("az").Length);
-        Assert.All(Calls("az"), call => Assert.Equal($"functionapp restart --subscription {Subscription} --resource-group {environment.Names.ResourceGroup} --name {environment.Names.FunctionApp}", call));
+            cleanup[1..].Select(c => c[c.IndexOf("-X DELETE", StringComparison.Ordinal)..]));
     }
 
     [Fact]
-    public async Task Premium_keeps_a_package_blob_that_is_there_and_does_not_restart()
+    public async Task Premium_keeps_a_package_blob_that_is_there()
     {
-        FakeCurl("409|<Error><Code>BlobAlreadyExists</Code></Error>", "200|<EnumerationResults><Blobs></Blobs></EnumerationResults>");
-        Fake("az", "0|");
-        var (exitCode, output) = await RunAsync(CodeDeployment.Command(Environment("premium"), Subscription, NoWaits));
+        FakeCurl("409|<Error><Code>BlobAlreadyExists</Code></Error>");
+        var (exitCode, output) = await RunAsync(CodeDeployment.Scripts(Environment("premium"), Subscription, NoWaits).BeforeApp!);
 
         Assert.True(exitCode == 0, output);
-        Assert.Equal(2, Calls("curl").Length);
-        Assert.Empty(Calls("az"));
+        Assert.Single(Calls("curl"));
         Assert.Contains("is there already (same content hash)", output);
     }
 
@@ -199,7 +203,7 @@ public sealed class CodeDeploymentTests : IDisposable
     public async Task Premium_without_the_token_fails_clearly()
     {
         FakeCurl("201|");
-        var (exitCode, output) = await RunAsync(CodeDeployment.Command(Environment("premium"), Subscription, NoWaits), storageToken: null);
+        var (exitCode, output) = await RunAsync(CodeDeployment.Scripts(Environment("premium"), Subscription, NoWaits).BeforeApp!, storageToken: null);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains($"{CodeDeployment.StorageTokenVariable} is not set", output);
@@ -212,14 +216,14 @@ public sealed class CodeDeploymentTests : IDisposable
         var total = TimeSpan.FromSeconds(CodeDeployment.RetryDelaysSeconds.Sum());
         Assert.InRange(total, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(12));
         Assert.Equal(CodeDeployment.RetryDelaysSeconds.Order(), CodeDeployment.RetryDelaysSeconds); // backoff: never shorter
-        Assert.Contains("sleep", CodeDeployment.Command(Environment("flex"), Subscription));
+        Assert.Contains("sleep", CodeDeployment.Scripts(Environment("flex"), Subscription).AfterApp);
     }
 
     [Fact]
     public void The_subscription_is_a_guid()
     {
         var environment = Environment("flex");
-        Assert.Throws<ArgumentException>(() => CodeDeployment.Command(environment, "my subscription"));
-        Assert.Contains($"--subscription '{Subscription}'", CodeDeployment.Command(environment, Subscription));
+        Assert.Throws<ArgumentException>(() => CodeDeployment.Scripts(environment, "my subscription"));
+        Assert.Contains($"--subscription '{Subscription}'", CodeDeployment.Scripts(environment, Subscription).AfterApp);
     }
 }

@@ -174,7 +174,9 @@ public sealed class InfraPlanTests : IDisposable
         Assert.Equal(2, config["scaleAndConcurrency"]!["alwaysReady"]![0]!["instanceCount"]!.GetValue<int>());
         Assert.Empty(Resources(flex, "Microsoft.Web/sites/extensions"));
         var names = ResourceNames.For("dev");
-        var flexScript = flex["metadata"]!["package"]!["deployment"]!.GetValue<string>();
+        var flexSteps = flex["metadata"]!["package"]!["deployment"]!;
+        Assert.Null(flexSteps["beforeApp"]);
+        var flexScript = flexSteps["afterApp"]!.GetValue<string>();
         Assert.Contains($"az functionapp deployment source config-zip --subscription '{ArmPreview.PreviewSubscription}' --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}' --src '{_package}'",
             flexScript);
         Assert.DoesNotContain("az storage", flexScript);
@@ -185,11 +187,14 @@ public sealed class InfraPlanTests : IDisposable
         var premium = await PlanAsync("dev", "plan=premium", "premiumSku=EP2", "maximumInstances=30", "preWarmedInstances=2");
         Assert.Empty(Resources(premium, "Microsoft.Web/sites/extensions"));
         // The blob is written with the provider's storage token (Blob REST), not by the Azure CLI (a stale federated token).
-        var premiumScript = premium["metadata"]!["package"]!["deployment"]!.GetValue<string>();
+        // Uploaded before the app points at it (its changed setting restarts the app), the old blobs deleted after.
+        var premiumSteps = premium["metadata"]!["package"]!["deployment"]!;
+        var premiumScript = premiumSteps["beforeApp"]!.GetValue<string>();
         Assert.Contains($"exops_container='https://{names.StorageAccount}.blob.core.windows.net/app-package'", premiumScript);
         Assert.Contains($"exops_blob='{PackageHash.BlobName(hash)}'", premiumScript);
-        Assert.Contains($"az functionapp restart --subscription '{ArmPreview.PreviewSubscription}' --resource-group '{names.ResourceGroup}' --name '{names.FunctionApp}'", premiumScript);
-        Assert.DoesNotContain("az storage", premiumScript);
+        Assert.Contains("exops_retry 'Upload of the package blob'", premiumScript);
+        Assert.DoesNotContain("az ", premiumScript);
+        Assert.EndsWith("exops_delete_other_packages\n", premiumSteps["afterApp"]!.GetValue<string>());
         var plan = Resources(premium, "Microsoft.Web/serverfarms").Single();
         Assert.Equal("EP2", plan["sku"]!["name"]!.GetValue<string>());
         Assert.Equal(30, plan["properties"]!["maximumElasticWorkerCount"]!.GetValue<int>());

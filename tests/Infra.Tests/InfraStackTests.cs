@@ -128,16 +128,24 @@ public sealed class InfraStackTests : IDisposable
         // The code is deployed by a command of pulumi up with Entra ID (the provider's Blob resource would need the account key).
         Assert.DoesNotContain("azure-native:storage:Blob", types.Keys);
         Assert.DoesNotContain("azure-native:resources:Resource", types.Keys);
-        var deployCode = mocks.OfType("command:local:Command").Single().Inputs;
+        var commands = mocks.OfType("command:local:Command").ToDictionary(c => c.Name!, c => c.Inputs);
         var expected = Expected("pr-4711", _package, ("plan", plan), ("pullRequest", "4711"), ("commit", "0123abc"));
-        Assert.Equal(CodeDeployment.Command(expected, Subscription), deployCode["create"]);
-        // Elastic Premium uploads the package blob with the provider's storage token, not the Azure CLI's.
-        var variables = deployCode.TryGetValue("environment", out var environment) ? (ImmutableDictionary<string, object>)environment : ImmutableDictionary<string, object>.Empty;
-        string[] expectedVariables = plan == "premium" ? [CodeDeployment.StorageTokenVariable] : [];
-        Assert.Equal(expectedVariables, variables.Keys);
+        var scripts = CodeDeployment.Scripts(expected, Subscription);
+        // Elastic Premium uploads the package blob before the app (with the provider's storage token, not the Azure
+        // CLI's) and deletes the old ones after it; Flex deploys with One Deploy after the app.
+        Assert.Equal(plan == "premium" ? ["deploy-code", "package-upload"] : ["deploy-code"], commands.Keys.Order());
+        Assert.Equal(scripts.AfterApp, commands["deploy-code"]["create"]);
         if (plan == "premium")
-            Assert.Equal(StorageToken, variables[CodeDeployment.StorageTokenVariable]);
-        Assert.Contains(expected.Package.ContentHash, ((IEnumerable<object>)deployCode["triggers"]).Select(t => t.ToString()));
+            Assert.Equal(scripts.BeforeApp, commands["package-upload"]["create"]);
+        foreach (var command in commands.Values)
+        {
+            var variables = command.TryGetValue("environment", out var environment) ? (ImmutableDictionary<string, object>)environment : ImmutableDictionary<string, object>.Empty;
+            string[] expectedVariables = plan == "premium" ? [CodeDeployment.StorageTokenVariable] : [];
+            Assert.Equal(expectedVariables, variables.Keys);
+            if (plan == "premium")
+                Assert.Equal(StorageToken, variables[CodeDeployment.StorageTokenVariable]);
+            Assert.Contains(expected.Package.ContentHash, ((IEnumerable<object>)command["triggers"]).Select(t => t.ToString()));
+        }
         Assert.Equal(1, types["azure-native:web:AppServicePlan"]);
         Assert.Equal(1, types["azure-native:web:WebApp"]);
         Assert.Equal(1, types["azure-native:datafactory:Factory"]);
@@ -211,7 +219,7 @@ public sealed class InfraStackTests : IDisposable
     {
         Directory.SetCurrentDirectory(RepositoryRoot());
         var (mocks, _) = await RunAsync("dev", Path.Combine(Path.GetTempPath(), $"not-built-{Guid.NewGuid():N}.zip"), isPreview: true);
-        var deployCode = mocks.OfType("command:local:Command").Single().Inputs;
+        var deployCode = mocks.OfType("command:local:Command").Single(c => c.Name == "deploy-code").Inputs;
         Assert.Contains(StackEnvironment.PackageNotBuilt, ((IEnumerable<object>)deployCode["triggers"]).Select(t => t.ToString()));
     }
 

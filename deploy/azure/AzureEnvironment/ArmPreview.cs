@@ -321,7 +321,7 @@ public static class ArmPreview
                     ["contentHash"] = environment.Package.ContentHash,
                     ["isBuilt"] = environment.Package.IsBuilt,
                     ["subscription"] = "pulumi up runs the deployment in the stack's subscription (GetClientConfig); zeros here.",
-                    ["deployment"] = CodeDeployment.Command(environment, PreviewSubscription),
+                    ["deployment"] = DeploymentScripts(CodeDeployment.Scripts(environment, PreviewSubscription)),
                 },
             },
             ["parameters"] = parameters,
@@ -339,6 +339,16 @@ public static class ArmPreview
     }
 
     private static JsonObject Output(string type, JsonNode value) => new() { ["type"] = type, ["value"] = value };
+
+    /// <summary>The code deployment's scripts in the order pulumi up runs them around the Function App.</summary>
+    private static JsonObject DeploymentScripts(CodeDeploymentScripts scripts)
+    {
+        var steps = new JsonObject();
+        if (scripts.BeforeApp is not null)
+            steps["beforeApp"] = scripts.BeforeApp;
+        steps["afterApp"] = scripts.AfterApp;
+        return steps;
+    }
 
     private static string Id(string type, params string[] names) => $"resourceId('{type}', {string.Join(", ", names.Select(n => $"'{n}'"))})";
 

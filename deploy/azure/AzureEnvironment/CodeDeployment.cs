@@ -18,8 +18,9 @@ namespace ExclusiveOperations.Azure;
 /// Azure Files content share must (see docs/azure-behaviour.md, "pulumi up"). The blob is written with a storage
 /// token that the Pulumi program gets from the azure-native provider (<see cref="StorageTokenVariable"/>), not with
 /// the Azure CLI: a CLI signed in with a federated token cannot get a new data-plane token once that token has expired,
-/// minutes after <c>azure/login</c> (Azure/azure-cli#28708). An existing blob (same content hash) is kept, then the app
-/// restarts and the other package blobs are deleted.
+/// minutes after <c>azure/login</c> (Azure/azure-cli#28708). The upload runs BEFORE the app's settings change, so the
+/// app never points at a blob that is not there yet; the blob is named by the content hash, so a new package changes
+/// the setting, and changing it restarts the app. After the app, the other package blobs are deleted.
 /// </para>
 /// Every step that Azure refuses with 403 is retried with backoff (<see cref="RetryDelaysSeconds"/>): new role
 /// assignments take up to 10 minutes to apply; the final error names the role that is probably not effective yet.
@@ -41,11 +42,11 @@ public static class CodeDeployment
     /// </summary>
     public static IReadOnlyList<int> RetryDelaysSeconds { get; } = [15, 30, 60, 90, 120, 120, 120, 120];
 
-    /// <summary>The script for the stack's subscription <paramref name="subscriptionId"/> (the program passes GetClientConfig's).</summary>
-    public static string Command(StackEnvironment environment, string subscriptionId) => Command(environment, subscriptionId, RetryDelaysSeconds);
+    /// <summary>The scripts for the stack's subscription <paramref name="subscriptionId"/> (the program passes GetClientConfig's).</summary>
+    public static CodeDeploymentScripts Scripts(StackEnvironment environment, string subscriptionId) => Scripts(environment, subscriptionId, RetryDelaysSeconds);
 
-    /// <summary>The script, with other waits between attempts (tests run it with no waits).</summary>
-    public static string Command(StackEnvironment environment, string subscriptionId, IReadOnlyList<int> retryDelaysSeconds)
+    /// <summary>The scripts, with other waits between attempts (tests run them with no waits).</summary>
+    public static CodeDeploymentScripts Scripts(StackEnvironment environment, string subscriptionId, IReadOnlyList<int> retryDelaysSeconds)
     {
         if (!Guid.TryParse(subscriptionId, out _))
             throw new ArgumentException($"'{subscriptionId}' is not a subscription id (a GUID).", nameof(subscriptionId));
@@ -60,26 +61,24 @@ public static class CodeDeployment
         {
             var role = RoleHint(environment, "app-blob-owner");
             script.Append($"exops_retry {Quote("One Deploy of the package")} {Quote(role)} az functionapp deployment source config-zip {app} --src {Quote(environment.Package.Path)}\n");
-            return script.ToString();
+            return new CodeDeploymentScripts(BeforeApp: null, AfterApp: script.ToString());
         }
 
         var package = environment.Package;
         var container = $"{environment.StorageAccount.BlobEndpoint}/{names.DeploymentContainer}";
-        var uploadRole = RoleHint(environment, "deployer-package-upload");
         script.Append($"exops_container={Quote(container)}\n");
         script.Append($"exops_blob={Quote(package.BlobName)}\n");
         script.Append($"exops_file={Quote(package.Path)}\n");
         script.Append($"if [ -z \"${{{StorageTokenVariable}:-}}\" ]; then echo 'error: {StorageTokenVariable} is not set: the Pulumi program passes the storage token of the package upload.' >&2; exit 1; fi\n");
         script.Append(BlobFunctions);
-        script.Append($"exops_retry {Quote("Upload of the package blob")} {Quote(uploadRole)} exops_upload\n");
-        script.Append("exops_status=$?\n");
-        script.Append("if [ \"$exops_status\" -eq 0 ]; then\n");
-        script.Append($"  exops_retry {Quote("Restart of the Function App")} {Quote("a role of the deployer on the Function App (Contributor or Website Contributor)")} az functionapp restart {app} || exit 1\n");
-        script.Append("elif [ \"$exops_status\" -eq 3 ]; then\n");
-        script.Append("  echo \"The package blob $exops_blob is there already (same content hash); the app runs it.\" >&2\n");
-        script.Append("else\n  exit 1\nfi\n");
-        script.Append("exops_delete_other_packages\n");
-        return script.ToString();
+        var common = script.ToString();
+
+        var upload = new StringBuilder(common);
+        upload.Append($"exops_retry {Quote("Upload of the package blob")} {Quote(RoleHint(environment, "deployer-package-upload"))} exops_upload\n");
+        upload.Append("exops_status=$?\n");
+        upload.Append("if [ \"$exops_status\" -eq 3 ]; then echo \"The package blob $exops_blob is there already (same content hash).\" >&2; exit 0; fi\n");
+        upload.Append("exit \"$exops_status\"\n");
+        return new CodeDeploymentScripts(BeforeApp: upload.ToString(), AfterApp: common + "exops_delete_other_packages\n");
     }
 
     /// <summary>The role of <paramref name="key"/>, in the words of the final error of a refused step.</summary>
@@ -183,3 +182,10 @@ public static class CodeDeployment
     /// <summary>A single-quoted shell word (the package path may hold spaces or quotes).</summary>
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }
+
+/// <summary>
+/// The code deployment's scripts: <paramref name="BeforeApp"/> runs before the Function App is created or changed
+/// (Elastic Premium: the package upload; none on Flex), <paramref name="AfterApp"/> after it (Flex: One Deploy;
+/// Elastic Premium: deleting the package blobs the app no longer runs).
+/// </summary>
+public sealed record CodeDeploymentScripts(string? BeforeApp, string AfterApp);

@@ -169,29 +169,45 @@ public sealed class ExclusiveOperationsStack : Stack
                 },
             };
         }
-        var app = new Web.WebApp("function-app", appArgs, new CustomResourceOptions { DependsOn = { deploymentContainer } });
+        // The deployer's roles come first: on Elastic Premium it uploads the package before the app points at it.
+        var deployerRoles = environment.RoleAssignments.Where(r => r.Principal == Principal.Deployer)
+            .Select(spec => (Resource)Assign(spec, client.Apply(c => c.ObjectId), roleScopes, client, null)).ToList();
+        // The code, with Entra ID (see CodeDeployment): the provider's Blob resource would write with the account key,
+        // which this account refuses (pulumi/pulumi-azure-native#3719, #2015). In the stack's subscription, not the
+        // Azure CLI's default one.
+        var scripts = client.Apply(c => CodeDeployment.Scripts(environment, c.SubscriptionId));
+        var appOptions = new CustomResourceOptions { DependsOn = { deploymentContainer } };
+        if (appSpec.Premium is not null)
+        {
+            // The blob that WEBSITE_RUN_FROM_PACKAGE names (by content hash) exists before the app is set to run it.
+            var upload = new Command.Command("package-upload", new()
+            {
+                Create = scripts.Apply(s => s.BeforeApp!),
+                Environment = CodeDeploymentEnvironment(environment),
+                // An Input<object>[], not a collection initializer: InputList<object>.Add is ambiguous for a string or an Output (pulumi/pulumi-dotnet#626).
+                Triggers = new Input<object>[] { environment.Package.ContentHash },
+            }, new CustomResourceOptions { DependsOn = deployerRoles });
+            appOptions.DependsOn.Add(upload);
+        }
+        var app = new Web.WebApp("function-app", appArgs, appOptions);
         roleScopes[RoleScope.FunctionApp] = app.Id;
 
         new Web.WebAppFtpAllowed("ftp-basic-auth-off", new() { ResourceGroupName = group.Name, Name = app.Name, Allow = appSpec.BasicPublishingCredentialsAllowed });
         new Web.WebAppScmAllowed("scm-basic-auth-off", new() { ResourceGroupName = group.Name, Name = app.Name, Allow = appSpec.BasicPublishingCredentialsAllowed });
 
         var appPrincipal = app.Identity.Apply(i => i!.PrincipalId);
-        var codeDeploymentRoles = new List<Resource>();
-        foreach (var spec in environment.RoleAssignments.Where(r => r.Principal == Principal.FunctionApp))
-            codeDeploymentRoles.Add(Assign(spec, appPrincipal, roleScopes, client, null));
-        foreach (var spec in environment.RoleAssignments.Where(r => r.Principal == Principal.Deployer))
-            codeDeploymentRoles.Add(Assign(spec, client.Apply(c => c.ObjectId), roleScopes, client, null));
+        var appRoles = environment.RoleAssignments.Where(r => r.Principal == Principal.FunctionApp)
+            .Select(spec => (Resource)Assign(spec, appPrincipal, roleScopes, client, null)).ToList();
 
-        // The code, with Entra ID (see CodeDeployment): the provider's Blob resource would write with the account key,
-        // which this account refuses (pulumi/pulumi-azure-native#3719, #2015). Re-run when the package's content hash
-        // changes (or the app is replaced); after the roles it needs (the app writes its deployment container). In the
-        // stack's subscription, not the Azure CLI's default one.
+        // Flex: One Deploy, after the roles the app writes its deployment container with. Elastic Premium: the package
+        // blobs the app no longer runs are deleted. Re-run when the package's content hash changes or the app is replaced.
         new Command.Command("deploy-code", new()
         {
-            Create = client.Apply(c => CodeDeployment.Command(environment, c.SubscriptionId)),
+            Create = scripts.Apply(s => s.AfterApp),
             Environment = CodeDeploymentEnvironment(environment),
-            Triggers = { environment.Package.ContentHash, app.Id },
-        }, new CustomResourceOptions { DependsOn = codeDeploymentRoles.Append(app).ToList() });
+            // An Input<object>[], not a collection initializer: InputList<object>.Add is ambiguous for a string or an Output (pulumi/pulumi-dotnet#626).
+            Triggers = new Input<object>[] { environment.Package.ContentHash, app.Id.Apply(object (id) => id) },
+        }, new CustomResourceOptions { DependsOn = appRoles.Concat(deployerRoles).Append(app).ToList() });
 
         var factory = new DataFactory.Factory("data-factory", new()
         {
