@@ -184,7 +184,8 @@ public sealed class ExclusiveOperationsStack : Stack
         new Command.Command("deploy-code", new()
         {
             Create = CodeDeployment.Command(environment),
-            Triggers = { environment.Package.ContentHash, app.Id },
+            // An Input<object>[], not a collection initializer: InputList<object>.Add is ambiguous for a string or an Output (pulumi/pulumi-dotnet#626).
+            Triggers = new Input<object>[] { environment.Package.ContentHash, app.Id.Apply(object (id) => id) },
         }, new CustomResourceOptions { DependsOn = codeDeploymentRoles.Append(app).ToList() });
 
         var factory = new DataFactory.Factory("data-factory", new()
