@@ -50,7 +50,8 @@ public static partial class TypeScript
             switch (m.Groups["kind"].Value)
             {
                 case "interface":
-                    interfaces[name] = Members(body).Select(s => ParseProperty(s.StartsWith("readonly ", StringComparison.Ordinal) ? s[9..] : s)).OfType<TsProperty>().ToList();
+                    interfaces[name] = Members(body).Select(s => ParseProperty(s.StartsWith("readonly ", StringComparison.Ordinal) ? s[9..] : s)
+                        ?? throw new FormatException($"Not a property of {name}: {s}")).ToList();
                     break;
                 case "class":
                     classes[name] = Members(body).Where(s => s.StartsWith("readonly ", StringComparison.Ordinal)).Select(s => ParseProperty(s[9..])).OfType<TsProperty>().ToList();
@@ -58,7 +59,7 @@ public static partial class TypeScript
                         constructors[name] = c.Groups["optional"].Value;
                     break;
                 case "const":
-                    enums[name] = Members(body).Select(s => EnumMember().Match(s)).Where(e => e.Success)
+                    enums[name] = Members(body).Select(s => EnumMember().Match(s) is { Success: true } e ? e : throw new FormatException($"Not a member of enum {name}: {s}"))
                         .Select(e => (e.Groups["name"].Value.Trim('"'), e.Groups["value"].Value.Trim('"'))).ToList();
                     break;
             }
@@ -107,7 +108,7 @@ public static partial class TypeScript
         throw new FormatException("Unbalanced braces in the typings.");
     }
 
-    /// <summary>The members of a body: split at the semicolons and commas outside brackets, braces and parentheses.</summary>
+    /// <summary>The members of a body: split at the semicolons and commas outside brackets, braces, parentheses and strings.</summary>
     private static IEnumerable<string> Members(string body)
     {
         var depth = 0;
@@ -115,7 +116,8 @@ public static partial class TypeScript
         for (var i = 0; i < body.Length; i++)
         {
             var c = body[i];
-            if (c is '{' or '<' or '(' or '[') depth++;
+            if (c == '"') i = body.IndexOf('"', i + 1); // enum values have commas: "SystemAssigned, UserAssigned"
+            else if (c is '{' or '<' or '(' or '[') depth++;
             else if (c is '}' or '>' or ')' or ']') depth--;
             else if ((c is ';' or ',') && depth == 0)
             {
