@@ -1,16 +1,24 @@
 using System.Text.RegularExpressions;
 using PulumiSurface.Generator;
 
-// Usage: PulumiSurface.Generator TYPINGS DOUBLES OUT SOURCE_FOLDER...
+// Usage: PulumiSurface.Generator [--version=V] TYPINGS DOUBLES OUT SOURCE_FOLDER...
+// --version: the Pulumi.AzureNative version the program is built with (NuGet); the typings must be of the same one.
 // TYPINGS: node_modules/@pulumi/azure-native; DOUBLES: the schema's number (double) properties, one module:Type.property
 // a line; OUT: the folder to write (replaced); SOURCE_FOLDER: the C# sources whose Pulumi.AzureNative names are generated.
+var expected = args.FirstOrDefault(a => a.StartsWith("--version=", StringComparison.Ordinal))?["--version=".Length..];
+args = [.. args.Where(a => !a.StartsWith("--version=", StringComparison.Ordinal))];
 if (args.Length < 4)
 {
-    Console.Error.WriteLine("Usage: PulumiSurface.Generator TYPINGS DOUBLES OUT SOURCE_FOLDER...");
+    Console.Error.WriteLine("Usage: PulumiSurface.Generator [--version=V] TYPINGS DOUBLES OUT SOURCE_FOLDER...");
     return 2;
 }
 var (typings, doublesFile, output) = (args[0], args[1], args[2]);
 var version = Regex.Match(File.ReadAllText(Path.Combine(typings, "package.json")), "\"version\":\\s*\"([^\"]+)\"").Groups[1].Value;
+if (expected is not null && expected != version)
+{
+    Console.Error.WriteLine($"error: Pulumi.AzureNative is pinned at {expected} (Directory.Packages.props) but the typings are @pulumi/azure-native {version} (tests/PulumiSurface/package.json): pin the same version in both.");
+    return 1;
+}
 var doubles = File.ReadAllLines(doublesFile).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0).ToHashSet();
 var generator = new AzureNative(typings, doubles);
 var added = 0;
