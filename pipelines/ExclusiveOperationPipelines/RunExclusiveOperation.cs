@@ -9,7 +9,7 @@ namespace ExclusiveOperationPipelines;
 /// call again, a bounded number of times (a fixed interval plus a random jitter, so that runs which met one Conflict
 /// together do not come back together); stop at once when the orchestration failed (never retry a failure).
 /// The function key is read at run time through Azure Resource Manager with the factory's managed identity, so it
-/// is never a parameter, a default value or a deployment secret (see README, "The function key").
+/// is never a parameter, a default value or a deployment secret (see docs/pipelines.md, "The function key").
 /// </summary>
 public static class RunExclusiveOperation
 {
@@ -17,7 +17,7 @@ public static class RunExclusiveOperation
     public const string InvalidRetryJitter = "InvalidRetryJitter";
     private const string CheckRetryJitter = "Check Retry Jitter";
 
-    /// <summary>The default of retryJitterSeconds (README, "Benchmarks": what the fixed strategy measured with and without it).</summary>
+    /// <summary>The default of retryJitterSeconds (docs/benchmarks.md: what the fixed strategy measured with and without it).</summary>
     public const int DefaultRetryJitterSeconds = 5;
 
     public static Pipeline Define() => new(Name)

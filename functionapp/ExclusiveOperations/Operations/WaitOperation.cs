@@ -21,10 +21,8 @@ public sealed class WaitOperation : IExclusiveOperation
         var orchestration = context.Orchestration;
         var seconds = Seconds(context.Input);
         var end = orchestration.CurrentUtcDateTime.AddSeconds(seconds);
-        // Loop until the orchestration's clock has passed the end: the Azure Storage backend delivers timer
-        // messages with whole-second queue visibility, so a timer can fire up to a second early (one due in under a
-        // second at once: the last second is a loop of short replays). Asking for a second past the end instead was
-        // measured slower (1.38 s per 1 s wait against 1.08 s): the idle partition's poller backs off and sees it late.
+        // Loop until the orchestration's clock has passed the end: a timer can fire up to a second early (whole-second
+        // queue visibility). A timer a second past the end was measured slower (docs/benchmarks.md).
         while (orchestration.CurrentUtcDateTime < end)
         {
             var stepEnd = orchestration.CurrentUtcDateTime + context.RenewInterval;

@@ -4,9 +4,8 @@ namespace ExclusiveOperations.Orchestration;
 
 /// <summary>
 /// Tells the queued run a release made the holder that it holds the lock (the <see cref="FunctionNames.LockGrantedEvent"/>),
-/// from inside the release activity, right after the write that handed the lock over. Sent from the releasing
-/// orchestration instead, the event waits for the activity's result to travel back to it and for a replay: measured on the
-/// local host, about 35 ms more per handover, during which the next run already holds the lock and cannot use it.
+/// from inside the release activity, right after the write that handed the lock over: sent from the releasing
+/// orchestration, it would wait for the activity's result and a replay, measured slower (docs/benchmarks.md).
 /// </summary>
 public interface ILockHandover
 {

@@ -17,11 +17,8 @@ public sealed class QueuePollHook(RunPolls polls, StorageLock locks) : IRunPollH
             return null;
         await polls.RecordAsync(poll.InstanceId, poll.At, cancellationToken);
         var expected = await locks.ExpectedTurnAsync(request.LockKey, poll.InstanceId, cancellationToken);
-        // A turn many holders ahead is an estimate that every handover corrects, while a Retry-After, once sent, is not:
-        // come back halfway there, so the poller closes in on the real turn in a few polls instead of trusting one far
-        // estimate (one too late leaves a finished run unseen; measured: a run told 28 s whose turn came at 21 s).
-        // Decided by the lock, not the custom status: a run that has just joined shows no Queued status yet (measured:
-        // told 30 s at its first poll, it came back 12 s after it had finished).
+        // A far turn is an estimate every handover corrects, a sent Retry-After is not: come back halfway there. Decided by
+        // the lock, not the custom status (a run that has just joined is not Queued yet). Measured: docs/benchmarks.md.
         return expected is { InLine: true } turn && turn.At > poll.At
             ? poll.At + (turn.At - poll.At) / 2
             : expected?.At;
