@@ -97,7 +97,7 @@ public sealed class StackConfigurationTests
     [Fact]
     public void The_readme_lists_every_key_with_its_default_and_meaning()
     {
-        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "docs", "deploy-azure.md"));
         foreach (var key in StackConfiguration.Keys)
             Assert.Contains($"| `{StackConfiguration.Project}:{key.Name}` | {key.Default} | {key.Meaning} |", readme);
         Assert.Contains($"| `{StackConfiguration.LocationKey}` |", readme);

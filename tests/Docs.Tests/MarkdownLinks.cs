@@ -79,9 +79,8 @@ public static partial class MarkdownLinks
 
     /// <summary>
     /// The problems of the links in <paramref name="file"/> (a path relative to <paramref name="root"/>, with '/').
-    /// Targets in <paramref name="pending"/> (repository-relative paths of files another branch adds) may be absent.
     /// </summary>
-    public static IReadOnlyList<LinkProblem> Check(string root, string file, IReadOnlySet<string>? pending = null)
+    public static IReadOnlyList<LinkProblem> Check(string root, string file)
     {
         root = Path.GetFullPath(root);
         var path = Path.Combine(root, file);
@@ -89,14 +88,14 @@ public static partial class MarkdownLinks
         var problems = new List<LinkProblem>();
         foreach (var link in Extract(markdown))
         {
-            var problem = Problem(root, file, markdown, link, pending ?? new HashSet<string>());
+            var problem = Problem(root, file, markdown, link);
             if (problem is not null)
                 problems.Add(problem);
         }
         return problems;
     }
 
-    private static LinkProblem? Problem(string root, string file, string markdown, Link link, IReadOnlySet<string> pending)
+    private static LinkProblem? Problem(string root, string file, string markdown, Link link)
     {
         LinkProblem Fail(LinkProblemKind kind, string message) => new(kind, file, link.Line, link.Target, message);
 
@@ -136,9 +135,7 @@ public static partial class MarkdownLinks
             var repositoryPath = relative.Replace(Path.DirectorySeparatorChar, '/');
             if (!File.Exists(resolved) && !Directory.Exists(resolved))
             {
-                return pending.Contains(repositoryPath)
-                    ? null
-                    : Fail(LinkProblemKind.MissingFile, $"no file or folder {repositoryPath}");
+                return Fail(LinkProblemKind.MissingFile, $"no file or folder {repositoryPath}");
             }
             targetMarkdown = File.Exists(resolved) && resolved.EndsWith(".md", StringComparison.OrdinalIgnoreCase)
                 ? File.ReadAllText(resolved)

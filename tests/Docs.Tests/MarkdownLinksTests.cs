@@ -52,17 +52,6 @@ public sealed class MarkdownLinksTests : IDisposable
     }
 
     [Fact]
-    public void A_pending_file_may_be_absent_but_is_checked_once_present()
-    {
-        Write("README.md", "[later](docs/later.md#part)\n");
-        Assert.Empty(MarkdownLinks.Check(_root, "README.md", new HashSet<string> { "docs/later.md" }));
-
-        Write("docs/later.md", "# Later\n");
-        var problem = Assert.Single(MarkdownLinks.Check(_root, "README.md", new HashSet<string> { "docs/later.md" }));
-        Assert.Equal(LinkProblemKind.MissingAnchor, problem.Kind);
-    }
-
-    [Fact]
     public void Links_between_docs_resolve_from_the_linking_file()
     {
         Write("docs/a.md", "# A\n\n[b](b.md#b) [readme](../README.md#top) [up and out](../../x.md)\n");

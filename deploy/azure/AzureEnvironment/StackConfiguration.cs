@@ -15,7 +15,7 @@ public static partial class StackConfiguration
     public const string Project = "exclusive-operations";
     public const string LocationKey = "azure-native:location";
 
-    /// <summary>Every key of the project's namespace, with its default and meaning (the README's table).</summary>
+    /// <summary>Every key of the project's namespace, with its default and meaning (the table in docs/deploy-azure.md).</summary>
     public static readonly IReadOnlyList<ConfigKey> Keys =
     [
         new("plan", "flex", "Hosting plan: `flex` (Flex Consumption) or `premium` (Elastic Premium)."),
