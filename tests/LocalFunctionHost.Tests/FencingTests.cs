@@ -11,8 +11,7 @@ namespace ExclusiveOperations.LocalHost.Tests;
 /// The fence, with real processes: a holder whose host process is frozen (SIGSTOP) past its lock's lifetime loses the
 /// lock to another host process, and after it thaws (SIGCONT) none of its writes lands.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class FencingTests(AzuriteFixture azurite)
+public sealed class FencingTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(8);
     private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
