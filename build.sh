@@ -194,13 +194,13 @@ test_project() {
   echo "$code $((SECONDS - started))" >"$results/$name.exit"
 }
 
-# The projects run concurrently in TEST_LANES lanes (default 4): the longest first, so that they start at once and
+# The projects run concurrently in TEST_LANES lanes (default 3): the longest first, so that they start at once and
 # the short ones fill the other lane(s); the results are then read in the usual order.
 run_tests() {
   build
   local results=out/test-results
   rm -rf "$results"; mkdir -p "$results"
-  local passed=0 failed=0 skipped=0 status=0 lanes=${TEST_LANES:-4}
+  local passed=0 failed=0 skipped=0 status=0 lanes=${TEST_LANES:-3}
   local -a projects=() ordered=()
   for project in tests/*/*.Tests.csproj; do
     if [ -n "$PULUMI_SKIPPED" ] && [ "$project" = "tests/Infra.Tests/Infra.Tests.csproj" ]; then continue; fi
