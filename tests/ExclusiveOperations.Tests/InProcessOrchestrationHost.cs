@@ -1,4 +1,5 @@
 using ExclusiveOperations.Hosting;
+using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
@@ -20,7 +21,7 @@ internal static class InProcessOrchestrationHost
 
     /// <param name="settings">More configuration, applied over the lock's.</param>
     /// <param name="services">More services (an operation's activity).</param>
-    public static Task<DurableTaskTestHost> StartAsync(
+    public static async Task<DurableTaskTestHost> StartAsync(
         AzuriteFixture azurite, string lockContainer, int lifetimeSeconds, IEnumerable<IExclusiveOperation> operations,
         IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
@@ -36,15 +37,28 @@ internal static class InProcessOrchestrationHost
             values[name] = value;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var orchestrator = new ExclusiveOperationOrchestrator(new OperationCatalog(operations));
-        return DurableTaskTestHost.StartAsync(
-            registry => registry.AddExclusiveOperationFunctions(orchestrator),
-            new DurableTaskTestHostOptions
+        // The test host's gRPC sidecar takes a random port in 30000-40000 unless told one, unchecked: with the test
+        // classes and projects running in parallel it met taken ports. A port the system says is free, and another
+        // one if it was taken before the host bound it.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
             {
-                ConfigureServices = collection =>
-                {
-                    collection.AddExclusiveOperations(configuration);
-                    services?.Invoke(collection);
-                },
-            });
+                return await DurableTaskTestHost.StartAsync(
+                    registry => registry.AddExclusiveOperationFunctions(orchestrator),
+                    new DurableTaskTestHostOptions
+                    {
+                        Port = LocalProcesses.FreePort(),
+                        ConfigureServices = collection =>
+                        {
+                            collection.AddExclusiveOperations(configuration);
+                            services?.Invoke(collection);
+                        },
+                    });
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
     }
 }

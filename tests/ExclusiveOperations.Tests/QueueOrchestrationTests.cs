@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>Queue mode of the orchestrator on the in-process Durable Task host, with the real storage lock in Azurite.</summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(QueueOrchestrationCollection.Name)]
 public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     /// <summary>Long enough that the gated holder (which does not renew) outlives a slow test step on a loaded machine.</summary>

@@ -6,8 +6,7 @@ using ExclusiveOperations.LocalTooling;
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>The local host on Azure's default timings (<c>--LocalHost:Profile=azure</c>): 30 s queue polling, 30 s partition leases, 5 min visibility.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class AzureTimingsTests(AzuriteFixture azurite)
+public sealed class AzureTimingsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     [Fact]
     public async Task With_the_azure_profile_the_lock_lives_for_three_late_renewals_and_operations_still_complete()

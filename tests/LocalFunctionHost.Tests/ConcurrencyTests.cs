@@ -3,8 +3,7 @@ using ExclusiveOperations.LocalTooling;
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>Many parallel starts against real host processes: the lock's promises under real concurrency.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class ConcurrencyTests(AzuriteFixture azurite)
+public sealed class ConcurrencyTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 

@@ -10,8 +10,7 @@ using ExclusiveOperations.Status;
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>The starter and status URL contract (docs/http-contract.md), against a real host process.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class HttpContractTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class HttpContractTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private LocalHostProcess _host = null!;
     private HttpClient Http => azurite.Http;

@@ -7,8 +7,7 @@ using ExclusiveOperations.Operations;
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>A repeated POST (a Web activity retrying after a lost answer) starts nothing new.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class IdempotentStartTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class IdempotentStartTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _ledgerContainer = $"ledger-{Guid.NewGuid():N}"[..20];
     private LocalHostProcess _host = null!;

@@ -2,7 +2,10 @@ using ExclusiveOperations.LocalTooling;
 
 namespace ExclusiveOperations.LocalHost.Tests;
 
-/// <summary>One Azurite for the assembly; each test class starts its own host(s) on its own task hub.</summary>
+/// <summary>
+/// One Azurite per test class (<c>IClassFixture</c>), so that the classes run in parallel (xunit runs each class as a
+/// collection of its own); each test starts its own host(s) on its own task hub.
+/// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private AzuriteServer? _server;
@@ -25,10 +28,4 @@ public sealed class AzuriteFixture : IAsyncLifetime
         if (_server is not null)
             await _server.DisposeAsync();
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
-{
-    public const string Name = "Azurite";
 }

@@ -8,8 +8,7 @@ using Xunit.Abstractions;
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>Queue mode on real host processes: one start per run, first come first served, handover without the caller.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper output)
+public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     /// <summary>The starter route with queue mode (the client posts to <c>/api/operations/{operation}</c>).</summary>
     private const string QueuedWait = "wait?mode=queue";

@@ -5,8 +5,7 @@ using ExclusiveOperations.LocalTooling;
 namespace ExclusiveOperations.LocalHost.Tests;
 
 /// <summary>State lives in storage: a host that stops or dies mid-operation loses no orchestration.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class RestartTests(AzuriteFixture azurite)
+public sealed class RestartTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 

@@ -10,17 +10,30 @@ internal sealed class ScriptedServer : IAsyncDisposable
 {
     public sealed record Answer(int Status, string Body = "", Dictionary<string, string>? Headers = null, TimeSpan? Delay = null, bool Hang = false);
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly ConcurrentQueue<Answer> _answers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
     public ScriptedServer()
     {
-        var port = FreePort();
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseUrl.ToString());
-        _listener.Start();
+        // HttpListener cannot bind port 0: a free port is picked first, and another process may take it before the
+        // listener binds it (tests run in parallel); then another port, a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            BaseUrl = new Uri($"http://127.0.0.1:{FreePort()}/");
+            _listener = new HttpListener();
+            _listener.Prefixes.Add(BaseUrl.ToString());
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                _listener.Close();
+            }
+        }
         _loop = Task.Run(ServeAsync);
     }
 

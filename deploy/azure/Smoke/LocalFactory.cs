@@ -64,25 +64,36 @@ public sealed class LocalFactory : IAsyncDisposable
         {
             var (pfx, hash) = WriteCertificate(folder);
             azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
-            int httpPort = LocalProcesses.FreePort(), httpsPort = LocalProcesses.FreePort();
-            var functionBaseUrl = $"http://127.0.0.1:{httpPort}";
-            var managementEndpoint = new Uri($"https://127.0.0.1:{httpsPort}");
-            var settings = new Dictionary<string, string>
+            // The host needs its HTTP address in its settings (the pipelines call it), so the ports are picked here, not
+            // by the host; another process can take one between the pick and the bind: then new ports, a few times.
+            for (var attempt = 1; ; attempt++)
             {
-                ["urls"] = $"{functionBaseUrl};{managementEndpoint.ToString().TrimEnd('/')}",
-                ["Kestrel:Certificates:Default:Path"] = pfx,
-                ["LocalHost:DataFactory:PipelineFolder"] = Path.GetFullPath(pipelineFolder),
-                // What the Pulumi program sets as the deployed pipeline's defaults; a parameter the pipeline
-                // does not declare is ignored, so the pipeline's parameters can change without touching this.
-                ["LocalHost:DataFactory:ParameterDefaults:functionBaseUrl"] = functionBaseUrl,
-                // The pipeline appends the resource id to the endpoint (as to https://management.azure.com). The host's
-                // runner calls its own routes over loopback HTTP: it does not trust the run's certificate, and only
-                // Azure.Core insists on TLS for bearer tokens.
-                ["LocalHost:DataFactory:ParameterDefaults:managementEndpoint"] = functionBaseUrl,
-                ["LocalHost:DataFactory:ParameterDefaults:functionAppResourceId"] = FunctionAppResourceId,
-            };
-            var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, keys, LocalResourceManager.TokenSetting(token), cancellationToken);
-            return new LocalFactory(azurite, host, managementEndpoint, folder, token, hash);
+                int httpPort = LocalProcesses.FreePort(), httpsPort = LocalProcesses.FreePort();
+                var functionBaseUrl = $"http://127.0.0.1:{httpPort}";
+                var managementEndpoint = new Uri($"https://127.0.0.1:{httpsPort}");
+                var settings = new Dictionary<string, string>
+                {
+                    ["urls"] = $"{functionBaseUrl};{managementEndpoint.ToString().TrimEnd('/')}",
+                    ["Kestrel:Certificates:Default:Path"] = pfx,
+                    ["LocalHost:DataFactory:PipelineFolder"] = Path.GetFullPath(pipelineFolder),
+                    // What the Pulumi program sets as the deployed pipeline's defaults; a parameter the pipeline
+                    // does not declare is ignored, so the pipeline's parameters can change without touching this.
+                    ["LocalHost:DataFactory:ParameterDefaults:functionBaseUrl"] = functionBaseUrl,
+                    // The pipeline appends the resource id to the endpoint (as to https://management.azure.com). The host's
+                    // runner calls its own routes over loopback HTTP: it does not trust the run's certificate, and only
+                    // Azure.Core insists on TLS for bearer tokens.
+                    ["LocalHost:DataFactory:ParameterDefaults:managementEndpoint"] = functionBaseUrl,
+                    ["LocalHost:DataFactory:ParameterDefaults:functionAppResourceId"] = FunctionAppResourceId,
+                };
+                try
+                {
+                    var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "Smoke" + Guid.NewGuid().ToString("N")[..8], settings, httpPort, keys, LocalResourceManager.TokenSetting(token), cancellationToken);
+                    return new LocalFactory(azurite, host, managementEndpoint, folder, token, hash);
+                }
+                catch (PortInUseException) when (attempt < 5)
+                {
+                }
+            }
         }
         catch
         {

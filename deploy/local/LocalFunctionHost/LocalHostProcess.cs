@@ -22,7 +22,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
         TaskHub = taskHub;
     }
 
-    public Uri BaseUrl { get; }
+    /// <summary>Where the host listens; with no port asked for, the one the system gave it (read from its ready line).</summary>
+    public Uri BaseUrl { get; private set; }
 
     public string TaskHub { get; }
 
@@ -39,7 +40,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
     /// <param name="storageConnectionString">The storage the host uses (AzureWebJobsStorage).</param>
     /// <param name="taskHub">Task hub name; hosts that share it share orchestrations.</param>
     /// <param name="settings">More configuration, as key=value pairs (e.g. ExclusiveOperations:Lock:TimeToLive).</param>
-    /// <param name="port">The HTTP port; a free one when null.</param>
+    /// <param name="port">The HTTP port; when null, the host binds port 0 (the system picks a free one, so concurrent
+    /// starts cannot race for a port) and says which in its ready line.</param>
     /// <param name="keys">The app's keys; hosts of one app (scale-out, restart) share them. New random keys when null.</param>
     /// <param name="secretSettings">Configuration that must not show on the command line (e.g. LocalHost:ManagementToken).</param>
     public static async Task<LocalHostProcess> StartAsync(
@@ -48,7 +50,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
     {
         keys ??= FunctionKeys.Generate();
         var hostDll = typeof(LocalHostProcess).Assembly.Location;
-        var url = new Uri($"http://127.0.0.1:{port ?? LocalProcesses.FreePort()}");
+        var url = new Uri($"http://127.0.0.1:{port ?? 0}");
         var arguments = new List<string> { hostDll, $"--urls={url.ToString().TrimEnd('/')}", $"--LocalHost:TaskHubName={taskHub}" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             arguments.Add($"--{key}={value}");
@@ -60,11 +62,18 @@ public sealed class LocalHostProcess : IAsyncDisposable
         foreach (var (key, value) in secretSettings ?? new Dictionary<string, string>())
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // "Local function host ready on http://127.0.0.1:41234 (task hub ...": the address it actually bound.
+        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var (process, output) = LocalProcesses.Start(start, "the local function host", line =>
         {
-            if (line.StartsWith("Local function host ready", StringComparison.Ordinal))
-                ready.TrySetResult();
+            const string prefix = "Local function host ready on ";
+            if (!line.StartsWith(prefix, StringComparison.Ordinal))
+                return;
+            var address = line[prefix.Length..].Split([' ', ','], 2)[0];
+            if (Uri.TryCreate(address, UriKind.Absolute, out var bound) && bound.Port > 0)
+                ready.TrySetResult(bound);
+            else
+                ready.TrySetException(new InvalidOperationException($"The local function host's ready line names no address: {line}"));
         });
 
         var host = new LocalHostProcess(process, output, url, taskHub, keys);
@@ -77,11 +86,17 @@ public sealed class LocalHostProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        if (!ready.Task.IsCompleted)
+        if (!ready.Task.IsCompletedSuccessfully)
         {
             await host.KillAsync();
-            throw new InvalidOperationException($"The local function host did not become ready on {url}. Its output:\n{host.Output}");
+            var message = $"The local function host did not become ready on {url}. Its output:\n{host.Output}";
+            // Kestrel: "Failed to bind to address http://127.0.0.1:41234: address already in use."
+            throw host.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                ? new PortInUseException(message)
+                : new InvalidOperationException(message);
         }
+        if (port is null)
+            host.BaseUrl = ready.Task.Result;
         return host;
     }
 
@@ -117,3 +132,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
 
 
 }
+
+/// <summary>The host could not start because a port it was given was taken (by the time it bound it); a caller that
+/// picked the port itself can pick another and start again.</summary>
+public sealed class PortInUseException(string message) : InvalidOperationException(message);

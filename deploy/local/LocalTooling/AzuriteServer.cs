@@ -6,10 +6,10 @@ namespace ExclusiveOperations.LocalTooling;
 
 /// <summary>
 /// Runs Azurite (the storage emulator, installed by <c>npm ci</c> in <c>deploy/local/azurite</c>) as a child
-/// process on free loopback ports, and stops it the way it needs: Azurite ignores SIGTERM, so SIGINT
+/// process on free loopback ports (port 0: the system picks them), and stops it the way it needs: Azurite ignores SIGTERM, so SIGINT
 /// first, then kill.
 /// </summary>
-public sealed class AzuriteServer : IAsyncDisposable
+public sealed partial class AzuriteServer : IAsyncDisposable
 {
     // Azurite's published development account key (the same for every Azurite install); not a secret.
     private const string DevAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -42,14 +42,15 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     /// <summary>Starts Azurite and returns once all three services accept connections.</summary>
     /// <param name="location">Data folder; when null, a new temporary folder, deleted when the server is disposed.</param>
-    /// <param name="ports">Blob, queue and table ports; free ports when null.</param>
+    /// <param name="ports">Blob, queue and table ports; when null, Azurite binds port 0 (the system picks free ports, so
+    /// concurrent starts cannot race for one) and the ports are read from the lines where it says where it listens.</param>
     public static async Task<AzuriteServer> StartAsync(string? location = null, (int Blob, int Queue, int Table)? ports = null, CancellationToken cancellationToken = default)
     {
         var executable = FindExecutable();
         var temporary = location is null;
         location ??= Directory.CreateTempSubdirectory("azurite-").FullName;
         Directory.CreateDirectory(location);
-        var (blob, queue, table) = ports ?? (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
+        var (blob, queue, table) = ports ?? (0, 0, 0);
 
         var start = LocalProcesses.StartInfo(executable,
         [
@@ -59,24 +60,35 @@ public sealed class AzuriteServer : IAsyncDisposable
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
         ]);
 
-        var (process, output) = LocalProcesses.Start(start, $"Azurite ({executable})");
-
-        var server = new AzuriteServer(process, blob, queue, table, location, deleteLocation: temporary);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!(await IsListeningAsync(blob) && await IsListeningAsync(queue) && await IsListeningAsync(table)))
+        // "Azurite Blob service is successfully listening at http://127.0.0.1:41234" (one line per service).
+        var listening = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var (process, output) = LocalProcesses.Start(start, $"Azurite ({executable})", line =>
         {
+            var match = ListeningLine().Match(line);
+            if (match.Success)
+                listening[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        });
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (listening.TryGetValue("Blob", out var b) && listening.TryGetValue("Queue", out var q) && listening.TryGetValue("Table", out var t)
+                && await IsListeningAsync(b) && await IsListeningAsync(q) && await IsListeningAsync(t))
+                return new AzuriteServer(process, b, q, t, location, deleteLocation: temporary);
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                await server.DisposeAsync();
+                await new AzuriteServer(process, blob, queue, table, location, deleteLocation: temporary).DisposeAsync();
                 throw new InvalidOperationException(
-                    $"Azurite did not start on ports {blob}/{queue}/{table} " +
+                    $"Azurite did not start on ports {(ports is null ? "0/0/0 (any free ports)" : $"{blob}/{queue}/{table}")} " +
                     (process.HasExited ? $"(it exited with code {process.ExitCode})" : "within 60 s") +
                     $". Its output:\n{string.Join('\n', output)}");
             }
             await Task.Delay(100, cancellationToken);
         }
-        return server;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Azurite (Blob|Queue|Table) service is successfully listening at https?://[^\s]*:(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex ListeningLine();
 
     public async ValueTask DisposeAsync()
     {
@@ -128,11 +140,11 @@ public sealed class AzuriteServer : IAsyncDisposable
             "Azurite is not installed. Run 'npm ci --prefix deploy/local/azurite' in the repository (./build.sh does it), or set AZURITE_PATH.");
     }
 
-    /// <summary>Azurite's usual ports (10000-10002, what tools like Storage Explorer expect) when free, else any free ports.</summary>
+    /// <summary>Azurite's usual ports (10000-10002, what tools like Storage Explorer expect) when free, else port 0 (any free ports).</summary>
     public static (int Blob, int Queue, int Table) DefaultPortsIfFree() =>
         LocalProcesses.IsFree(10000) && LocalProcesses.IsFree(10001) && LocalProcesses.IsFree(10002)
             ? (10000, 10001, 10002)
-            : (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
+            : (0, 0, 0);
 
     private static async Task<bool> IsListeningAsync(int port)
     {
