@@ -27,7 +27,7 @@ public sealed class MarkdownLinksTests : IDisposable
             [missing anchor](docs/guide.md#timings)
             [a link that
             wraps](docs/gone.md#x)
-            [outside](../shared/notes.md) [absolute](/work/main/README.md) [file scheme](file:///etc/hosts)
+            [outside](../sibling/notes.md) [absolute](/srv/checkout/README.md) [file scheme](file:///etc/hosts)
             `[in a code span](docs/nothing.md)`
 
             ```md
@@ -44,8 +44,8 @@ public sealed class MarkdownLinksTests : IDisposable
             (LinkProblemKind.MissingFile, 5, "docs/nothing.md"),
             (LinkProblemKind.MissingAnchor, 6, "docs/guide.md#timings"),
             (LinkProblemKind.MissingFile, 7, "docs/gone.md#x"),
-            (LinkProblemKind.OutsideRepository, 9, "../shared/notes.md"),
-            (LinkProblemKind.OutsideRepository, 9, "/work/main/README.md"),
+            (LinkProblemKind.OutsideRepository, 9, "../sibling/notes.md"),
+            (LinkProblemKind.OutsideRepository, 9, "/srv/checkout/README.md"),
             (LinkProblemKind.OutsideRepository, 9, "file:///etc/hosts"),
             (LinkProblemKind.MissingFile, 16, "docs/also-gone.md"),
         ], problems);
