@@ -3,7 +3,6 @@ using DataFactory.Pipelines.Arm;
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using ExclusiveOperationPipelines;
-using Tests.Shared;
 
 namespace Pipelines.Tests;
 

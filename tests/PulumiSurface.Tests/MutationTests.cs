@@ -23,7 +23,7 @@ public sealed class MutationTests
 
     private static IReadOnlyList<Diagnostic> Compile(string? original = null, string? mutated = null)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(ImplicitUsings, Options) };
         foreach (var file in Directory.GetFiles(Path.Combine(root, "deploy", "azure", "Infra"), "*.cs"))
         {
@@ -79,13 +79,5 @@ public sealed class MutationTests
         var diagnostics = Compile(original, mutated);
         Assert.True(diagnostics.Count > 0, $"{mutated} compiled against the surface.");
         Assert.True(diagnostics.All(d => d.Id == error), $"Expected only {error}:{Environment.NewLine}{string.Join(Environment.NewLine, diagnostics)}");
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Infra.sln")))
-                return folder.FullName;
-        throw new InvalidOperationException("No Infra.sln above the test assembly.");
     }
 }

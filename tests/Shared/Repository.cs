@@ -1,4 +1,4 @@
-namespace Pipelines.Tests;
+namespace Tests.Shared;
 
 internal static class Repository
 {
