@@ -176,6 +176,7 @@ public sealed class ExclusiveOperationsStack : Stack
         // which this account refuses (pulumi/pulumi-azure-native#3719, #2015). In the stack's subscription, not the
         // Azure CLI's default one.
         var scripts = client.Apply(c => CodeDeployment.Scripts(environment, c.SubscriptionId));
+        var scriptVariables = CodeDeploymentEnvironment(environment);
         var appOptions = new CustomResourceOptions { DependsOn = { deploymentContainer } };
         if (appSpec.Premium is not null)
         {
@@ -183,7 +184,7 @@ public sealed class ExclusiveOperationsStack : Stack
             var upload = new Command.Command("package-upload", new()
             {
                 Create = scripts.Apply(s => s.BeforeApp!),
-                Environment = CodeDeploymentEnvironment(environment),
+                Environment = scriptVariables,
                 // An Input<object>[], not a collection initializer: InputList<object>.Add is ambiguous for a string or an Output (pulumi/pulumi-dotnet#626).
                 Triggers = new Input<object>[] { environment.Package.ContentHash },
             }, new CustomResourceOptions { DependsOn = deployerRoles });
@@ -204,7 +205,7 @@ public sealed class ExclusiveOperationsStack : Stack
         new Command.Command("deploy-code", new()
         {
             Create = scripts.Apply(s => s.AfterApp),
-            Environment = CodeDeploymentEnvironment(environment),
+            Environment = scriptVariables,
             // An Input<object>[], not a collection initializer: InputList<object>.Add is ambiguous for a string or an Output (pulumi/pulumi-dotnet#626).
             Triggers = new Input<object>[] { environment.Package.ContentHash, app.Id.Apply(object (id) => id) },
         }, new CustomResourceOptions { DependsOn = appRoles.Concat(deployerRoles).Append(app).ToList() });
