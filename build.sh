@@ -3,9 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The in-process Durable Task test host runs only ProcessorCount work items at once and then polls every
-# 500 ms (its InMemoryOrchestrationService); a high count keeps tests that use it fast on 2-core machines.
-export DOTNET_PROCESSOR_COUNT="${DOTNET_PROCESSOR_COUNT:-64}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 CONFIG="${CONFIG:-Release}"
 
@@ -63,10 +60,8 @@ restore_locked() {
 # ./build.sh deps: re-resolves every project's graph from Directory.Packages.props and rewrites the lock files.
 update_lock_files() {
   setup
-  check_pulumi_restore
-  install_pulumi_typings
-  local target=Infra.sln
-  [ -z "$PULUMI_SKIPPED" ] || target=$(solution_filter "${PULUMI_PROJECTS[@]}")
+  whole_solution
+  local target=$SOLUTION
   echo "==> dotnet restore $target --force-evaluate (rewrites packages.lock.json)"
   # RestorePackagesWithLockFile=true: also the Pulumi projects' first lock files, where their packages restore.
   dotnet restore "$target" --force-evaluate -p:RestorePackagesWithLockFile=true -nologo -v:q 2>&1 | { grep -v "warning NU1603" || true; }
@@ -77,8 +72,9 @@ update_lock_files() {
 }
 
 # The Pulumi program and its tests need the Pulumi packages, which some registries (this project's offline
-# mirror) do not serve. When they cannot be restored, everything else is built and tested and ONE line says
-# what was skipped and why; REQUIRE_PULUMI=1 (GitHub CI) makes that an error. Never a silent pass.
+# mirror) do not serve. When they cannot be restored, the program is compiled against an API surface instead
+# (pulumi_compile_check) and ONE line says that the mock tests were skipped and why; REQUIRE_PULUMI=1 (GitHub CI)
+# makes that an error. Never a silent pass.
 PULUMI_PROJECTS=(deploy/azure/Infra/Infra.csproj tests/Infra.Tests/Infra.Tests.csproj)
 # The compile check's tooling (docs/pulumi-compile-check.md); it needs the @pulumi/azure-native typings from npm.
 SURFACE_PROJECTS=(tests/PulumiSurface/PulumiSurface.csproj tests/PulumiSurface.Generator/PulumiSurface.Generator.csproj tests/PulumiSurface.Tests/PulumiSurface.Tests.csproj)
@@ -118,11 +114,8 @@ solution_filter() {
   echo "$filter"
 }
 
-# Where the Pulumi packages cannot be restored, the program and its tests are still compiled: against the Pulumi API
-# surface of tests/PulumiSurface (Pulumi.AzureNative generated from the pinned @pulumi/azure-native typings; see
-# docs/pulumi-compile-check.md). ONE line says the result; run_tests counts it as one test. The typings are installed
-# in any case: tests/PulumiSurface.Tests (in the solution) compiles the program against the same surface.
-PULUMI_CHECK=""
+# The typings are installed whether or not the Pulumi packages restore: tests/PulumiSurface.Tests (in the solution)
+# compiles the program against the surface generated from them.
 install_pulumi_typings() {
   local dir=tests/PulumiSurface
   if [ ! -f $dir/node_modules/@pulumi/azure-native/package.json ] || [ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]; then
@@ -132,6 +125,10 @@ install_pulumi_typings() {
   fi
 }
 
+# Where the Pulumi packages cannot be restored, the program and its tests are still compiled: against the Pulumi API
+# surface of tests/PulumiSurface (Pulumi.AzureNative generated from the pinned @pulumi/azure-native typings; see
+# docs/pulumi-compile-check.md). ONE line says the result; run_tests counts it as one test.
+PULUMI_CHECK=""
 pulumi_compile_check() {
   PULUMI_CHECK=""
   [ -n "$PULUMI_SKIPPED" ] || return 0 # the real packages restore: the real build and the mock tests run instead
@@ -149,6 +146,15 @@ pulumi_compile_check() {
   echo "$PULUMI_CHECK"
 }
 
+# SOLUTION: Infra.sln, less the Pulumi program where its packages cannot be restored (it is then compiled against
+# the surface); the compile check's typings installed.
+whole_solution() {
+  check_pulumi_restore
+  install_pulumi_typings
+  SOLUTION=Infra.sln
+  [ -z "$PULUMI_SKIPPED" ] || SOLUTION=$(solution_filter "${PULUMI_PROJECTS[@]}")
+}
+
 # ./build.sh build, test and deps build the whole solution ("all"); the verbs that run the app ("app": local, host,
 # bench, smoke, pipelines) leave out the Pulumi program and the compile check's tooling, which they do not need.
 build() {
@@ -157,10 +163,8 @@ build() {
   if [ "$scope" = app ]; then
     target=$(solution_filter "${PULUMI_PROJECTS[@]}" "${SURFACE_PROJECTS[@]}")
   else
-    check_pulumi_restore
-    install_pulumi_typings
-    target=Infra.sln
-    [ -z "$PULUMI_SKIPPED" ] || target=$(solution_filter "${PULUMI_PROJECTS[@]}")
+    whole_solution
+    target=$SOLUTION
   fi
   restore_locked "$target"
   echo "==> dotnet build $target -c $CONFIG"
@@ -189,7 +193,9 @@ test_project() {
   local project=$1 results=$2 name code=0
   name=$(basename "$project" .csproj)
   local started=$SECONDS
-  dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" \
+  # The in-process Durable Task test host runs only ProcessorCount work items at once and then polls every 500 ms
+  # (its InMemoryOrchestrationService): a high count keeps the tests fast on 2 cores. Tests only, not the builds.
+  DOTNET_PROCESSOR_COUNT="${DOTNET_PROCESSOR_COUNT:-64}" dotnet test "$project" -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" >"$results/$name.log" 2>&1 || code=$?
   echo "$code $((SECONDS - started))" >"$results/$name.exit"
 }
@@ -197,9 +203,7 @@ test_project() {
 # The projects run concurrently in TEST_LANES lanes (default 3): the longest first, so that they start at once and
 # the short ones fill the other lane(s); the results are then read in the usual order.
 run_tests() {
-  # The build runs with the machine's real core count: DOTNET_PROCESSOR_COUNT=64 (for the tests) made MSBuild start
-  # dozens of worker nodes and compilers at once on 2 cores.
-  DOTNET_PROCESSOR_COUNT="$(nproc)" build
+  build
   local results=out/test-results
   rm -rf "$results"; mkdir -p "$results"
   local passed=0 failed=0 skipped=0 status=0 lanes=${TEST_LANES:-3}
@@ -301,7 +305,8 @@ case "$verb" in
     exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" bench "$@" ;;
   bench-host)
     build app
-    exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
+    # It compares the local host with the in-process test host, which needs the high count as in the tests (test_project).
+    DOTNET_PROCESSOR_COUNT="${DOTNET_PROCESSOR_COUNT:-64}" exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
   adf)
     build_adf_if_changed
     exec dotnet "pipelines/DataFactory.Runner/bin/$CONFIG/net10.0/adf.dll" "$@" ;;
