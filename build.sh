@@ -323,7 +323,7 @@ case "$verb" in
     case " $* " in *" packagePath="*|*"exclusive-operations:packagePath="*) ;; *) [ -f out/functionapp.zip ] || publish >&2 ;; esac
     restore_locked deploy/azure/InfraPlan/InfraPlan.csproj >&2
     dotnet build deploy/azure/InfraPlan/InfraPlan.csproj --no-restore -c "$CONFIG" -nologo -v:q >&2
-    exec dotnet "deploy/azure/InfraPlan/bin/$CONFIG/net10.0/infra.dll" "$@" ;;
+    exec dotnet "deploy/azure/InfraPlan/bin/$CONFIG/net10.0/InfraPlan.dll" "$@" ;;
   help|-h|--help) usage ;;
   *) echo "Unknown verb '$verb'."; usage; exit 2 ;;
 esac

@@ -4,7 +4,7 @@
 # else Pulumi Cloud (PULUMI_ACCESS_TOKEN; PULUMI_ORG prefixes the stack name). Prints the full stack name on stdout
 # (everything else goes to stderr), or no-stack with --no-create when there is none; exits non-zero on any other failure.
 # Callers assign the name to a variable under set -euo pipefail, check it, then write it to $GITHUB_OUTPUT: inside
-# echo "name=$(pulumi-stack.sh ...)" a failure would be swallowed (tests/Smoke.Tests/WorkflowRules.cs, CheckShell).
+# echo "name=$(pulumi-stack.sh ...)" a failure would be swallowed (tests/Workflows.Tests/WorkflowRules.cs, CheckShell).
 # Usage: pulumi-stack.sh STACK [--no-create]   (--no-create: never creates the stack; what previews and destroys use)
 set -euo pipefail
 stack="$1"; create="${2:-}"

@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
-namespace ExclusiveOperations.FunctionApp;
+namespace FunctionApp;
 
 /// <summary>
 /// The orchestrator and activities as Azure Functions. Each function only hands its trigger to the

@@ -4,7 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask.Client;
 
-namespace ExclusiveOperations.FunctionApp;
+namespace FunctionApp;
 
 /// <summary><c>GET /api/runs/{instanceId}?token=...</c>: the run's own status URL, the Location the starter answers.</summary>
 public sealed class RunStatusFunction(RunStatus status)

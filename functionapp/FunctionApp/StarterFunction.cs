@@ -7,7 +7,7 @@ using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
-namespace ExclusiveOperations.FunctionApp;
+namespace FunctionApp;
 
 /// <summary>
 /// <c>POST /api/operations/{operation}</c>: 202 + <c>Location</c> (the run's own status URL, <see cref="RunStatusFunction"/>),

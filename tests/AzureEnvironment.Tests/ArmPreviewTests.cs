@@ -1,4 +1,3 @@
-using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
 
@@ -19,7 +18,7 @@ public sealed class ArmPreviewTests : IDisposable
                 "parameters": { "functionBaseUrl": { "type": "string" }, "functionAppResourceId": { "type": "string" }, "note": { "type": "string", "defaultValue": "[literal]" } },
                 "variables": { "v": { "type": "String" } } } }
             """);
-        var package = Repository.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(50), ("a.dll", "a"));
+        var package = TestFiles.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(50), ("a.dll", "a"));
         var settings = StackConfiguration.Parse("dev", new Dictionary<string, string> { ["packagePath"] = package }, _folder);
         var template = ArmPreview.Template(StackEnvironment.Create(settings, pipelines));
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
 
@@ -20,14 +19,14 @@ public sealed class CodeDeploymentTests : IDisposable
     public CodeDeploymentTests()
     {
         _bin = Directory.CreateDirectory(Path.Combine(_folder, "bin")).FullName;
-        _package = Repository.Zip(Path.Combine(_folder, "package dir"), DateTimeOffset.UnixEpoch.AddYears(50), ("a.dll", "a"));
+        _package = TestFiles.Zip(Path.Combine(_folder, "package dir"), DateTimeOffset.UnixEpoch.AddYears(50), ("a.dll", "a"));
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private StackEnvironment Environment(string plan) =>
         StackEnvironment.Create(StackConfiguration.Parse("dev", new Dictionary<string, string> { ["packagePath"] = _package, ["plan"] = plan }, _folder),
-            Repository.GeneratedPipelines);
+            TestFiles.GeneratedPipelines);
 
     /// <summary>
     /// A fake <paramref name="name"/> that logs its arguments (one call a line) and answers the Nth call with line N of

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using ExclusiveOperations.Azure;
 using ExclusiveOperations.Locking;
-using Tests.Shared;
 
 namespace AzureEnvironment.Tests;
 
@@ -18,7 +16,7 @@ public sealed class InfraPlanTests : IDisposable
     private readonly string _package;
 
     public InfraPlanTests() =>
-        _package = Repository.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(50), ("FunctionApp.dll", "app"), ("host.json", "{}"));
+        _package = TestFiles.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(50), ("FunctionApp.dll", "app"), ("host.json", "{}"));
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
@@ -30,7 +28,7 @@ public sealed class InfraPlanTests : IDisposable
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "infra.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "InfraPlan.dll"));
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
@@ -238,7 +236,7 @@ public sealed class InfraPlanTests : IDisposable
     {
         var template = await PlanAsync("pr-4711", "pullRequest=4711", "commit=0123abc");
         var pipelines = Resources(template, "Microsoft.DataFactory/factories/pipelines").ToList();
-        Assert.Equal(Directory.GetFiles(Repository.GeneratedPipelines, "*.json").Length, pipelines.Count);
+        Assert.Equal(Directory.GetFiles(TestFiles.GeneratedPipelines, "*.json").Length, pipelines.Count);
         var names = ResourceNames.For("pr-4711");
         foreach (var pipeline in pipelines)
         {

@@ -1,4 +1,3 @@
-using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
 
@@ -11,8 +10,8 @@ public sealed class PackageHashTests : IDisposable
     [Fact]
     public void The_same_content_zipped_at_another_time_and_order_has_the_same_hash()
     {
-        var first = Repository.Zip(_folder, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), ("a.dll", "A"), ("sub/b.json", "{}"));
-        var second = Repository.Zip(_folder, new DateTimeOffset(2026, 11, 28, 9, 30, 0, TimeSpan.Zero), ("sub/b.json", "{}"), ("a.dll", "A"));
+        var first = TestFiles.Zip(_folder, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), ("a.dll", "A"), ("sub/b.json", "{}"));
+        var second = TestFiles.Zip(_folder, new DateTimeOffset(2026, 11, 28, 9, 30, 0, TimeSpan.Zero), ("sub/b.json", "{}"), ("a.dll", "A"));
         Assert.NotEqual(File.ReadAllBytes(first), File.ReadAllBytes(second));
         Assert.Equal(PackageHash.Of(first), PackageHash.Of(second));
     }
@@ -21,17 +20,17 @@ public sealed class PackageHashTests : IDisposable
     public void Changed_bytes_or_a_renamed_entry_change_the_hash()
     {
         var time = DateTimeOffset.UnixEpoch.AddYears(40);
-        var original = PackageHash.Of(Repository.Zip(_folder, time, ("a.dll", "A"), ("b.json", "{}")));
-        Assert.NotEqual(original, PackageHash.Of(Repository.Zip(_folder, time, ("a.dll", "B"), ("b.json", "{}"))));
-        Assert.NotEqual(original, PackageHash.Of(Repository.Zip(_folder, time, ("c.dll", "A"), ("b.json", "{}"))));
+        var original = PackageHash.Of(TestFiles.Zip(_folder, time, ("a.dll", "A"), ("b.json", "{}")));
+        Assert.NotEqual(original, PackageHash.Of(TestFiles.Zip(_folder, time, ("a.dll", "B"), ("b.json", "{}"))));
+        Assert.NotEqual(original, PackageHash.Of(TestFiles.Zip(_folder, time, ("c.dll", "A"), ("b.json", "{}"))));
         // Name and content are delimited: moving a byte from the content into the next name is a change.
-        Assert.NotEqual(PackageHash.Of(Repository.Zip(_folder, time, ("a", "xy"), ("b", ""))), PackageHash.Of(Repository.Zip(_folder, time, ("a", "x"), ("yb", ""))));
+        Assert.NotEqual(PackageHash.Of(TestFiles.Zip(_folder, time, ("a", "xy"), ("b", ""))), PackageHash.Of(TestFiles.Zip(_folder, time, ("a", "x"), ("yb", ""))));
     }
 
     [Fact]
     public void The_blob_name_carries_the_hash()
     {
-        var hash = PackageHash.Of(Repository.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(40), ("a.dll", "A")));
+        var hash = PackageHash.Of(TestFiles.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(40), ("a.dll", "A")));
         Assert.Matches("^[0-9a-f]{64}$", hash);
         Assert.Equal($"functionapp-{hash[..16]}.zip", PackageHash.BlobName(hash));
     }
@@ -42,7 +41,7 @@ public sealed class PackageHashTests : IDisposable
 
     private StackEnvironment Environment(string package, string plan, bool packageRequired) =>
         StackEnvironment.Create(StackConfiguration.Parse("dev", new Dictionary<string, string> { ["packagePath"] = package, ["plan"] = plan }, _folder),
-            Repository.GeneratedPipelines, packageRequired);
+            TestFiles.GeneratedPipelines, packageRequired);
 
     /// <summary>pulumi preview (a dry run) in a fresh checkout: the package is not built, and the preview says so.</summary>
     [Theory]
@@ -65,7 +64,7 @@ public sealed class PackageHashTests : IDisposable
     [Fact]
     public void A_built_package_is_hashed_in_a_preview_too()
     {
-        var package = Repository.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(40), ("a.dll", "A"));
+        var package = TestFiles.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(40), ("a.dll", "A"));
         var preview = Environment(package, "flex", packageRequired: false);
         Assert.True(preview.Package.IsBuilt);
         Assert.Equal(PackageHash.Of(package), preview.Package.ContentHash);

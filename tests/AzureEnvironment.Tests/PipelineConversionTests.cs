@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Text.Json.Nodes;
-using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
 
@@ -8,8 +7,8 @@ public sealed class PipelineConversionTests
 {
     public static TheoryData<string> Pipelines =>
     [
-        .. Directory.GetFiles(Repository.GeneratedPipelines, "*.json").Order(),
-        .. Directory.GetFiles(Repository.RunnerSamples, "*.json").Order(),
+        .. Directory.GetFiles(TestFiles.GeneratedPipelines, "*.json").Order(),
+        .. Directory.GetFiles(TestFiles.RunnerSamples, "*.json").Order(),
     ];
 
     private static readonly Dictionary<string, object> NoDefaults = [];
@@ -19,8 +18,8 @@ public sealed class PipelineConversionTests
     [Fact]
     public void Every_generated_pipeline_and_sample_is_covered()
     {
-        Assert.True(Directory.GetFiles(Repository.GeneratedPipelines, "*.json").Length >= 2);
-        Assert.True(Directory.GetFiles(Repository.RunnerSamples, "*.json").Length >= 5);
+        Assert.True(Directory.GetFiles(TestFiles.GeneratedPipelines, "*.json").Length >= 2);
+        Assert.True(Directory.GetFiles(TestFiles.RunnerSamples, "*.json").Length >= 5);
     }
 
     [Theory]
@@ -85,7 +84,7 @@ public sealed class PipelineConversionTests
     [Fact]
     public void Nested_activities_are_flattened_too()
     {
-        var pipeline = PipelineConversion.ToProviderShape(Read(Path.Combine(Repository.GeneratedPipelines, "RunExclusiveOperation.json")), NoDefaults);
+        var pipeline = PipelineConversion.ToProviderShape(Read(Path.Combine(TestFiles.GeneratedPipelines, "RunExclusiveOperation.json")), NoDefaults);
         var until = pipeline.Activities.Single(a => (string)a["type"]! == "Until");
         var web = ((List<object?>)until["activities"]!).Cast<Dictionary<string, object?>>().Single(a => (string)a["type"]! == "WebActivity");
         Assert.Equal("POST", web["method"]);

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
 
@@ -12,7 +11,7 @@ public sealed class PipelineOrderTests : IDisposable
 
     private StackEnvironment Environment(string pipelineFolder)
     {
-        var package = Repository.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(50), ("a.dll", "a"));
+        var package = TestFiles.Zip(_folder, DateTimeOffset.UnixEpoch.AddYears(50), ("a.dll", "a"));
         var settings = StackConfiguration.Parse("dev", new Dictionary<string, string> { ["packagePath"] = package }, _folder);
         return StackEnvironment.Create(settings, pipelineFolder);
     }
@@ -60,7 +59,7 @@ public sealed class PipelineOrderTests : IDisposable
     [Fact]
     public void The_for_keys_pipeline_references_both_pipelines_and_comes_after_them()
     {
-        var environment = Environment(Repository.GeneratedPipelines);
+        var environment = Environment(TestFiles.GeneratedPipelines);
         var forKeys = environment.PipelineDocuments.Single(p => p["name"]!.GetValue<string>() == "RunExclusiveOperationsForKeys");
         Assert.Equal(["RunExclusiveOperation", "RunExclusiveOperationQueued"], PipelineConversion.ReferencedPipelines(forKeys));
         Assert.Equal("RunExclusiveOperationsForKeys", environment.PipelineNames[^1]);

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
 

@@ -1,4 +1,3 @@
-using ExclusiveOperations.Azure;
 
 namespace AzureEnvironment.Tests;
 

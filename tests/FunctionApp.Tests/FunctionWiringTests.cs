@@ -4,7 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace ExclusiveOperations.FunctionApp.Tests;
+namespace FunctionApp.Tests;
 
 /// <summary>The adapter's classes are built by the worker from the app's services: every one must resolve.</summary>
 public sealed class FunctionWiringTests

@@ -2,8 +2,7 @@ using System.Collections.Immutable;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ExclusiveOperations.Azure;
-using ExclusiveOperations.Infra;
+using AzureEnvironment;
 using Pulumi;
 using Pulumi.Testing;
 
@@ -91,16 +90,8 @@ public sealed class InfraStackTests : IDisposable
         var values = config.ToDictionary(c => c.Key, c => c.Value);
         values["packagePath"] = package;
         values["azure-native:location"] = "westeurope";
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         return StackEnvironment.Create(StackConfiguration.Parse(stack, values, root), Path.Combine(root, "pipelines", "generated", "pipeline"));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Infra.sln")))
-                return folder.FullName;
-        throw new InvalidOperationException("No Infra.sln above the test assembly.");
     }
 
     private static JsonNode? Json(object? value) => JsonSerializer.SerializeToNode(value);
@@ -110,7 +101,7 @@ public sealed class InfraStackTests : IDisposable
     [InlineData("premium")]
     public async Task The_resource_set_matches_the_plan_option(string plan)
     {
-        Directory.SetCurrentDirectory(RepositoryRoot());
+        Directory.SetCurrentDirectory(Repository.Root);
         var (mocks, _) = await RunAsync("pr-4711", ("plan", plan), ("pullRequest", "4711"), ("commit", "0123abc"));
         var types = mocks.Resources.GroupBy(r => r.Type!).ToDictionary(g => g.Key, g => g.Count());
         var located = mocks.Resources.Where(r => r.Inputs.ContainsKey("location")).ToList();
@@ -151,7 +142,7 @@ public sealed class InfraStackTests : IDisposable
         Assert.Equal(1, types["azure-native:datafactory:Factory"]);
         Assert.Equal(1, types["azure-native:authorization:RoleDefinition"]);
         Assert.Equal(plan == "flex" ? 4 : 5, types["azure-native:authorization:RoleAssignment"]); // premium: the deployer uploads the package blob
-        Assert.Equal(Directory.GetFiles(Path.Combine(RepositoryRoot(), "pipelines", "generated", "pipeline"), "*.json").Length, types["azure-native:datafactory:Pipeline"]);
+        Assert.Equal(Directory.GetFiles(Path.Combine(Repository.Root, "pipelines", "generated", "pipeline"), "*.json").Length, types["azure-native:datafactory:Pipeline"]);
         var sku = (ImmutableDictionary<string, object>)mocks.OfType("azure-native:web:AppServicePlan").Single().Inputs["sku"];
         Assert.Equal(plan == "flex" ? "FC1" : "EP1", sku["name"]);
     }
@@ -161,7 +152,7 @@ public sealed class InfraStackTests : IDisposable
     [InlineData("premium")]
     public async Task Security_settings_and_identity_based_storage_hold(string plan)
     {
-        Directory.SetCurrentDirectory(RepositoryRoot());
+        Directory.SetCurrentDirectory(Repository.Root);
         var (mocks, _) = await RunAsync("dev", ("plan", plan));
         var storage = mocks.OfType("azure-native:storage:StorageAccount").Single().Inputs;
         Assert.Equal("StorageV2", storage["kind"]);
@@ -193,7 +184,7 @@ public sealed class InfraStackTests : IDisposable
     [Fact]
     public async Task The_storage_lifecycle_policy_is_the_librarys()
     {
-        Directory.SetCurrentDirectory(RepositoryRoot());
+        Directory.SetCurrentDirectory(Repository.Root);
         var (mocks, _) = await RunAsync("dev");
         var expected = Expected("dev", _package).StorageLifecycle;
         var inputs = mocks.OfType("azure-native:storage:ManagementPolicy").Single().Inputs;
@@ -217,7 +208,7 @@ public sealed class InfraStackTests : IDisposable
     [Fact]
     public async Task A_preview_runs_without_the_package_and_its_code_deployment_says_so()
     {
-        Directory.SetCurrentDirectory(RepositoryRoot());
+        Directory.SetCurrentDirectory(Repository.Root);
         var (mocks, _) = await RunAsync("dev", Path.Combine(Path.GetTempPath(), $"not-built-{Guid.NewGuid():N}.zip"), isPreview: true);
         var deployCode = mocks.OfType("command:local:Command").Single(c => c.Name == "deploy-code").Inputs;
         Assert.Contains(StackEnvironment.PackageNotBuilt, ((IEnumerable<object>)deployCode["triggers"]).Select(t => t.ToString()));
@@ -239,7 +230,7 @@ public sealed class InfraStackTests : IDisposable
     [InlineData("premium")]
     public async Task Role_assignments_are_the_librarys(string plan)
     {
-        Directory.SetCurrentDirectory(RepositoryRoot());
+        Directory.SetCurrentDirectory(Repository.Root);
         var (mocks, _) = await RunAsync("dev", ("plan", plan));
         var expected = Expected("dev", _package, ("plan", plan)).RoleAssignments;
         var assignments = mocks.OfType("azure-native:authorization:RoleAssignment").ToList();
@@ -261,7 +252,7 @@ public sealed class InfraStackTests : IDisposable
     [Fact]
     public async Task Pipelines_equal_the_generated_json_after_conversion()
     {
-        Directory.SetCurrentDirectory(RepositoryRoot());
+        Directory.SetCurrentDirectory(Repository.Root);
         var (mocks, _) = await RunAsync("pr-4711");
         var environment = Expected("pr-4711", _package);
         var app = mocks.OfType("azure-native:web:WebApp").Single();

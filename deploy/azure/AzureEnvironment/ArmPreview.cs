@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>
 /// A stack's environment as an ARM deployment template (resource group scope), for review: every resource

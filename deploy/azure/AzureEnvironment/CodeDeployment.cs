@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>
 /// How <c>pulumi up</c> puts the Function App package on the app, with Entra ID only: the storage account refuses

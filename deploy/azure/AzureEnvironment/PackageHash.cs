@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>
 /// The Function App package's content hash: SHA-256 over every entry's name and bytes, in name order, so

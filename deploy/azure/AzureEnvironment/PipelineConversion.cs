@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>
 /// A generated pipeline (<c>pipelines/generated/pipeline/*.json</c>, Data Factory's own JSON) in the shape the

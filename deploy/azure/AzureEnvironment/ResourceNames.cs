@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>
 /// The Azure names of one stack's resources: a type prefix, the project's short name, the stack name made

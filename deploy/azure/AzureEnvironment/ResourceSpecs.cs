@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 // What each resource is set to, as plain values: the Pulumi program passes them to the provider and the ARM
 // preview writes them under ARM's names, so both show the same environment.

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>Who gets a role.</summary>
 public enum Principal

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>A config value that is missing, malformed or not allowed; the message names the key, the value and what is allowed.</summary>
 public sealed class StackConfigurationException(string message) : Exception(message);

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>
 /// One stack's whole Azure environment as plain values, derived from its settings: names, tags, every
@@ -48,7 +48,7 @@ public sealed class StackEnvironment
     {
         Settings = settings;
         Names = ResourceNames.For(settings.Stack, settings.NameSeed);
-        Tags = Azure.Tags.For(settings);
+        Tags = AzureEnvironment.Tags.For(settings);
         PipelineDocuments = pipelines;
         StorageAccount = new(Names.StorageAccount, "StorageV2", "Standard_LRS", "TLS1_2",
             HttpsTrafficOnly: true, AllowBlobPublicAccess: false, AllowSharedKeyAccess: false, DefaultToOAuthAuthentication: true);

@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>How the Function App is hosted.</summary>
 public enum HostingPlan

@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.Azure;
+namespace AzureEnvironment;
 
 /// <summary>The tags on every resource of a stack: which stack, which pull request, which commit.</summary>
 public static class Tags

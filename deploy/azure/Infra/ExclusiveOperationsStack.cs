@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using ExclusiveOperations.Azure;
+using AzureEnvironment;
 using Pulumi;
 using Authorization = Pulumi.AzureNative.Authorization;
 using Command = Pulumi.Command.Local;
@@ -10,7 +10,7 @@ using Resources = Pulumi.AzureNative.Resources;
 using Storage = Pulumi.AzureNative.Storage;
 using Web = Pulumi.AzureNative.Web;
 
-namespace ExclusiveOperations.Infra;
+namespace Infra;
 
 /// <summary>
 /// One stack of the Azure environment, declared top-down. Every name, setting and role comes from

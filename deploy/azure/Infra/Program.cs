@@ -1,4 +1,4 @@
-using ExclusiveOperations.Infra;
+using Infra;
 using Pulumi;
 
 return await Deployment.RunAsync<ExclusiveOperationsStack>();

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ExclusiveOperations.Azure;
+using AzureEnvironment;
 
 const string Usage = """
     Usage: infra plan [--stack NAME] [--config KEY=VALUE]... [--repository DIR]

@@ -1,9 +1,9 @@
-namespace Smoke.Tests;
+namespace Workflows.Tests;
 
 /// <summary>The repository's workflows keep their security properties; and each rule does catch what it is for.</summary>
 public sealed class WorkflowPropertyTests
 {
-    private static readonly string Workflows = Path.Combine(RepositoryRoot(), ".github", "workflows");
+    private static readonly string Workflows = Path.Combine(Repository.Root, ".github", "workflows");
 
     private static readonly string[] Files = ["ci.yml", "deploy.yml", "pr-environment.yml"];
 
@@ -34,7 +34,7 @@ public sealed class WorkflowPropertyTests
     [Fact]
     public void The_composite_action_is_pinned_keeps_its_secrets_to_pulumi_steps_and_checks_the_package()
     {
-        var path = Path.Combine(RepositoryRoot(), ".github", "actions", "deploy-stack", "action.yml");
+        var path = Path.Combine(Repository.Root, ".github", "actions", "deploy-stack", "action.yml");
         var problems = WorkflowRules.CheckAction("deploy-stack", File.ReadAllText(path));
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
@@ -42,7 +42,7 @@ public sealed class WorkflowPropertyTests
     [Fact]
     public void No_script_the_workflows_run_writes_a_command_output_from_inside_echo()
     {
-        var scripts = Directory.GetFiles(Path.Combine(RepositoryRoot(), ".github", "scripts"), "*.sh");
+        var scripts = Directory.GetFiles(Path.Combine(Repository.Root, ".github", "scripts"), "*.sh");
         Assert.NotEmpty(scripts);
         var problems = scripts.SelectMany(f => WorkflowRules.CheckShell(Path.GetFileName(f), File.ReadAllText(f))).ToList();
         Assert.True(problems.Count == 0, string.Join('\n', problems));
@@ -346,13 +346,5 @@ public sealed class WorkflowPropertyTests
         var other = Good.Replace("group: sample-", "group: other-", StringComparison.Ordinal);
         Assert.NotEmpty(WorkflowRules.CheckPullRequestStacksAcross([("a.yml", Good), ("b.yml", other)]));
         Assert.Empty(WorkflowRules.CheckPullRequestStacksAcross([("a.yml", Good), ("b.yml", Good)]));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Infra.sln")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"No Infra.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -2,22 +2,12 @@ using System.IO.Compression;
 
 namespace AzureEnvironment.Tests;
 
-/// <summary>Paths in the repository the tests run from, and small packages to hash.</summary>
-internal static class Repository
+/// <summary>The repository's files the tests read, and small packages to hash.</summary>
+internal static class TestFiles
 {
-    public static string Root { get; } = FindRoot();
+    public static string GeneratedPipelines => Path.Combine(Repository.Root, "pipelines", "generated", "pipeline");
 
-    public static string GeneratedPipelines => Path.Combine(Root, "pipelines", "generated", "pipeline");
-
-    public static string RunnerSamples => Path.Combine(Root, "tests", "Pipelines.Tests", "Samples");
-
-    private static string FindRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "Infra.sln")))
-                return folder.FullName;
-        throw new InvalidOperationException($"No Infra.sln above {AppContext.BaseDirectory}.");
-    }
+    public static string RunnerSamples => Path.Combine(Repository.Root, "tests", "Pipelines.Tests", "Samples");
 
     /// <summary>A zip with the given entries, written with the given timestamp (to show the hash ignores it).</summary>
     public static string Zip(string folder, DateTimeOffset timestamp, params (string Name, string Content)[] entries)

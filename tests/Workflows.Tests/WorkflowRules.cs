@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
-namespace Smoke.Tests;
+namespace Workflows.Tests;
 
 /// <summary>
 /// The properties the GitHub workflows must keep, checked on their parsed YAML (and, for the version comments that
