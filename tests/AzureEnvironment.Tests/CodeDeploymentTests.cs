@@ -7,6 +7,7 @@ namespace AzureEnvironment.Tests;
 /// <c>az</c> and <c>curl</c> on PATH that answer as Azure would: refused with 403 while a new role assignment is not
 /// effective yet, then accepted.
 /// </summary>
+[Trait("Needs", "Processes")]
 public sealed class CodeDeploymentTests : IDisposable
 {
     private const string Subscription = "0b1f6471-1bf0-4dda-aec3-111122223333";

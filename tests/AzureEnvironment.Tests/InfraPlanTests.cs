@@ -9,6 +9,7 @@ namespace AzureEnvironment.Tests;
 /// with Bicep (<c>bicep decompile</c> reports properties a resource type does not allow), and its security
 /// settings checked for every plan option.
 /// </summary>
+[Trait("Needs", "Processes")]
 public sealed class InfraPlanTests : IDisposable
 {
 

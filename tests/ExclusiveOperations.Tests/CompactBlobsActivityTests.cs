@@ -12,6 +12,7 @@ namespace ExclusiveOperations.Tests;
 /// <c>compact</c>'s blob work against Azurite, with faults injected after every write it makes (journal, stamp, each
 /// staged block, the commit, each delete) and retried, with and without an outside writer on the target.
 /// </summary>
+[Trait("Needs", "Processes")]
 [Collection(OrchestrationCollection.Name)]
 public sealed class CompactBlobsActivityTests(AzuriteFixture azurite) : IAsyncLifetime
 {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>The target side of the fence: the generation stamp and the conditional write.</summary>
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class FencedBlobWritesTests(AzuriteFixture azurite)
 {

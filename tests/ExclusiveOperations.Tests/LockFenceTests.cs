@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>The fencing token (generation), the fence check, the keeper of long activities, and the lock's bounds.</summary>
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class LockFenceTests(AzuriteFixture azurite)
 {

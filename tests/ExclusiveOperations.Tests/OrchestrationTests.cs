@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>The orchestrator on the in-process Durable Task host, with the real storage lock in Azurite.</summary>
+[Trait("Needs", "Processes")]
 [Collection(OrchestrationCollection.Name)]
 public sealed class OrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 {

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>Queue mode of the orchestrator on the in-process Durable Task host, with the real storage lock in Azurite.</summary>
+[Trait("Needs", "Processes")]
 [Collection(QueueOrchestrationCollection.Name)]
 public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLifetime
 {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>Queue mode's part of a status poll: the caller is recorded, and told when to come back.</summary>
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class QueuePollHookTests(AzuriteFixture azurite)
 {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>The release activity tells the run it handed the lock to, or leaves that to the orchestration when it cannot.</summary>
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class ReleaseHandoverTests(AzuriteFixture azurite)
 {

@@ -3,6 +3,7 @@ using ExclusiveOperations.Status;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>The app's status token key in its own storage: one key for every host, made once.</summary>
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class StatusTokenKeyTests(AzuriteFixture azurite)
 {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace ExclusiveOperations.Tests;
 
 /// <summary>Queue mode of the storage lock: the line in the lock blob, handover on release, and who gets skipped.</summary>
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageLockQueueTests(AzuriteFixture azurite)
 {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ExclusiveOperations.Tests;
 
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageLockTests(AzuriteFixture azurite)
 {

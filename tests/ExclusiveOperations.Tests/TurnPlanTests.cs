@@ -5,6 +5,7 @@ namespace ExclusiveOperations.Tests;
 
 /// <summary>How the lock plans waiting callers' turns: measured overshoot and return delay, kept turns, and a
 /// simulated crowd of callers that follow their hints (virtual time, real lock blob on Azurite).</summary>
+[Trait("Needs", "Processes")]
 [Collection(AzuriteCollection.Name)]
 public sealed class TurnPlanTests(AzuriteFixture azurite)
 {
