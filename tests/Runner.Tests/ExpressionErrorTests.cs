@@ -1,4 +1,3 @@
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Expressions;
 
 namespace Runner.Tests;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Expressions;
 using DataFactory.Runner.Run;
 

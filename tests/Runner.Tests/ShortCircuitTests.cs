@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Expressions;
 
 namespace Runner.Tests;

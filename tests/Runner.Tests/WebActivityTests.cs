@@ -257,7 +257,7 @@ public sealed class WebActivityTests : IAsyncLifetime
         var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
-        var record = System.Text.Json.JsonSerializer.Serialize(run, DataFactory.Runner.Cli.RunReport.Json);
+        var record = System.Text.Json.JsonSerializer.Serialize(run, RunRecordJson.Options);
         Assert.DoesNotContain(Token, record);
         Assert.Contains("https://management.azure.com/", record);
     }
@@ -295,7 +295,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     private const string FunctionKey = "function-key-that-must-not-be-recorded";
     private const string StatusToken = "status-token-that-must-not-be-recorded";
 
-    private static string Serialized(PipelineRun run) => System.Text.Json.JsonSerializer.Serialize(run, DataFactory.Runner.Cli.RunReport.Json);
+    private static string Serialized(PipelineRun run) => System.Text.Json.JsonSerializer.Serialize(run, RunRecordJson.Options);
 
     [Fact]
     public async Task Every_status_poll_is_recorded_with_its_time_status_Retry_After_and_the_wait_that_followed()
