@@ -62,7 +62,7 @@ run.SetAction(async (parse, cancellationToken) =>
             await File.WriteAllTextAsync(target.FullName, JsonSerializer.Serialize(record, RunRecordJson.Options), cancellationToken);
             Console.WriteLine($"Run record: {target.FullName}");
         }
-        return record.Status == RunStatus.Succeeded ? 0 : 1;
+        return record.Status == RunState.Succeeded ? 0 : 1;
     }
     catch (Exception e) when (e is PipelineFormatException or RunParameters.ParameterException)
     {

@@ -64,7 +64,7 @@ public sealed class GlobalParameterTests : IDisposable
             },
         });
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal("dev", run.Output!["mine"]!.GetValue<string>());
         Assert.Equal("dev", run.Output!["child"]!.GetValue<string>());
     }
