@@ -9,7 +9,7 @@ internal static class Repository
 
     public static string GeneratedPipelines => Path.Combine(Root, "pipelines", "generated", "pipeline");
 
-    public static string RunnerSamples => Path.Combine(Root, "tests", "Pipelines.Tests", "Samples");
+    public static string RunnerSamples => Path.Combine(Root, "tests", "ExclusiveOperationPipelines.Tests", "Samples");
 
     private static string FindRoot()
     {

@@ -3,7 +3,7 @@ using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Expressions;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>
 /// pipeline().globalParameters: cases of microsoft/data-factory-testing-framework test_evaluate (ids in comments),

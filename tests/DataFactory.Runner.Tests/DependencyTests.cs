@@ -1,7 +1,7 @@
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>The documented error-handling patterns (tutorial-pipeline-failure-error-handling) and their pipeline status.</summary>
 public sealed class DependencyTests : IDisposable

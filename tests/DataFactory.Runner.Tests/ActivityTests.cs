@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
-using static Runner.Tests.RunnerHarness;
+using static Tests.Shared.RunnerHarness;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 public sealed class ActivityTests : IDisposable
 {

@@ -3,14 +3,14 @@ using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace ExclusiveOperationPipelines.Tests;
 
 /// <summary>
 /// The generated RunExclusiveOperationQueued pipeline, executed by the runner against a scripted Function App that
 /// answers per the queue mode contract (202 + Location with the instance's token, 202 polls with Retry-After while
 /// the run waits in line and runs, 200 with the outcome), on virtual time.
 /// </summary>
-public sealed class QueuedPipelineTests : IAsyncLifetime
+public sealed class QueuedPipelineRunTests : IAsyncLifetime
 {
     private const string AppId = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/app1";
     private const string Token = "unguessable-status-token";

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>The Web activity against a real HTTP server on loopback, scripted per test.</summary>
 public sealed class WebActivityTests : IAsyncLifetime

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>
 /// Switch and Filter. The case tables are those of microsoft/data-factory-testing-framework

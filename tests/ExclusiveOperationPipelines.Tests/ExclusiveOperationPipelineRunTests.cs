@@ -4,13 +4,13 @@ using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Expressions;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace ExclusiveOperationPipelines.Tests;
 
 /// <summary>
 /// The generated RunExclusiveOperation pipeline, executed by the runner against a scripted Function App
 /// (the Durable Functions HTTP contract), on virtual time.
 /// </summary>
-public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
+public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
 {
     private readonly RunnerHarness _harness = new();
     private ScriptedServer _function = null!;
