@@ -225,7 +225,7 @@ run_tests() {
   done
   # Longest first (measured on 2 cores); projects not named here follow in alphabetical order.
   local slow
-  for slow in LocalFunctionHost EndToEnd ExclusiveOperations Smoke AzureEnvironment Runner; do
+  for slow in LocalFunctionHost EndToEnd ExclusiveOperations Smoke AzureEnvironment DataFactory.Runner; do
     for project in "${projects[@]}"; do [ "$project" != "tests/$slow.Tests/$slow.Tests.csproj" ] || ordered+=("$project"); done
   done
   for project in "${projects[@]}"; do
@@ -284,20 +284,22 @@ publish() {
   echo "Function App package: out/functionapp.zip ($(du -h out/functionapp.zip | cut -f1))"
 }
 
-# adf starts in well under a second on a built checkout: it builds (only the runner and the model it reads
-# pipelines with) when a source file is newer than the stamp of its last build, not on every call.
+# adf starts in well under a second on a built checkout: it builds (only the command line, the runner and the
+# model it reads pipelines with) when a source file is newer than the stamp of its last build, not on every call.
+ADF_PROJECT=pipelines/DataFactory.Runner.Cli/DataFactory.Runner.Cli.csproj
+ADF_OUTPUT="pipelines/DataFactory.Runner.Cli/bin/$CONFIG/net10.0"
 build_adf_if_changed() {
-  local stamp="pipelines/DataFactory.Runner/bin/$CONFIG/net10.0/.adf-built"
+  local stamp="$ADF_OUTPUT/.adf-built"
   local changed=""
   if [ -f "$stamp" ]; then
-    changed=$(find pipelines/DataFactory.Runner pipelines/DataFactory.Pipelines \( -name bin -o -name obj \) -prune -o \
+    changed=$(find pipelines/DataFactory.Runner.Cli pipelines/DataFactory.Runner pipelines/DataFactory.Pipelines \( -name bin -o -name obj \) -prune -o \
       -type f -newer "$stamp" -print -quit)
     [ -n "$changed" ] || changed=$(find Directory.Build.props Directory.Packages.props global.json -newer "$stamp" -print -quit)
   fi
   if [ ! -f "$stamp" ] || [ -n "$changed" ]; then
-    echo "==> dotnet build DataFactory.Runner (${changed:-first build})" >&2
-    restore_locked pipelines/DataFactory.Runner/DataFactory.Runner.csproj
-    dotnet build pipelines/DataFactory.Runner/DataFactory.Runner.csproj --no-restore -c "$CONFIG" -nologo -clp:NoSummary -v:q >&2
+    echo "==> dotnet build DataFactory.Runner.Cli (${changed:-first build})" >&2
+    restore_locked "$ADF_PROJECT"
+    dotnet build "$ADF_PROJECT" --no-restore -c "$CONFIG" -nologo -clp:NoSummary -v:q >&2
     touch "$stamp"
   fi
 }
@@ -325,7 +327,7 @@ case "$verb" in
     DOTNET_PROCESSOR_COUNT="${DOTNET_PROCESSOR_COUNT:-64}" exec dotnet "tests/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll" host "$@" ;;
   adf)
     build_adf_if_changed
-    exec dotnet "pipelines/DataFactory.Runner/bin/$CONFIG/net10.0/adf.dll" "$@" ;;
+    exec dotnet "$ADF_OUTPUT/DataFactory.Runner.Cli.dll" "$@" ;;
   pipelines)
     build app
     dotnet "pipelines/ExclusiveOperationPipelines/bin/$CONFIG/net10.0/ExclusiveOperationPipelines.dll" pipelines/generated ;;

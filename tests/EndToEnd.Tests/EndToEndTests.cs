@@ -69,7 +69,7 @@ public sealed class EndToEndTests : EndToEndTestBase
         var runs = await new PipelineContention(_http, Pipeline, App(host.BaseUrl), options).RunAsync(CancellationToken.None);
         var report = ContentionReport.From(runs, options);
 
-        Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
+        Assert.All(runs, r => Assert.True(r.Record.Status == RunState.Succeeded, $"run {r.Run}: {r.Record.Message}"));
         Assert.Equal(0, report.Totals.Overlaps);
         Assert.True(report.Totals.Conflicts > 0, "6 runs on 2 keys must meet held locks");
         Assert.Equal(6, report.Totals.Succeeded);
@@ -115,7 +115,7 @@ public sealed class EndToEndTests : EndToEndTestBase
 
         var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "compact", "", new JsonObject { ["container"] = "no-such-container", ["prefix"] = "in/" }));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("OperationFailed", run.Error!.ErrorCode);
         Assert.Contains("no-such-container", run.Error.Message);
         Assert.Single(run.ActivityRuns, a => a.ActivityName == PipelineContention.CallActivity);
@@ -132,7 +132,7 @@ public sealed class EndToEndTests : EndToEndTestBase
 
         var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "wait", "stuck-key", new JsonObject { ["seconds"] = 1 }, maxAttempts: 3));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("LockNotAcquired", run.Error!.ErrorCode);
         Assert.Contains("a-run-that-never-ends", run.Error.Message);
         Assert.Equal(3, run.ActivityRuns.Count(a => a.ActivityName == PipelineContention.CallActivity));
@@ -156,7 +156,7 @@ public sealed class LockRecoveryTests : EndToEndTestBase
 
         var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "wait", "orphaned-key", new JsonObject { ["seconds"] = 0 }, maxAttempts: 30));
 
-        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        Assert.True(run.Status == RunState.Succeeded, run.Message);
         var outputs = run.ActivityRuns.Where(a => a.ActivityName == PipelineContention.CallActivity).OrderBy(a => a.ActivityRunStart)
             .Select(a => a.Output!["output"]!).ToList();
         // Every call before the OK was refused in the dead holder's name (on a loaded machine the first call may
@@ -186,7 +186,7 @@ public sealed class LockRecoveryTests : EndToEndTestBase
 
         var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
         var report = ContentionReport.From(runs, options);
-        Assert.All(runs, r => Assert.True(r.Record.Status == RunStatus.Succeeded, $"run {r.Run}: {r.Record.Message}"));
+        Assert.All(runs, r => Assert.True(r.Record.Status == RunState.Succeeded, $"run {r.Run}: {r.Record.Message}"));
         Assert.Equal(0, report.Totals.Overlaps);
     }
 }

@@ -90,7 +90,7 @@ public sealed class ContentionReport
         var end = reportRuns.Max(r => r.EndedAt ?? r.StartedAt);
         var makespan = (end - start).TotalSeconds;
         var ideal = runs.GroupBy(r => r.LockKey).Max(g => g.Count()) * options.Seconds;
-        var succeeded = reportRuns.Count(r => r.Status == nameof(RunStatus.Succeeded));
+        var succeeded = reportRuns.Count(r => r.Status == nameof(RunState.Succeeded));
         var polls = reportRuns.Sum(r => r.Polls);
         return new ContentionReport
         {

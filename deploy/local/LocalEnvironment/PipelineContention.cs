@@ -55,7 +55,7 @@ public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Local
                 if (options.JitterSeconds is { } jitter) parameters["retryJitterSeconds"] = jitter;
             }
             var record = await runner.RunAsync(pipeline, parameters, runId: runIds[run], cancellationToken: cancellationToken);
-            Progress[run] = Progress[run] with { State = record.Status == RunStatus.Succeeded ? "Succeeded" : $"{record.Status}: {record.Error?.ErrorCode}", EndedAt = DateTimeOffset.UtcNow };
+            Progress[run] = Progress[run] with { State = record.Status == RunState.Succeeded ? "Succeeded" : $"{record.Status}: {record.Error?.ErrorCode}", EndedAt = DateTimeOffset.UtcNow };
             return (run, key, record);
         }, cancellationToken));
         return await Task.WhenAll(tasks);

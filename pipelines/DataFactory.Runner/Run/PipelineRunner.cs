@@ -43,13 +43,13 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
                 ["TriggerId"] = runId,
                 ["GroupId"] = parentRunId ?? runId,
             };
-            var state = new RunState(pipeline, record, pipelineObject, time);
+            var state = new PipelineRunState(pipeline, record, pipelineObject, time);
             foreach (var (name, variable) in pipeline.Variables)
                 state.Variables[name] = variable.DefaultValue?.DeepClone() ?? DefaultOf(variable.Type);
 
             var scope = new RunScope(state, null, "", null, false, null);
             var result = await RunActivitiesAsync(pipeline.Activities, scope, cancellationToken);
-            record.Status = result.Succeeded ? RunStatus.Succeeded : RunStatus.Failed;
+            record.Status = result.Succeeded ? RunState.Succeeded : RunState.Failed;
             if (result.Error is { } error)
             {
                 record.Error = error;
@@ -60,13 +60,13 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         }
         catch (RunParameters.ParameterException e)
         {
-            record.Status = RunStatus.Failed;
+            record.Status = RunState.Failed;
             record.Error = new RunError("BadRequest", e.Message, "UserError", pipeline.Name);
             record.Message = e.Message;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            record.Status = RunStatus.Cancelled;
+            record.Status = RunState.Cancelled;
             record.Message = "The run was cancelled.";
         }
         record.RunEnd = time.GetUtcNow();
@@ -108,7 +108,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
                 }
                 else
                 {
-                    var skipped = new ActivityOutcome(RunStatus.Skipped, null, null);
+                    var skipped = new ActivityOutcome(RunState.Skipped, null, null);
                     outcomes[activity.Name] = skipped;
                     scope.Record(activity.Name, skipped);
                     RecordSkipped(activity, scope);
@@ -132,12 +132,12 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         return Evaluate(activities, outcomes);
     }
 
-    private static bool Satisfied(Dependency dependency, RunStatus status) => dependency.Conditions.Any(c => c switch
+    private static bool Satisfied(Dependency dependency, RunState status) => dependency.Conditions.Any(c => c switch
     {
-        DependencyCondition.Succeeded => status == RunStatus.Succeeded,
-        DependencyCondition.Failed => status == RunStatus.Failed,
-        DependencyCondition.Skipped => status == RunStatus.Skipped,
-        DependencyCondition.Completed => status is RunStatus.Succeeded or RunStatus.Failed,
+        DependencyCondition.Succeeded => status == RunState.Succeeded,
+        DependencyCondition.Failed => status == RunState.Failed,
+        DependencyCondition.Skipped => status == RunState.Skipped,
+        DependencyCondition.Completed => status is RunState.Succeeded or RunState.Failed,
         _ => false,
     });
 
@@ -150,11 +150,11 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         bool Succeeded(Activity activity)
         {
             var outcome = outcomes[activity.Name];
-            if (outcome.Status == RunStatus.Skipped)
+            if (outcome.Status == RunState.Skipped)
                 return activity.DependsOn.All(d => byName.TryGetValue(d.Activity, out var parent) && Succeeded(parent));
-            if (outcome.Status != RunStatus.Succeeded)
+            if (outcome.Status != RunState.Succeeded)
                 firstError ??= outcome.Error;
-            return outcome.Status == RunStatus.Succeeded;
+            return outcome.Status == RunState.Succeeded;
         }
         var succeeded = leaves.Select(Succeeded).ToList().All(s => s);
         return new ScopeResult(succeeded, succeeded ? null : firstError);
@@ -170,7 +170,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             ActivityType = activity.Type,
             Scope = scope.Path,
             Iteration = scope.Iteration,
-            Status = RunStatus.Skipped,
+            Status = RunState.Skipped,
             ActivityRunStart = now,
             ActivityRunEnd = now,
             DurationInMs = 0,
@@ -198,7 +198,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         catch (Exception e) when (e is ExpressionException or FormatException or InvalidCastException)
         {
             var error = new RunError("InvalidTemplate", $"The activity policy is invalid: {e.Message}", "UserError", activity.Name);
-            return new ActivityOutcome(RunStatus.Failed, null, error);
+            return new ActivityOutcome(RunState.Failed, null, error);
         }
         var interval = TimeSpan.FromSeconds(policy?.RetryIntervalInSeconds ?? 30);
 
@@ -221,19 +221,19 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             try
             {
                 var output = await ExecuteAsync(activity, scope, run, linked.Token);
-                outcome = new ActivityOutcome(RunStatus.Succeeded, output, null);
+                outcome = new ActivityOutcome(RunState.Succeeded, output, null);
             }
             catch (ActivityFailedException e)
             {
-                outcome = new ActivityOutcome(RunStatus.Failed, null, e.Error);
+                outcome = new ActivityOutcome(RunState.Failed, null, e.Error);
             }
             catch (Exception e) when (e is ExpressionException or FormatException)
             {
-                outcome = new ActivityOutcome(RunStatus.Failed, null, new RunError("InvalidTemplate", e.Message, "UserError", activity.Name));
+                outcome = new ActivityOutcome(RunState.Failed, null, new RunError("InvalidTemplate", e.Message, "UserError", activity.Name));
             }
             catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                outcome = new ActivityOutcome(RunStatus.Failed, null,
+                outcome = new ActivityOutcome(RunState.Failed, null,
                     new RunError("ActivityTimedOut", $"Activity '{activity.Name}' timed out after {timeout} (policy.timeout).", "UserError", activity.Name));
             }
             run.Status = outcome.Status;
@@ -242,7 +242,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             run.ActivityRunEnd = time.GetUtcNow();
             run.DurationInMs = (long)(run.ActivityRunEnd.Value - run.ActivityRunStart).TotalMilliseconds;
             _options.ActivityRunEnded?.Invoke(scope.State.Record, run);
-            if (outcome.Status == RunStatus.Succeeded || attempt > retries)
+            if (outcome.Status == RunState.Succeeded || attempt > retries)
                 return outcome;
             await Task.Delay(interval, time, cancellationToken);
         }
@@ -444,7 +444,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             ["pipelineRunId"] = childRun.RunId,
             ["pipelineReturnValue"] = childRun.Output?.DeepClone(),
         };
-        if (childRun.Status != RunStatus.Succeeded)
+        if (childRun.Status != RunState.Succeeded)
             throw new ActivityFailedException(childRun.Error ?? new RunError("PipelineFailed", $"Pipeline '{child.Name}' ended {childRun.Status}.", "UserError", execute.Name));
         return output;
     }

@@ -5,8 +5,8 @@ using System.Text.Json.Serialization;
 namespace DataFactory.Runner.Run;
 
 /// <summary>Run statuses as Data Factory monitoring shows them.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
-public enum RunStatus { InProgress, Succeeded, Failed, Skipped, Cancelled }
+[JsonConverter(typeof(JsonStringEnumConverter<RunState>))]
+public enum RunState { InProgress, Succeeded, Failed, Skipped, Cancelled }
 
 /// <summary>An error as Data Factory reports it.</summary>
 public sealed record RunError(
@@ -21,7 +21,7 @@ public sealed class PipelineRun
     [JsonPropertyName("runId")] public required string RunId { get; init; }
     [JsonPropertyName("pipelineName")] public required string PipelineName { get; init; }
     [JsonPropertyName("parentRunId")] public string? ParentRunId { get; init; }
-    [JsonPropertyName("status")] public RunStatus Status { get; set; } = RunStatus.InProgress;
+    [JsonPropertyName("status")] public RunState Status { get; set; } = RunState.InProgress;
     [JsonPropertyName("runStart")] public DateTimeOffset RunStart { get; init; }
     [JsonPropertyName("runEnd")] public DateTimeOffset? RunEnd { get; set; }
     [JsonPropertyName("durationInMs")] public long? DurationInMs { get; set; }
@@ -49,7 +49,7 @@ public sealed class ActivityRun
     [JsonPropertyName("iteration")] public int? Iteration { get; init; }
 
     [JsonPropertyName("attempt")] public int Attempt { get; init; } = 1;
-    [JsonPropertyName("status")] public RunStatus Status { get; set; } = RunStatus.InProgress;
+    [JsonPropertyName("status")] public RunState Status { get; set; } = RunState.InProgress;
     [JsonPropertyName("activityRunStart")] public DateTimeOffset ActivityRunStart { get; init; }
     [JsonPropertyName("activityRunEnd")] public DateTimeOffset? ActivityRunEnd { get; set; }
     [JsonPropertyName("durationInMs")] public long? DurationInMs { get; set; }

@@ -6,7 +6,7 @@ using DataFactory.Runner.Expressions;
 namespace DataFactory.Runner.Run;
 
 /// <summary>What an activity ended as, as <c>activity('name')</c> sees it.</summary>
-public sealed record ActivityOutcome(RunStatus Status, JsonNode? Output, RunError? Error)
+public sealed record ActivityOutcome(RunState Status, JsonNode? Output, RunError? Error)
 {
     public JsonObject ToJson() => new()
     {
@@ -17,7 +17,7 @@ public sealed record ActivityOutcome(RunStatus Status, JsonNode? Output, RunErro
 }
 
 /// <summary>The state of one pipeline run: parameters, variables, return value, and the record being written.</summary>
-public sealed class RunState(Pipeline pipeline, PipelineRun record, JsonObject pipelineObject, TimeProvider time)
+public sealed class PipelineRunState(Pipeline pipeline, PipelineRun record, JsonObject pipelineObject, TimeProvider time)
 {
     public Pipeline Pipeline => pipeline;
     public PipelineRun Record => record;
@@ -32,11 +32,11 @@ public sealed class RunState(Pipeline pipeline, PipelineRun record, JsonObject p
 /// One list of activities being run: the pipeline's, a branch's, or one loop iteration's. Outcomes are looked
 /// up here first, then in enclosing scopes, so activity('x') inside an iteration sees that iteration's x.
 /// </summary>
-public sealed class RunScope(RunState state, RunScope? parent, string path, JsonNode? item, bool hasItem, int? iteration) : IExpressionContext
+public sealed class RunScope(PipelineRunState state, RunScope? parent, string path, JsonNode? item, bool hasItem, int? iteration) : IExpressionContext
 {
     private readonly ConcurrentDictionary<string, ActivityOutcome> _outcomes = new();
 
-    public RunState State => state;
+    public PipelineRunState State => state;
     public string Path => path;
     public int? Iteration => iteration ?? parent?.Iteration;
 

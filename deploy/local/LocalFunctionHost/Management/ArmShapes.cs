@@ -16,7 +16,7 @@ public static class ArmShapes
     {
         var record = run.Record;
         // Statuses: Queued, InProgress, Succeeded, Failed, Canceling, Cancelled.
-        var status = record?.Status.ToString() ?? (run.CancelRequested ? "Canceling" : RunStatus.InProgress.ToString());
+        var status = record?.Status.ToString() ?? (run.CancelRequested ? "Canceling" : RunState.InProgress.ToString());
         return new JsonObject
         {
             ["runId"] = run.RunId,
@@ -38,7 +38,7 @@ public static class ArmShapes
     public static JsonObject ActivityRun(FactoryRun run, ActivityRun activity)
     {
         // An activity still running when its pipeline was cancelled never ends on its own: Data Factory shows it Cancelled.
-        var status = activity.Status == RunStatus.InProgress && run.Record?.Status == RunStatus.Cancelled ? RunStatus.Cancelled : activity.Status;
+        var status = activity.Status == RunState.InProgress && run.Record?.Status == RunState.Cancelled ? RunState.Cancelled : activity.Status;
         var shape = new JsonObject
         {
             ["pipelineName"] = run.PipelineName,

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Run;
 
 namespace ExclusiveOperations.LocalHost.Management;

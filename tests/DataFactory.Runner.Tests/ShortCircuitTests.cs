@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Expressions;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>
 /// and/or/if (and coalesce) evaluate only the arguments that decide the result. Cases ported from

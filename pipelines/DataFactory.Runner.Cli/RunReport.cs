@@ -1,17 +1,9 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using DataFactory.Runner.Run;
 
 namespace DataFactory.Runner.Cli;
 
 public static class RunReport
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>One line per activity run, then the pipeline's status and error.</summary>
     public static void Print(PipelineRun run, TextWriter writer)
     {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Runner.Tests;
+namespace Tests.Shared;
 
 /// <summary>A real HTTP server on loopback whose answers a test scripts, one per request, in order.</summary>
 internal sealed class ScriptedServer : IAsyncDisposable

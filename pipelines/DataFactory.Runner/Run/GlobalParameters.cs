@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
-using DataFactory.Runner.Run;
-
-namespace DataFactory.Runner.Cli;
+namespace DataFactory.Runner.Run;
 
 /// <summary>
 /// The factory's global parameters for <c>pipeline().globalParameters</c>: from the factory file of an ADF git

@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Expressions;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>
 /// pipeline().globalParameters: cases of microsoft/data-factory-testing-framework test_evaluate (ids in comments),
@@ -65,7 +64,7 @@ public sealed class GlobalParameterTests : IDisposable
             },
         });
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal("dev", run.Output!["mine"]!.GetValue<string>());
         Assert.Equal("dev", run.Output!["child"]!.GetValue<string>());
     }

@@ -1,7 +1,7 @@
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>The documented error-handling patterns (tutorial-pipeline-failure-error-handling) and their pipeline status.</summary>
 public sealed class DependencyTests : IDisposable
@@ -20,19 +20,19 @@ public sealed class DependencyTests : IDisposable
     private async Task<PipelineRun> Run(params Activity[] activities) => await _harness.RunAsync(new Pipeline("P") { Activities = [.. activities] });
 
     [Theory]
-    [InlineData(false, RunStatus.Succeeded)]
-    [InlineData(true, RunStatus.Succeeded)]
-    public async Task Try_catch_succeeds_when_the_failure_path_succeeds(bool fails, RunStatus expected)
+    [InlineData(false, RunState.Succeeded)]
+    [InlineData(true, RunState.Succeeded)]
+    public async Task Try_catch_succeeds_when_the_failure_path_succeeds(bool fails, RunState expected)
     {
         var run = await Run(Work(fails), After("Catch", DependencyCondition.Failed));
         Assert.Equal(expected, run.Status);
-        Assert.Equal(fails ? RunStatus.Succeeded : RunStatus.Skipped, RunnerHarness.Only(run, "Catch").Status);
+        Assert.Equal(fails ? RunState.Succeeded : RunState.Skipped, RunnerHarness.Only(run, "Catch").Status);
     }
 
     [Theory]
-    [InlineData(false, RunStatus.Succeeded)]
-    [InlineData(true, RunStatus.Failed)]
-    public async Task Do_if_else_fails_when_the_activity_fails(bool fails, RunStatus expected)
+    [InlineData(false, RunState.Succeeded)]
+    [InlineData(true, RunState.Failed)]
+    public async Task Do_if_else_fails_when_the_activity_fails(bool fails, RunState expected)
     {
         var run = await Run(Work(fails), After("Then", DependencyCondition.Succeeded), After("Else", DependencyCondition.Failed));
         Assert.Equal(expected, run.Status);
@@ -49,17 +49,17 @@ public sealed class DependencyTests : IDisposable
             After("Then", DependencyCondition.Succeeded),
             After("Else", DependencyCondition.Failed),
             After("Dummy", DependencyCondition.Skipped, on: "Then"));
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
     }
 
     [Theory]
-    [InlineData(false, RunStatus.Succeeded)]
-    [InlineData(true, RunStatus.Succeeded)]
-    public async Task Upon_completion_runs_either_way(bool fails, RunStatus expected)
+    [InlineData(false, RunState.Succeeded)]
+    [InlineData(true, RunState.Succeeded)]
+    public async Task Upon_completion_runs_either_way(bool fails, RunState expected)
     {
         var run = await Run(Work(fails), After("Always", DependencyCondition.Completed));
         Assert.Equal(expected, run.Status);
-        Assert.Equal(RunStatus.Succeeded, RunnerHarness.Only(run, "Always").Status);
+        Assert.Equal(RunState.Succeeded, RunnerHarness.Only(run, "Always").Status);
     }
 
     [Fact]
@@ -75,9 +75,9 @@ public sealed class DependencyTests : IDisposable
                 WaitTimeInSeconds = 1,
                 DependsOn = { new("B", DependencyCondition.Failed, DependencyCondition.Skipped) },
             });
-        Assert.Equal(RunStatus.Skipped, RunnerHarness.Only(run, "B").Status);
-        Assert.Equal(RunStatus.Succeeded, RunnerHarness.Only(run, "Handler").Status);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Skipped, RunnerHarness.Only(run, "B").Status);
+        Assert.Equal(RunState.Succeeded, RunnerHarness.Only(run, "Handler").Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
     }
 
     [Fact]
@@ -87,15 +87,15 @@ public sealed class DependencyTests : IDisposable
             new WaitActivity("A") { WaitTimeInSeconds = 1 },
             new FailActivity("B") { Message = "b", ErrorCode = "B" },
             new WaitActivity("Both") { WaitTimeInSeconds = 1, DependsOn = { new("A", DependencyCondition.Succeeded), new("B", DependencyCondition.Succeeded) } });
-        Assert.Equal(RunStatus.Skipped, RunnerHarness.Only(run, "Both").Status);
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Skipped, RunnerHarness.Only(run, "Both").Status);
+        Assert.Equal(RunState.Failed, run.Status);
     }
 
     [Fact]
     public async Task Independent_activities_run_in_parallel()
     {
         var run = await Run(new WaitActivity("A") { WaitTimeInSeconds = 30 }, new WaitActivity("B") { WaitTimeInSeconds = 30 });
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.InRange(run.DurationInMs!.Value, 30_000, 33_000);
     }
 }

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
-using static Runner.Tests.RunnerHarness;
+using static Tests.Shared.RunnerHarness;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 public sealed class ActivityTests : IDisposable
 {
@@ -15,7 +15,7 @@ public sealed class ActivityTests : IDisposable
     public async Task Wait_passes_on_virtual_time()
     {
         var run = await _harness.RunAsync(new Pipeline("P") { Activities = { new WaitActivity("Hour") { WaitTimeInSeconds = 3600 } } }, step: TimeSpan.FromMinutes(1));
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.InRange(Only(run, "Hour").DurationInMs!.Value, 3_600_000, 3_700_000);
     }
 
@@ -51,7 +51,7 @@ public sealed class ActivityTests : IDisposable
             },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"list":["xy",2],"literal":"text"}"""), run.Output));
     }
 
@@ -77,7 +77,7 @@ public sealed class ActivityTests : IDisposable
 
         var run = await _harness.RunAsync(pipeline);
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""
             {"stringVar":"is not null: ","intVar":"is not null: 0","boolVar":"is not null: False","arrayVar":"is not null: []"}
             """), run.Output), run.Output?.ToJsonString());
@@ -92,7 +92,7 @@ public sealed class ActivityTests : IDisposable
             Activities = { new SetVariableActivity("Set") { VariableName = "flag", Value = "yes" } },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("InvalidVariableType", run.Error!.ErrorCode);
     }
 
@@ -115,7 +115,7 @@ public sealed class ActivityTests : IDisposable
             },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal(ran, Assert.Single(run.ActivityRuns, a => a.ActivityType == "Wait").ActivityName);
     }
 
@@ -128,7 +128,7 @@ public sealed class ActivityTests : IDisposable
             Activities = { new FailActivity("Stop") { Message = new Expression("@concat('no access for ', pipeline().parameters.who)"), ErrorCode = "Denied" } },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal(new RunError("Denied", "no access for bob", "UserError", "Stop"), run.Error);
         Assert.Equal("Operation on target Stop failed: no access for bob", run.Message);
     }
@@ -141,7 +141,7 @@ public sealed class ActivityTests : IDisposable
             Activities = { new IfConditionActivity("If") { Expression = new("@true"), IfTrueActivities = { new FailActivity("Inner") { Message = "m", ErrorCode = "E" } } } },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Failed, Only(run, "If").Status);
+        Assert.Equal(RunState.Failed, Only(run, "If").Status);
         Assert.Equal("E", run.Error!.ErrorCode);
     }
 
@@ -187,7 +187,7 @@ public sealed class ActivityTests : IDisposable
             },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.InRange(Only(run, "Each").DurationInMs!.Value / 1000.0, expectedSeconds, expectedSeconds + 3);
     }
 
@@ -214,7 +214,7 @@ public sealed class ActivityTests : IDisposable
             },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal("42", Only(run, "Read").Output!["value"]!.GetValue<string>());
         Assert.Contains(run.ActivityRuns, a => a.Scope.StartsWith("Run Child>Child/", StringComparison.Ordinal));
     }
@@ -268,7 +268,7 @@ public sealed class ActivityTests : IDisposable
             },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal([1, 2, 3, 4], run.ActivityRuns.Where(a => a.ActivityName == "Add").Select(a => a.Iteration!.Value).Order());
     }
 
@@ -288,7 +288,7 @@ public sealed class ActivityTests : IDisposable
             },
         };
         var run = await _harness.RunAsync(pipeline);
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("ActivityTimedOut", run.Error!.ErrorCode);
         Assert.InRange(Only(run, "Forever").DurationInMs!.Value, 60_000, 65_000);
     }
@@ -315,7 +315,7 @@ public sealed class ActivityTests : IDisposable
         };
         var run = await _harness.RunAsync(pipeline);
         Assert.Equal(3, run.ActivityRuns.Count(a => a.ActivityName == "Always"));
-        Assert.Equal(RunStatus.Failed, Only(run, "Loop").Status);
+        Assert.Equal(RunState.Failed, Only(run, "Loop").Status);
         Assert.Equal("Inner", run.Error!.ErrorCode);
     }
 
@@ -330,7 +330,7 @@ public sealed class ActivityTests : IDisposable
         var attempts = run.ActivityRuns.Where(a => a.ActivityName == "Flaky").OrderBy(a => a.Attempt).ToList();
         Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
         Assert.True(attempts[1].ActivityRunStart - attempts[0].ActivityRunEnd >= TimeSpan.FromSeconds(20));
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
     }
 
     [Fact]
@@ -372,7 +372,7 @@ public sealed class ActivityTests : IDisposable
         var run = await _harness.RunJsonAsync("""
             { "name": "P", "properties": { "activities": [ { "name": "Copy Data", "type": "Copy", "typeProperties": {} } ] } }
             """);
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("ActivityTypeNotSupported", run.Error!.ErrorCode);
         Assert.Contains("'Copy Data' is of type 'Copy'", run.Error.Message);
     }
@@ -395,7 +395,7 @@ public sealed class ActivityTests : IDisposable
         var pipeline = new Pipeline("P") { Parameters = { ["n"] = new(ParameterType.Int) }, Activities = { new WaitActivity("W") } };
         var values = JsonNode.Parse(parameters)!.AsObject().ToDictionary(p => p.Key, p => p.Value?.DeepClone());
         var run = await _harness.RunAsync(pipeline, values);
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Contains(message, run.Error!.Message);
         Assert.Empty(run.ActivityRuns);
     }

@@ -3,14 +3,14 @@ using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace ExclusiveOperationPipelines.Tests;
 
 /// <summary>
 /// The generated RunExclusiveOperationQueued pipeline, executed by the runner against a scripted Function App that
 /// answers per the queue mode contract (202 + Location with the instance's token, 202 polls with Retry-After while
 /// the run waits in line and runs, 200 with the outcome), on virtual time.
 /// </summary>
-public sealed class QueuedPipelineTests : IAsyncLifetime
+public sealed class QueuedPipelineRunTests : IAsyncLifetime
 {
     private const string AppId = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Web/sites/app1";
     private const string Token = "unguessable-status-token";
@@ -104,7 +104,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Queued, Parameters());
 
-        Assert.True(run.Status == RunStatus.Succeeded, run.Message + "\n" + Describe(run));
+        Assert.True(run.Status == RunState.Succeeded, run.Message + "\n" + Describe(run));
         Assert.Equal("""{"status":"OK","attempts":1,"instanceId":"i1","result":{"waitedSeconds":5}}""", run.Output!.ToJsonString());
         var requests = _function.Requests.ToList();
         var post = Assert.Single(requests, r => r.Method == "POST");
@@ -126,7 +126,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Queued, Parameters());
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("LockNotAcquired" == run.Error!.ErrorCode, Describe(run));
         Assert.Equal("Operation Not Completed", run.Error.Target);
         Assert.Contains("Operation wait did not get its lock within queueTimeout (600 s) and did not run; detail: not given the lock within 600 s; answer: {", run.Error.Message);
@@ -141,7 +141,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Queued, Parameters());
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("LockNotAcquired" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("left the line for its lock without running (its status was not polled in time); detail: status not polled for 300 s", run.Error.Message);
     }
@@ -153,7 +153,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Queued, Parameters());
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("OperationFailed" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("Operation wait failed in the Function App (runtime status Failed, status none); detail: none", run.Error.Message);
         Assert.Single(_function.Requests, r => r.Method == "POST");
@@ -167,7 +167,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Queued, Parameters());
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("OperationFailed" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("(runtime status Completed, status Conflict)", run.Error.Message);
     }
@@ -180,7 +180,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Queued, Parameters(), step: TimeSpan.FromSeconds(5));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("FunctionCallFailed" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("Operation wait could not be started or polled: ", run.Error.Message);
         Assert.Contains("answered 500", run.Error.Message);
@@ -199,7 +199,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Queued, Parameters(queueTimeoutSeconds: 600), step: TimeSpan.FromMinutes(5));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("FunctionCallFailed" == run.Error!.ErrorCode, Describe(run));
         var calls = run.ActivityRuns.Where(a => a.ActivityName == "Call Durable Azure Function").ToList();
         Assert.Equal(3, calls.Count);
@@ -222,12 +222,12 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Generated("RunExclusiveOperationsForKeys"), parameters);
 
-        Assert.True(run.Status == RunStatus.Succeeded, run.Message + "\n" + Describe(run));
+        Assert.True(run.Status == RunState.Succeeded, run.Message + "\n" + Describe(run));
         Assert.Equal(2, run.Output!["keys"]!.GetValue<long>());
         var posts = _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path[..r.Path.IndexOf("&requestId=", StringComparison.Ordinal)]).Order();
         Assert.Equal(["/api/operations/wait?lockKey=a&mode=queue&queueTimeout=120", "/api/operations/wait?lockKey=b&mode=queue&queueTimeout=120"], posts);
-        Assert.Equal(2, run.ActivityRuns.Count(a => a.ActivityName == "Run Exclusive Operation Queued" && a.Status == RunStatus.Succeeded));
-        Assert.DoesNotContain(run.ActivityRuns, a => a.ActivityName == "Run Exclusive Operation" && a.Status != RunStatus.Skipped);
+        Assert.Equal(2, run.ActivityRuns.Count(a => a.ActivityName == "Run Exclusive Operation Queued" && a.Status == RunState.Succeeded));
+        Assert.DoesNotContain(run.ActivityRuns, a => a.ActivityName == "Run Exclusive Operation" && a.Status != RunState.Skipped);
     }
 
     [Fact]
@@ -241,7 +241,7 @@ public sealed class QueuedPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Generated("RunExclusiveOperationsForKeys"), parameters);
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("InvalidMode", run.Error!.ErrorCode);
         Assert.Equal("The mode parameter is 'queued'; use 'conflict' (retry while the lock is taken) or 'queue' (wait in the line for the lock).", run.Error.Message);
         Assert.Empty(_function.Requests);

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Text.Json;
 using DataFactory.Pipelines.Json;
 using DataFactory.Runner.Cli;
+using DataFactory.Runner.Expressions;
 using DataFactory.Runner.Run;
 
 var pipelineFile = new Argument<FileInfo>("pipeline") { Description = "Pipeline JSON (ADF git layout: { \"name\", \"properties\" })." };
@@ -57,10 +59,10 @@ run.SetAction(async (parse, cancellationToken) =>
         if (parse.GetValue(output) is { } target)
         {
             target.Directory?.Create();
-            await File.WriteAllTextAsync(target.FullName, JsonSerializer.Serialize(record, RunReport.Json), cancellationToken);
+            await File.WriteAllTextAsync(target.FullName, JsonSerializer.Serialize(record, RunRecordJson.Options), cancellationToken);
             Console.WriteLine($"Run record: {target.FullName}");
         }
-        return record.Status == RunStatus.Succeeded ? 0 : 1;
+        return record.Status == RunState.Succeeded ? 0 : 1;
     }
     catch (Exception e) when (e is PipelineFormatException or RunParameters.ParameterException)
     {
@@ -101,7 +103,7 @@ eval.SetAction(parse =>
         {
             Console.WriteLine(EvalContext.Evaluate(expression, context)?.ToJsonString(EvalOutput) ?? "null");
         }
-        catch (DataFactory.Runner.Expressions.ExpressionException e)
+        catch (ExpressionException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             Console.Error.WriteLine($"  {e.Expression}");
@@ -112,7 +114,11 @@ eval.SetAction(parse =>
     return status;
 });
 
-var root = new RootCommand("adf: runs Azure Data Factory pipeline JSON locally (control flow, expressions, real Web activities).") { run, eval };
+// Named adf, not after the assembly as a RootCommand would be; with RootCommand's --help and --version.
+var root = new Command("adf", "adf: runs Azure Data Factory pipeline JSON locally (control flow, expressions, real Web activities).")
+{
+    run, eval, new HelpOption(), new VersionOption(),
+};
 // Expressions start with '@', which System.CommandLine would otherwise read as response-file names.
 return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();
 

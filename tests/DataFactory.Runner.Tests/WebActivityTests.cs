@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>The Web activity against a real HTTP server on loopback, scripted per test.</summary>
 public sealed class WebActivityTests : IAsyncLifetime
@@ -50,7 +50,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call());
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         var output = RunnerHarness.Only(run, "Call").Output!;
         Assert.Equal(42, output["answer"]!.GetValue<int>());
         Assert.Equal("abc", output["ADFWebActivityResponseHeaders"]!["X-Trace"]!.GetValue<string>());
@@ -74,7 +74,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call());
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         var call = RunnerHarness.Only(run, "Call");
         Assert.Equal("OK", call.Output!["output"]!["status"]!.GetValue<string>());
         Assert.Equal(["POST /start", "GET /status/1", "GET /status/1", "GET /status/1"], _server.Requests.Select(r => $"{r.Method} {r.Path}"));
@@ -88,7 +88,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call(web => web.TurnOffAsync = true));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Single(_server.Requests);
         var call = RunnerHarness.Only(run, "Call");
         Assert.EndsWith("/status/1", call.Output!["ADFWebActivityResponseHeaders"]!["Location"]!.GetValue<string>());
@@ -107,7 +107,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call());
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal(status.ToString(), run.Error!.ErrorCode);
         Assert.Contains($"answered {status}", run.Error.Message);
         Assert.Contains(body, run.Error.Message);
@@ -126,7 +126,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     {
         _server.Then(new(200, "plain words"));
         var run = await _harness.RunAsync(Call());
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal("plain words", RunnerHarness.Only(run, "Call").Output!["Response"]!.GetValue<string>());
     }
 
@@ -146,8 +146,8 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call(policy: new ActivityPolicy { Retry = 2, RetryIntervalInSeconds = 30 }));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
-        Assert.Equal([RunStatus.Failed, RunStatus.Succeeded], run.ActivityRuns.OrderBy(a => a.Attempt).Select(a => a.Status));
+        Assert.Equal(RunState.Succeeded, run.Status);
+        Assert.Equal([RunState.Failed, RunState.Succeeded], run.ActivityRuns.OrderBy(a => a.Attempt).Select(a => a.Status));
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal(["https://management.azure.com/"], asked);
         var requests = _server.Requests.ToList();
         Assert.Equal($"Bearer {Token}", requests[0].Headers["Authorization"]);
@@ -231,7 +231,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call(web => web.Authentication = authentication));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal("api://app-id", asked);
     }
 
@@ -240,7 +240,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     {
         var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         var error = RunnerHarness.Only(run, "Call").Error!;
         Assert.Equal("ManagedIdentityUnavailable", error.ErrorCode);
         Assert.Contains("'Call'", error.Message);
@@ -256,8 +256,8 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
-        var record = System.Text.Json.JsonSerializer.Serialize(run, DataFactory.Runner.Cli.RunReport.Json);
+        Assert.Equal(RunState.Succeeded, run.Status);
+        var record = System.Text.Json.JsonSerializer.Serialize(run, RunRecordJson.Options);
         Assert.DoesNotContain(Token, record);
         Assert.Contains("https://management.azure.com/", record);
     }
@@ -267,7 +267,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     {
         var run = await _harness.RunAsync(Call(web => web.Authentication = new JsonObject { ["type"] = "Basic", ["username"] = "u" }));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("AuthenticationNotSupported", RunnerHarness.Only(run, "Call").Error!.ErrorCode);
         Assert.Empty(_server.Requests);
     }
@@ -287,7 +287,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(pipeline);
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal("***", RunnerHarness.Only(run, "Call").Output!.GetValue<string>());
         Assert.Equal("from-the-server", RunnerHarness.Only(run, "Copy").Output!["value"]!.GetValue<string>());
     }
@@ -295,7 +295,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     private const string FunctionKey = "function-key-that-must-not-be-recorded";
     private const string StatusToken = "status-token-that-must-not-be-recorded";
 
-    private static string Serialized(PipelineRun run) => System.Text.Json.JsonSerializer.Serialize(run, DataFactory.Runner.Cli.RunReport.Json);
+    private static string Serialized(PipelineRun run) => System.Text.Json.JsonSerializer.Serialize(run, RunRecordJson.Options);
 
     [Fact]
     public async Task Every_status_poll_is_recorded_with_its_time_status_Retry_After_and_the_wait_that_followed()
@@ -309,7 +309,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call());
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         var activity = RunnerHarness.Only(run, "Call");
         var details = activity.ExecutionDetails!;
         Assert.Equal(new WebRequestRecord(activity.ActivityRunStart, "POST", new Uri(_server.BaseUrl, "start").ToString(), 202, 10, 10), details.Call);
@@ -334,7 +334,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Call());
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         var details = RunnerHarness.Only(run, "Call").ExecutionDetails!;
         Assert.Equal([202, 500], details.Polls.Select(p => p.StatusCode));
         Assert.All(details.Polls, p => Assert.EndsWith("/runs/1?token=***&sig=***", p.Url));
@@ -383,7 +383,7 @@ public sealed class WebActivityTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(new Pipeline("Parent") { Activities = { new ExecutePipelineActivity("Run Child") { PipelineName = "P" } } });
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal(200, Assert.Single(RunnerHarness.Only(run, "Call").ExecutionDetails!.Polls).StatusCode);
     }
 
@@ -391,7 +391,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     public async Task Activities_other_than_Web_have_no_execution_details_in_the_record()
     {
         var run = await _harness.RunAsync(new Pipeline("P") { Activities = { new WaitActivity("Pause") { WaitTimeInSeconds = 1 } } });
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.DoesNotContain("executionDetails", Serialized(run));
     }
 }

@@ -4,7 +4,7 @@ using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Runner.Tests;
+namespace Tests.Shared;
 
 /// <summary>Runs pipelines on virtual time: waits, polling intervals and timeouts pass without real waiting.</summary>
 internal sealed class RunnerHarness : IDisposable

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>
 /// Switch and Filter. The case tables are those of microsoft/data-factory-testing-framework
@@ -47,7 +47,7 @@ public sealed class SwitchAndFilterTests : IDisposable
 
         var run = await _harness.RunAsync(pipeline, new() { ["input_values"] = new JsonArray([.. input.Select(i => (JsonNode)i)]) });
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         var output = RunnerHarness.Only(run, "Filter").Output!;
         Assert.Equal(input.Length, output["ItemsCount"]!.GetValue<int>());
         Assert.Equal(expected.Length, output["FilteredItemsCount"]!.GetValue<int>());
@@ -62,7 +62,7 @@ public sealed class SwitchAndFilterTests : IDisposable
             Activities = { new FilterActivity("Filter") { Items = new("@createArray(1, 2)"), Condition = new("@item()") } },
         });
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Contains("must give a boolean", RunnerHarness.Only(run, "Filter").Error!.Message);
     }
 
@@ -94,7 +94,7 @@ public sealed class SwitchAndFilterTests : IDisposable
     {
         var run = await _harness.RunAsync(Switch($"@concat('{on}')"));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         var set = Assert.Single(run.ActivityRuns, a => a.ActivityType == "SetVariable");
         Assert.Equal(ran, set.ActivityName);
         Assert.Equal(value, set.Output!["value"]!.GetValue<string>());
@@ -109,7 +109,7 @@ public sealed class SwitchAndFilterTests : IDisposable
 
         var run = await _harness.RunAsync(pipeline);
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal(["Switch"], run.ActivityRuns.Select(a => a.ActivityName));
     }
 
@@ -118,7 +118,7 @@ public sealed class SwitchAndFilterTests : IDisposable
     {
         var run = await _harness.RunAsync(Switch("@add(1, 1)"));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Contains("must give a string", RunnerHarness.Only(run, "Switch").Error!.Message);
     }
 
@@ -130,7 +130,7 @@ public sealed class SwitchAndFilterTests : IDisposable
 
         var run = await _harness.RunAsync(pipeline);
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("E1", RunnerHarness.Only(run, "Switch").Error!.ErrorCode);
     }
 
@@ -149,7 +149,7 @@ public sealed class SwitchAndFilterTests : IDisposable
         foreach (var (on, expected) in new[] { ("case_1", "case_1_hit"), ("case_2", "case_2_hit") })
         {
             var run = await _harness.RunJsonAsync(json, new() { ["current_value"] = on });
-            Assert.Equal(RunStatus.Succeeded, run.Status);
+            Assert.Equal(RunState.Succeeded, run.Status);
             Assert.Equal(expected, Assert.Single(run.ActivityRuns, a => a.ActivityType == "SetVariable").Output!["value"]!.GetValue<string>());
         }
     }

@@ -1,7 +1,7 @@
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 
-namespace DataFactory.Runner.Cli;
+namespace DataFactory.Runner.Run;
 
 /// <summary>ExecutePipeline targets: the pipelines beside the one being run (an ADF git folder), by name.</summary>
 public static class PipelineFolder

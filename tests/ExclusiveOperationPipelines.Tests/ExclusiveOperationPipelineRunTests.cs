@@ -4,13 +4,13 @@ using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Expressions;
 using DataFactory.Runner.Run;
 
-namespace Runner.Tests;
+namespace ExclusiveOperationPipelines.Tests;
 
 /// <summary>
 /// The generated RunExclusiveOperation pipeline, executed by the runner against a scripted Function App
 /// (the Durable Functions HTTP contract), on virtual time.
 /// </summary>
-public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
+public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
 {
     private readonly RunnerHarness _harness = new();
     private ScriptedServer _function = null!;
@@ -96,7 +96,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
 
-        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        Assert.True(run.Status == RunState.Succeeded, run.Message);
         Assert.Equal("""{"status":"OK","attempts":2,"instanceId":"i2","result":{"waitedSeconds":5}}""", run.Output!.ToJsonString());
         var posts = _function.Requests.Where(r => r.Method == "POST").ToList();
         Assert.Equal(2, posts.Count);
@@ -129,7 +129,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromMilliseconds(100));
 
-        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        Assert.True(run.Status == RunState.Succeeded, run.Message);
         var wait = Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry");
         Assert.InRange((wait.ActivityRunStart - _harness.Time.Start).TotalSeconds, 1, 50);
         // The expression reads utcnow() a moment after the Wait started (virtual time runs on meanwhile), which may cross a
@@ -150,7 +150,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         Assert.Equal(1, Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]));
     }
 
@@ -162,7 +162,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(hint: false));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         // A run that does not follow the hints asks for no place in the wait list.
         Assert.All(_function.Requests.Where(r => r.Method == "POST"), p => Assert.StartsWith($"/api/operations/wait?lockKey=sales%2F2026&requestId={run.RunId}-", p.Path));
         Assert.Equal(40, Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]));
@@ -178,7 +178,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: conflicts + 1, hint: false, jitter: 1), step: TimeSpan.FromSeconds(5));
 
-        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        Assert.True(run.Status == RunState.Succeeded, run.Message);
         var waits = run.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry").Select(a => Values.AsLong(a.Output!["waitTimeInSeconds"])).ToList();
         Assert.Equal(conflicts, waits.Count);
         // Both ends occur: the jitter's maximum is included (rand's is not). 30 waits all alike: chance 2 in 2^30.
@@ -195,7 +195,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], parameters, step: TimeSpan.FromSeconds(5));
 
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(RunState.Succeeded, run.Status);
         var wait = Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]);
         var jitter = Values.AsLong(_harness.Pipelines["RunExclusiveOperation"].Parameters["retryJitterSeconds"].DefaultValue);
         Assert.True(jitter > 0, "the pipeline has no default jitter");
@@ -207,7 +207,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
     {
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(hint: false, jitter: -1));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("InvalidRetryJitter" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("retryJitterSeconds parameter is -1; use 0", run.Error.Message);
         Assert.Empty(_arm.Requests);
@@ -221,7 +221,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("OperationFailed" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("failed in the Function App after 1 attempt(s)", run.Error.Message);
         Assert.Single(_function.Requests, r => r.Method == "POST");
@@ -235,12 +235,12 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: 3), step: TimeSpan.FromSeconds(5));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.True("LockNotAcquired" == run.Error!.ErrorCode, Describe(run));
         Assert.Contains("could not take its lock after 3 attempt(s)", run.Error.Message);
         Assert.True(3 == _function.Requests.Count(r => r.Method == "POST"), Describe(run));
         // No wait after the last attempt: the loop ends as soon as the attempts are used up.
-        Assert.Equal(2, run.ActivityRuns.Count(a => a.ActivityName == "Wait Before Retry" && a.Status == RunStatus.Succeeded));
+        Assert.Equal(2, run.ActivityRuns.Count(a => a.ActivityName == "Wait Before Retry" && a.Status == RunState.Succeeded));
     }
 
     [Fact]
@@ -250,7 +250,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromSeconds(5));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("FunctionCallFailed", run.Error!.ErrorCode);
         Assert.Equal(3, _function.Requests.Count); // the Web activity's own retry policy: 1 + 2 retries
     }
@@ -268,7 +268,7 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(Generated("RunExclusiveOperationsForKeys"), parameters);
 
-        Assert.True(run.Status == RunStatus.Succeeded, run.Message);
+        Assert.True(run.Status == RunState.Succeeded, run.Message);
         Assert.Equal(2, run.Output!["keys"]!.GetValue<long>());
         // Each key runs in its own child pipeline run, which is the caller id of its attempts.
         var posts = _function.Requests.Where(r => r.Method == "POST").Select(r => r.Path).ToList();
@@ -286,13 +286,13 @@ public sealed class ExclusiveOperationPipelineTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromSeconds(5));
 
-        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal(3, _arm.Requests.Count); // its retry policy: 1 + 2 retries
         Assert.Empty(_function.Requests);
         var getKey = run.ActivityRuns.Where(a => a.ActivityName == "Get Function Key").ToList();
         Assert.Equal(3, getKey.Count);
         Assert.Contains("403", getKey[^1].Error!.Message);
-        Assert.True(run.ActivityRuns.Where(a => a.ActivityName is "Until OK" or "Check Outcome").All(a => a.Status == RunStatus.Skipped), Describe(run));
+        Assert.True(run.ActivityRuns.Where(a => a.ActivityName is "Until OK" or "Check Outcome").All(a => a.Status == RunState.Skipped), Describe(run));
         Assert.Contains("Get Function Key", run.Message);
     }
 }

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Expressions;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>Expression cases; expected values follow the Data Factory function reference's examples where it gives them.</summary>
 public sealed class ExpressionTests

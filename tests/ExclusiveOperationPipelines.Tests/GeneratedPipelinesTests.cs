@@ -2,9 +2,8 @@ using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Pipelines.Validation;
-using ExclusiveOperationPipelines;
 
-namespace Pipelines.Tests;
+namespace ExclusiveOperationPipelines.Tests;
 
 public sealed class GeneratedPipelinesTests
 {

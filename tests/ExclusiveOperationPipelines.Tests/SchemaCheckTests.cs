@@ -2,14 +2,14 @@ using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Arm;
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
-using ExclusiveOperationPipelines;
 
-namespace Pipelines.Tests;
+namespace ExclusiveOperationPipelines.Tests;
 
 /// <summary>
 /// The generated ARM template checked against Azure's resource schemas offline: <c>bicep decompile</c>
 /// reports properties the Microsoft.DataFactory schema does not allow (BCP037 and kin).
 /// </summary>
+[Trait("Needs", "Processes")]
 public sealed class SchemaCheckTests
 {
     [Fact]

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DataFactory.Runner.Expressions;
+namespace DataFactory.Runner.Expressions;
 
-namespace DataFactory.Runner.Cli;
-
-/// <summary>The context of <c>adf eval</c>: parameters and global parameters only; variables, activities and item() are not available.</summary>
+/// <summary>Values evaluated outside a pipeline run (<c>adf eval</c>): parameters and global parameters only; variables, activities and item() are not available.</summary>
 public sealed class EvalContext(JsonObject parameters, JsonObject globalParameters) : IExpressionContext
 {
     public static EvalContext From(IEnumerable<string> assignments, IReadOnlyDictionary<string, JsonNode?>? globalParameters = null)

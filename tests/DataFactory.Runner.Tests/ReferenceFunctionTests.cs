@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using DataFactory.Runner.Expressions;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 /// <summary>
 /// The functions of Data Factory's expression reference (control-flow-expression-language-functions), with the

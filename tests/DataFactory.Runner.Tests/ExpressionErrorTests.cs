@@ -1,7 +1,6 @@
-using DataFactory.Runner.Cli;
 using DataFactory.Runner.Expressions;
 
-namespace Runner.Tests;
+namespace DataFactory.Runner.Tests;
 
 public sealed class ExpressionErrorTests
 {
