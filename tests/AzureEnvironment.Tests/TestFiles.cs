@@ -7,7 +7,7 @@ internal static class TestFiles
 {
     public static string GeneratedPipelines => Path.Combine(Repository.Root, "pipelines", "generated", "pipeline");
 
-    public static string RunnerSamples => Path.Combine(Repository.Root, "tests", "ExclusiveOperationPipelines.Tests", "Samples");
+    public static string RunnerSamples => Path.Combine(Repository.Root, "tests", "DataFactory.Pipelines.Tests", "Samples");
 
     /// <summary>A zip with the given entries, written with the given timestamp (to show the hash ignores it).</summary>
     public static string Zip(string folder, DateTimeOffset timestamp, params (string Name, string Content)[] entries)

@@ -1,7 +1,7 @@
 using DataFactory.Pipelines.Model;
 using DataFactory.Pipelines.Validation;
 
-namespace ExclusiveOperationPipelines.Tests;
+namespace DataFactory.Pipelines.Tests;
 
 /// <summary>Every validation rule, each with a pipeline that breaks it and the message that says so.</summary>
 public sealed class ValidationTests

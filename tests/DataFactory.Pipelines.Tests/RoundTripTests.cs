@@ -3,7 +3,7 @@ using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Pipelines.Validation;
 
-namespace ExclusiveOperationPipelines.Tests;
+namespace DataFactory.Pipelines.Tests;
 
 /// <summary>Hand-written pipeline JSON of documented shapes reads into the model and writes back unchanged.</summary>
 public sealed class RoundTripTests
