@@ -1,5 +1,5 @@
 using ExclusiveOperations.Hosting;
-using ExclusiveOperations.LocalTooling;
+using LocalTooling;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;

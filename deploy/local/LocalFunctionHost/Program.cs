@@ -1,6 +1,7 @@
 using ExclusiveOperations.Hosting;
-using ExclusiveOperations.LocalHost;
-using ExclusiveOperations.LocalTooling;
+using LocalDataFactory;
+using LocalFunctionHost;
+using LocalTooling;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
 using ExclusiveOperations.Status;
@@ -46,7 +47,7 @@ builder.Services.AddSingleton<DurableTaskBackend>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableTaskBackend>());
 
 var app = builder.Build();
-app.MapLocalResourceManager(); // Management/: Data Factory's run API and the starter's listkeys, in ARM's shape
+app.MapLocalResourceManager(keys.Keys); // LocalDataFactory: Data Factory's run API and the starter's listkeys, in ARM's shape
 var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend,
