@@ -4,9 +4,9 @@ using Azure.Storage.Blobs;
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
+using ExclusiveOperations.Locking;
 using LocalEnvironment;
 using LocalTooling;
-using ExclusiveOperations.Locking;
 
 namespace EndToEnd.Tests;
 

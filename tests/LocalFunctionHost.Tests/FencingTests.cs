@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Azure.Storage.Blobs;
-using LocalTooling;
 using ExclusiveOperations.Operations;
+using LocalTooling;
 
 namespace LocalFunctionHost.Tests;
 

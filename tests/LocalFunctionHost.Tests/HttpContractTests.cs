@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
-using LocalTooling;
 using ExclusiveOperations.Status;
+using LocalTooling;
 
 namespace LocalFunctionHost.Tests;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using Azure.Storage.Blobs;
-using LocalTooling;
 using ExclusiveOperations.Locking;
+using LocalTooling;
 using Xunit.Abstractions;
 
 namespace LocalFunctionHost.Tests;

@@ -1,10 +1,10 @@
 using ExclusiveOperations.Hosting;
-using LocalDataFactory;
-using LocalFunctionHost;
-using LocalTooling;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
 using ExclusiveOperations.Status;
+using LocalDataFactory;
+using LocalFunctionHost;
+using LocalTooling;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 
