@@ -27,7 +27,8 @@ Usage: ./build.sh <verb> [options]
   publish          Builds the deployable Function App package: out/functionapp.zip.
   smoke [options]  Runs RunExclusiveOperation 3 times at once on one lock key in the deployed factory (stack outputs,
                    or --subscription --resource-group --factory) and summarises each run; --local: against the local
-                   host's ARM-shaped Data Factory API. Exit 0 only if every run succeeded (--help).
+                   host's ARM-shaped Data Factory API (started by deploy/local/LocalEnvironment, same options).
+                   Exit 0 only if every run succeeded (--help).
   deps             Re-resolves the NuGet graph from Directory.Packages.props and rewrites every packages.lock.json
                    (restores otherwise run in locked mode); commit the result.
   build            Restores (npm ci + locked dotnet restore) and builds the solution; where the Pulumi packages cannot be
@@ -334,7 +335,12 @@ case "$verb" in
   publish) publish ;;
   smoke)
     build app >/dev/null
-    exec dotnet "deploy/azure/Smoke/bin/$CONFIG/net10.0/Smoke.dll" "$@" ;;
+    # --local: the same command against the local factory, which the local side starts (LocalEnvironment's smoke verb);
+    # deploy/azure/Smoke itself runs against Azure only.
+    case " $* " in
+      *" --local "*) exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" smoke "$@" ;;
+      *) exec dotnet "deploy/azure/Smoke/bin/$CONFIG/net10.0/Smoke.dll" "$@" ;;
+    esac ;;
   infra)
     # Only the preview tool is built; its output is the template on stdout, so everything else goes to stderr.
     [ "${1:-}" = "plan" ] || { echo "Usage: ./build.sh infra plan [--stack NAME] [--config key=value]..." >&2; exit 2; }

@@ -3,16 +3,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Hosting;
-using ExclusiveOperations.LocalHost;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
+using LocalTooling;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
-namespace ExclusiveOperations.Benchmarks;
+namespace Benchmarks;
 
 /// <summary>
 /// Uncontended round trip (start to finished status seen) p50/p95 and orchestrations per second, measured
@@ -32,12 +31,11 @@ public static class HostBenchmark
             $"ProcessorCount={Environment.ProcessorCount} (DOTNET_PROCESSOR_COUNT={Environment.GetEnvironmentVariable("DOTNET_PROCESSOR_COUNT") ?? "unset"})");
         // The in-process host's gRPC sidecar logs every request at Information through the default host builder.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
-        await using var azurite = await AzuriteServer.StartAsync();
-        var figures = new List<Figures>
-        {
-            await LocalHostAsync(azurite, samples),
-            await InProcessHostAsync(azurite, samples),
-        };
+        await using var stack = await LocalStack.StartAsync(new LocalStackOptions { TaskHub = "BenchLocalHost" });
+        var local = await LocalHostAsync(stack.Host, samples);
+        // The in-process host shares Azurite (the storage lock's blobs) but not the machine with an idle local host.
+        await stack.Host.StopAsync();
+        var figures = new List<Figures> { local, await InProcessHostAsync(stack.Azurite, samples) };
 
         var table = new Table().AddColumns("backend", "round trip p50", "p95", $"{ConcurrentRuns} at once: orchestrations/s");
         foreach (var f in figures)
@@ -50,9 +48,8 @@ public static class HostBenchmark
         return 0;
     }
 
-    private static async Task<Figures> LocalHostAsync(AzuriteServer azurite, int samples)
+    private static async Task<Figures> LocalHostAsync(LocalHostProcess host, int samples)
     {
-        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "BenchLocalHost");
         using var http = new HttpClient();
         // Poll every 50 ms rather than the 1 s Retry-After, so the figure is the backend's latency, not the poll interval's.
         var client = new DurableHttpClient(http, host.Keys.FunctionKey, TimeSpan.FromMilliseconds(50));

@@ -1,4 +1,4 @@
-using ExclusiveOperations.Benchmarks;
+using Benchmarks;
 
 return args is ["host", ..]
     ? await HostBenchmark.RunAsync(args.Length > 1 && int.TryParse(args[1], out var samples) ? samples : 30)

@@ -4,48 +4,46 @@ using Azure.Storage.Blobs;
 using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
-using ExclusiveOperations.LocalEnvironment;
-using ExclusiveOperations.LocalHost;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;
+using LocalEnvironment;
+using LocalTooling;
 
 namespace EndToEnd.Tests;
 
 /// <summary>
 /// Real Azurite, real local host processes, the generated pipeline JSON run by the local runner on real time. Each test
-/// has an Azurite of its own (xunit makes a class instance per test), so the test classes run in parallel.
+/// has a local stack of its own (xunit makes a class instance per test), so the test classes run in parallel.
 /// </summary>
 public abstract class EndToEndTestBase : IAsyncLifetime
 {
-    private protected static readonly string PipelinePath = Path.Combine(AppContext.BaseDirectory, "generated", "RunExclusiveOperation.json");
-    private protected AzuriteServer _azurite = null!;
+    internal static readonly string PipelinePath = Path.Combine(AppContext.BaseDirectory, "generated", "RunExclusiveOperation.json");
+    private protected LocalStack _stack = null!;
     private protected readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
     private protected static Pipeline Pipeline => PipelineJson.Deserialize(File.ReadAllText(PipelinePath), PipelinePath);
 
-    public async Task InitializeAsync() => _azurite = await AzuriteServer.StartAsync();
+    // compact may name 'no-such-container' (allowed, never created), so that its activity fails.
+    public async Task InitializeAsync() => _stack = await LocalStack.StartAsync(new LocalStackOptions
+    {
+        TaskHub = "EndToEnd" + Guid.NewGuid().ToString("N")[..8],
+        Settings = new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "no-such-container" },
+    });
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _azurite.DisposeAsync();
+        await _stack.DisposeAsync();
     }
 
-    /// <summary>The app's keys: a restarted host of the same app checks the same ones.</summary>
-    private protected readonly FunctionKeys _keys = FunctionKeys.Generate();
+    /// <summary>The stack's host (stopped with the stack).</summary>
+    private protected LocalHostProcess Host => _stack.Host;
 
     /// <summary>The factory's managed identity, locally: the token the host's ARM-shaped routes accept.</summary>
-    private protected readonly string _managementToken = LocalResourceManager.NewToken();
+    private protected string ManagementToken => _stack.ManagementToken;
 
-    // compact may name 'no-such-container' (allowed, never created), so that its activity fails.
-    private protected Task<LocalHostProcess> HostAsync(int? port = null) =>
-        LocalHostProcess.StartAsync(_azurite.ConnectionString, "EndToEnd" + Guid.NewGuid().ToString("N")[..8],
-            new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "no-such-container" }, port: port, keys: _keys,
-            secretSettings: LocalResourceManager.TokenSetting(_managementToken));
+    private protected LocalFunctionApp App(Uri host) => new(host, ManagementToken);
 
-    private protected LocalFunctionApp App(Uri host) => new(host, _managementToken);
-
-    private protected PipelineRunner Runner() => new(_http, TimeProvider.System, new RunnerOptions { ManagedIdentityToken = (_, _) => ValueTask.FromResult(_managementToken) });
+    private protected PipelineRunner Runner() => new(_http, TimeProvider.System, new RunnerOptions { ManagedIdentityToken = (_, _) => ValueTask.FromResult(ManagementToken) });
 
     private protected Dictionary<string, JsonNode?> Parameters(Uri host, string operation, string lockKey, JsonObject input, int maxAttempts = 50) => new(App(host).PipelineParameters())
     {
@@ -64,7 +62,7 @@ public sealed class EndToEndTests : EndToEndTestBase
     [Fact]
     public async Task Concurrent_pipelines_all_succeed_one_operation_at_a_time_per_key_and_the_reports_agree()
     {
-        await using var host = await HostAsync();
+        var host = Host;
         var options = new ScenarioOptions(Runs: 6, Keys: 2, Seconds: 1, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
         var runs = await new PipelineContention(_http, Pipeline, App(host.BaseUrl), options).RunAsync(CancellationToken.None);
         var report = ContentionReport.From(runs, options);
@@ -110,7 +108,7 @@ public sealed class EndToEndTests : EndToEndTestBase
     [Fact]
     public async Task A_failing_operation_fails_its_pipeline_with_the_orchestrations_error_and_is_not_retried()
     {
-        await using var host = await HostAsync();
+        var host = Host;
         var runner = Runner();
 
         var run = await runner.RunAsync(Pipeline, Parameters(host.BaseUrl, "compact", "", new JsonObject { ["container"] = "no-such-container", ["prefix"] = "in/" }));
@@ -124,8 +122,8 @@ public sealed class EndToEndTests : EndToEndTestBase
     [Fact]
     public async Task A_lock_that_never_frees_ends_in_the_bounded_LockNotAcquired_failure()
     {
-        await using var host = await HostAsync();
-        var locks = new StorageLock(new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
+        var host = Host;
+        var locks = new StorageLock(new BlobServiceClient(_stack.Azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
             new LockOptions { TimeToLive = TimeSpan.FromHours(1) }, TimeProvider.System);
         Assert.True((await locks.TryAcquireAsync("stuck-key", "a-run-that-never-ends", "wait", TimeSpan.FromSeconds(1))).Acquired);
         var runner = Runner();
@@ -145,9 +143,9 @@ public sealed class LockRecoveryTests : EndToEndTestBase
     [Fact]
     public async Task A_dead_holders_lock_is_reclaimed_after_its_ttl()
     {
-        await using var host = await HostAsync();
+        var host = Host;
         // A holder that took the lock with a 5 s TTL and died: it never renews nor releases.
-        var dead = new StorageLock(new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
+        var dead = new StorageLock(new BlobServiceClient(_stack.Azurite.ConnectionString).GetBlobContainerClient(new LockOptions().Container),
             new LockOptions { TimeToLive = TimeSpan.FromSeconds(5) }, TimeProvider.System);
         var deadAttempt = await dead.TryAcquireAsync("orphaned-key", "dead-holder", "wait", TimeSpan.FromSeconds(1));
         Assert.True(deadAttempt.Acquired);
@@ -171,7 +169,7 @@ public sealed class LockRecoveryTests : EndToEndTestBase
     [Fact]
     public async Task Killing_the_host_mid_run_loses_no_run_and_no_operations_overlap()
     {
-        var host = await HostAsync();
+        var host = Host;
         var port = host.BaseUrl.Port;
         var options = new ScenarioOptions(Runs: 4, Keys: 2, Seconds: 3, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
         var contention = new PipelineContention(_http, Pipeline, App(host.BaseUrl), options);
@@ -180,9 +178,7 @@ public sealed class LockRecoveryTests : EndToEndTestBase
         // Kill the host while the first operations hold their locks, then bring it back on the same port and task hub.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await host.KillAsync();
-        await host.DisposeAsync();
-        await using var restarted = await LocalHostProcess.StartAsync(_azurite.ConnectionString, host.TaskHub, port: port, keys: _keys,
-            secretSettings: LocalResourceManager.TokenSetting(_managementToken));
+        await using var restarted = await _stack.StartHostAsync(host.TaskHub, port: port);
 
         var runs = await running.WaitAsync(TimeSpan.FromMinutes(4));
         var report = ContentionReport.From(runs, options);
@@ -192,7 +188,7 @@ public sealed class LockRecoveryTests : EndToEndTestBase
 }
 
 /// <summary>The local command (./build.sh local): its reports, and its stop on SIGTERM.</summary>
-public sealed class LocalCommandTests : EndToEndTestBase
+public sealed class LocalCommandTests
 {
     [Fact]
     public async Task The_local_command_writes_consistent_reports()
@@ -200,7 +196,7 @@ public sealed class LocalCommandTests : EndToEndTestBase
         var folder = Directory.CreateTempSubdirectory("local-report-").FullName;
         var options = new ScenarioOptions(Runs: 3, Keys: 1, Seconds: 1, RetryStrategy.Hint, WaitSeconds: 1, MaxAttempts: 50);
 
-        var (exitCode, report) = await LocalRun.RunAsync(options, PipelinePath, folder, CancellationToken.None);
+        var (exitCode, report) = await LocalRun.RunAsync(options, EndToEndTestBase.PipelinePath, folder, CancellationToken.None);
 
         Assert.Equal(0, exitCode);
         var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")))!;
@@ -217,7 +213,7 @@ public sealed class LocalCommandTests : EndToEndTestBase
         var running = new TaskCompletionSource();
         var (process, output) = LocalProcesses.Start(LocalProcesses.StartInfo("dotnet",
             [Path.Combine(AppContext.BaseDirectory, "LocalEnvironment.dll"), "--runs", "4", "--keys", "1", "--seconds", "5",
-             "--pipeline", PipelinePath, "--report", Directory.CreateTempSubdirectory("local-sigterm-").FullName]),
+             "--pipeline", EndToEndTestBase.PipelinePath, "--report", Directory.CreateTempSubdirectory("local-sigterm-").FullName]),
             "the local command", line => { if (line.Contains("function calls so far", StringComparison.Ordinal)) running.TrySetResult(); });
         using var _ = process;
         try

@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs;
-using ExclusiveOperations.LocalTooling;
+using LocalTooling;
 
 namespace ExclusiveOperations.Tests;
 

@@ -1,8 +1,8 @@
 using ExclusiveOperations.Hosting;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Operations;
 using ExclusiveOperations.Orchestration;
+using LocalTooling;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using ExclusiveOperations.LocalTooling;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalHost.Tests;
+namespace LocalFunctionHost.Tests;
 
 /// <summary>The local host on Azure's default timings (<c>--LocalHost:Profile=azure</c>): 30 s queue polling, 30 s partition leases, 5 min visibility.</summary>
 public sealed class AzureTimingsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
@@ -11,8 +11,8 @@ public sealed class AzureTimingsTests(AzuriteFixture azurite) : IClassFixture<Az
     [Fact]
     public async Task With_the_azure_profile_the_lock_lives_for_three_late_renewals_and_operations_still_complete()
     {
-        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(),
-            new Dictionary<string, string> { ["LocalHost:Profile"] = "azure" }, keys: azurite.Keys);
+        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(),
+            new Dictionary<string, string> { ["LocalHost:Profile"] = "azure" });
         Assert.Contains("lock lifetime 366 s, renewed every 30 s", host.Output);
 
         var client = new DurableHttpClient(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromSeconds(1));

@@ -1,6 +1,6 @@
-using ExclusiveOperations.LocalTooling;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalHost.Tests;
+namespace LocalFunctionHost.Tests;
 
 /// <summary>Azurite's data folder: a temporary one goes with the server, a chosen one stays (a restarted server keeps its data).</summary>
 public sealed class AzuriteServerTests

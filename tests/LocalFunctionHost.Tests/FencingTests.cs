@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Azure.Storage.Blobs;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Operations;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalHost.Tests;
+namespace LocalFunctionHost.Tests;
 
 /// <summary>
 /// The fence, with real processes: a holder whose host process is frozen (SIGSTOP) past its lock's lifetime loses the
@@ -32,7 +32,7 @@ public sealed class FencingTests(AzuriteFixture azurite) : IClassFixture<Azurite
         };
         // Two host processes of the same app on their own task hubs: only the lock (and the ledger) is shared.
         var starting = new[] { AzuriteFixture.NewTaskHub(), AzuriteFixture.NewTaskHub() }
-            .Select(hub => LocalHostProcess.StartAsync(azurite.ConnectionString, hub, settings, keys: azurite.Keys)).ToList();
+            .Select(hub => azurite.StartHostAsync(hub, settings)).ToList();
         await using var frozen = await starting[0];
         await using var other = await starting[1];
         var input = new { container = ledgerContainer, blob = "ledger", entries = 300, intervalSeconds = 0.2 };

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Status;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalHost.Tests;
+namespace LocalFunctionHost.Tests;
 
 /// <summary>The starter and status URL contract (docs/http-contract.md), against a real host process.</summary>
 public sealed class HttpContractTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
@@ -19,8 +19,8 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IClassFixture<Az
     private DurableHttpClient Client => new(Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 
     // compact may use 'missing-container' (allowed, never created), so that its activity fails.
-    public async Task InitializeAsync() => _host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(),
-        new Dictionary<string, string> { [Operations.DataContainers.Setting] = "missing-container" }, keys: azurite.Keys);
+    public async Task InitializeAsync() => _host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(),
+        new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "missing-container" });
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -88,7 +88,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IClassFixture<Az
     {
         // Only the app can make an instance's token: here, from the key the hosts keep in the lock container.
         using var start = await Client.PostAsync(_host.BaseUrl, "wait", new { seconds = 0, lockKey = "contract-unknown" });
-        var key = (await new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(new Locking.LockOptions().Container)
+        var key = (await new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(new ExclusiveOperations.Locking.LockOptions().Container)
             .GetBlobClient(StatusTokenKey.BlobName).DownloadContentAsync()).Value.Content.ToArray();
         var id = (await start.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
         Assert.Equal(start.Headers.Location!.Query, $"?token={StatusToken.For(key, id)}");

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using Azure.Storage.Blobs;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Operations;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalHost.Tests;
+namespace LocalFunctionHost.Tests;
 
 /// <summary>A repeated POST (a Web activity retrying after a lost answer) starts nothing new.</summary>
 public sealed class IdempotentStartTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
@@ -15,8 +15,8 @@ public sealed class IdempotentStartTests(AzuriteFixture azurite) : IClassFixture
     public async Task InitializeAsync()
     {
         await new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_ledgerContainer).CreateAsync();
-        _host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(),
-            new Dictionary<string, string> { [DataContainers.Setting] = _ledgerContainer }, keys: azurite.Keys);
+        _host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(),
+            new Dictionary<string, string> { [DataContainers.Setting] = _ledgerContainer });
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

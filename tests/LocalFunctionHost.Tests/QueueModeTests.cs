@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using Azure.Storage.Blobs;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Locking;
+using LocalTooling;
 using Xunit.Abstractions;
 
-namespace ExclusiveOperations.LocalHost.Tests;
+namespace LocalFunctionHost.Tests;
 
 /// <summary>Queue mode on real host processes: one start per run, first come first served, handover without the caller.</summary>
 public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
@@ -21,7 +21,7 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
     [Fact]
     public async Task Twenty_simultaneous_queued_starts_on_one_key_all_run_once_in_join_order_without_overlap()
     {
-        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(), keys: azurite.Keys);
+        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub());
         var lockKey = $"queue-{Guid.NewGuid():N}";
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
@@ -64,7 +64,7 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
             ["LocalHost:PartitionLeaseInterval"] = TimeSpan.FromSeconds(2).ToString(),
         };
         var starting = new[] { AzuriteFixture.NewTaskHub(), AzuriteFixture.NewTaskHub() }
-            .Select(hub => LocalHostProcess.StartAsync(azurite.ConnectionString, hub, settings, keys: azurite.Keys)).ToList();
+            .Select(hub => azurite.StartHostAsync(hub, settings)).ToList();
         await using var doomed = await starting[0];
         await using var survivor = await starting[1];
         var lockKey = $"queue-kill-{Guid.NewGuid():N}";
@@ -96,7 +96,7 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
             ["ExclusiveOperations:Lock:TimeToLive"] = TimeSpan.FromSeconds(8).ToString(),
             ["LocalHost:PartitionLeaseInterval"] = TimeSpan.FromSeconds(2).ToString(),
         };
-        await using var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTaskHub(), settings, keys: azurite.Keys);
+        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(), settings);
         var lockKey = $"queue-polls-{Guid.NewGuid():N}";
 
         var holder = Task.Run(() => Client.RunAsync(host.BaseUrl, QueuedWait, new { seconds = 20, lockKey }, TimeSpan.FromMinutes(3)));

@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using ExclusiveOperations.LocalTooling;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalHost.Tests;
+namespace LocalFunctionHost.Tests;
 
 /// <summary>State lives in storage: a host that stops or dies mid-operation loses no orchestration.</summary>
 public sealed class RestartTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
@@ -18,7 +18,7 @@ public sealed class RestartTests(AzuriteFixture azurite) : IClassFixture<Azurite
     public async Task Operations_running_when_the_host_goes_away_complete_after_it_comes_back(bool kill)
     {
         var hub = AzuriteFixture.NewTaskHub();
-        var host = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub, NoHeldPolls, keys: azurite.Keys);
+        var host = await azurite.StartHostAsync(hub, NoHeldPolls);
         var port = host.BaseUrl.Port;
         var statusUrls = new List<Uri>();
         for (var i = 0; i < 6; i++)
@@ -34,7 +34,7 @@ public sealed class RestartTests(AzuriteFixture azurite) : IClassFixture<Azurite
             await host.StopAsync();
         await host.DisposeAsync();
 
-        await using var restarted = await LocalHostProcess.StartAsync(azurite.ConnectionString, hub, NoHeldPolls, port: port, keys: azurite.Keys);
+        await using var restarted = await azurite.StartHostAsync(hub, NoHeldPolls, port: port);
         var runs = await Task.WhenAll(statusUrls.Select(url => Client.PollAsync(url, TimeSpan.FromSeconds(120))));
 
         Assert.All(runs, r =>

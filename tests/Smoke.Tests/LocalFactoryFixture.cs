@@ -1,4 +1,4 @@
-using ExclusiveOperations.Smoke;
+using LocalEnvironment;
 
 namespace Smoke.Tests;
 
@@ -14,7 +14,7 @@ public sealed class LocalFactoryFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Local = await LocalFactory.StartAsync(PipelineFolder, CancellationToken.None);
-        Factory = Local.Factory(Local.CreateArmClient());
+        Factory = Local.Runs();
     }
 
     public async Task DisposeAsync() => await Local.DisposeAsync();

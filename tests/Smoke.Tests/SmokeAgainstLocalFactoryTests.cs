@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure;
-using ExclusiveOperations.Smoke;
+using LocalEnvironment;
 
 namespace Smoke.Tests;
 

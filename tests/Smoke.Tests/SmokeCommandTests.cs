@@ -1,8 +1,9 @@
-using ExclusiveOperations.Smoke;
+using LocalEnvironment;
 
 namespace Smoke.Tests;
 
-/// <summary><c>./build.sh smoke --local</c> end to end: it starts Azurite and the host itself and stops them again.</summary>
+/// <summary><c>./build.sh smoke --local</c> end to end (the command with LocalEnvironment's local factory): it starts Azurite and
+/// the host itself and stops them again.</summary>
 public sealed class SmokeCommandTests
 {
     [Fact]
@@ -12,7 +13,7 @@ public sealed class SmokeCommandTests
         var summary = Path.Combine(Path.GetTempPath(), $"smoke-{Guid.NewGuid():N}.md");
         try
         {
-            var exitCode = await SmokeCommand.Create(output)
+            var exitCode = await SmokeCommand.Create(output, LocalFactory.StartForSmokeAsync)
                 .Parse(["--local", "--seconds", "4", "--poll-seconds", "0.5", "--pipeline-folder", LocalFactoryFixture.PipelineFolder, "--summary-file", summary])
                 .InvokeAsync();
 
@@ -42,6 +43,15 @@ public sealed class SmokeCommandTests
         Assert.Equal(2, exitCode);
         Assert.Contains("No Pulumi project at", output.ToString());
         Assert.Contains("--resource-group and --factory", output.ToString());
+    }
+
+    [Fact]
+    public async Task The_azure_only_smoke_program_answers_local_with_where_the_local_factory_is_and_exits_2()
+    {
+        var output = new StringWriter();
+        var exitCode = await SmokeCommand.Create(output).Parse(["--local"]).InvokeAsync();
+        Assert.Equal(2, exitCode);
+        Assert.Contains("./build.sh smoke --local", output.ToString());
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Azure;
 using Azure.Core;
 using Azure.ResourceManager;
 
-namespace ExclusiveOperations.Smoke;
+namespace Smoke;
 
 /// <summary>
 /// Data Factory's run operations (REST, api-version 2018-06-01) sent through the ARM client's own HTTP pipeline

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace ExclusiveOperations.Smoke;
+namespace Smoke;
 
 /// <summary>
 /// What one run of RunExclusiveOperation or RunExclusiveOperationQueued did, read from its activity runs (Data Factory's

@@ -5,12 +5,14 @@ using Azure;
 using Azure.Identity;
 using Azure.ResourceManager;
 
-namespace ExclusiveOperations.Smoke;
+namespace Smoke;
 
 /// <summary>The command line of <c>./build.sh smoke</c>: where the factory is (stack outputs, options or --local) and what to run.</summary>
 public static class SmokeCommand
 {
-    public static RootCommand Create(TextWriter output)
+    /// <param name="startLocalFactory">What <c>--local</c> runs against: starts a factory on this machine from a pipeline folder.
+    /// Null in the Azure-only Smoke program, where <c>--local</c> points to <c>./build.sh smoke --local</c>.</param>
+    public static RootCommand Create(TextWriter output, Func<string, CancellationToken, Task<ILocalFactory>>? startLocalFactory = null)
     {
         var runs = new Option<int>("--runs") { Description = "Pipeline runs started at once on the lock key.", DefaultValueFactory = _ => 3 };
         var lockKey = new Option<string>("--lock-key") { Description = "The one lock key every run uses.", DefaultValueFactory = _ => "smoke" };
@@ -27,7 +29,7 @@ public static class SmokeCommand
         var pollSeconds = new Option<double>("--poll-seconds") { Description = "How often each run's status is read.", DefaultValueFactory = _ => 5 };
         var timeoutMinutes = new Option<double>("--timeout-minutes") { Description = "Give up on runs still in progress after this long.", DefaultValueFactory = _ => 30 };
         var summaryFile = new Option<string?>("--summary-file") { Description = "Also write the summary as Markdown here (PR comment, job summary)." };
-        var local = new Option<bool>("--local") { Description = "Start Azurite and the local function host and run against its ARM-shaped Data Factory API." };
+        var local = new Option<bool>("--local") { Description = "Run against a Data Factory started on this machine (./build.sh smoke --local: Azurite and the local function host's ARM-shaped Data Factory API)." };
         var pipelineFolder = new Option<string>("--pipeline-folder") { Description = "--local: the factory's pipelines.", DefaultValueFactory = _ => Path.Combine("pipelines", "generated", "pipeline") };
 
         var root = new RootCommand(
@@ -65,9 +67,14 @@ public static class SmokeCommand
             {
                 if (parse.GetValue(local))
                 {
-                    await using var factory = await LocalFactory.StartAsync(parse.GetValue(pipelineFolder)!, cancellationToken);
+                    if (startLocalFactory is null)
+                    {
+                        output.WriteLine("--local: this program runs against Azure only; ./build.sh smoke --local runs the local factory (deploy/local/LocalEnvironment).");
+                        return 2;
+                    }
+                    await using var factory = await startLocalFactory(parse.GetValue(pipelineFolder)!, cancellationToken);
                     output.WriteLine($"Local: Data Factory API on {factory.ManagementEndpoint}, functions on {factory.FunctionBaseUrl}");
-                    return (await new SmokeRun(factory.Factory(factory.CreateArmClient()), options, output, TimeProvider.System).RunAsync(cancellationToken)).ExitCode;
+                    return (await new SmokeRun(factory.Runs(), options, output, TimeProvider.System).RunAsync(cancellationToken)).ExitCode;
                 }
                 var subscriptionId = parse.GetValue(subscription)
                     ?? Environment.GetEnvironmentVariable("ARM_SUBSCRIPTION_ID") ?? Environment.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID")

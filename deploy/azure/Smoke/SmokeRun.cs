@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Azure;
 
-namespace ExclusiveOperations.Smoke;
+namespace Smoke;
 
 /// <summary>What to run: N runs of one pipeline at once on one lock key, and how to follow them.</summary>
 public sealed record SmokeOptions(

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 
-namespace ExclusiveOperations.Smoke;
+namespace Smoke;
 
 /// <summary>
 /// The deployed environment, from the Pulumi program's stack outputs (<c>pulumi stack output --json</c> in

@@ -1,8 +1,8 @@
 using Azure.Core;
 
-namespace ExclusiveOperations.Smoke;
+namespace Smoke;
 
-/// <summary>A fixed bearer token: the local host's management token, in place of Entra ID.</summary>
+/// <summary>A fixed bearer token in place of Entra ID (an ARM stand-in's token, e.g. the local host's management token).</summary>
 public sealed class StaticTokenCredential(string token) : TokenCredential
 {
     public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using DataFactory.Runner.Run;
 
-namespace ExclusiveOperations.LocalEnvironment;
+namespace LocalEnvironment;
 
 /// <summary>report.json: what happened in a contention run, computed from the pipeline run records alone.</summary>
 public sealed class ContentionReport

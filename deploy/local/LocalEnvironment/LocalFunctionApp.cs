@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using ExclusiveOperations.LocalHost;
-using ExclusiveOperations.LocalHost.Management;
+using LocalDataFactory;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalEnvironment;
+namespace LocalEnvironment;
 
 /// <summary>
 /// The local host as the deployed pipeline sees its Function App: the base URL it calls, the resource id and
@@ -13,7 +13,8 @@ public sealed record LocalFunctionApp(Uri BaseUrl, string ManagementToken)
 {
     public static string ResourceId { get; } = new LocalDataFactoryOptions().FunctionAppResourceId;
 
-    public static LocalFunctionApp Of(LocalHostProcess host, string managementToken) => new(host.BaseUrl, managementToken);
+    /// <summary>The stack's host, with the token it accepts.</summary>
+    public static LocalFunctionApp Of(LocalStack stack) => new(stack.Host.BaseUrl, stack.ManagementToken);
 
     /// <summary>The pipeline's parameters that point at this app (what the Pulumi program sets as defaults in Azure).</summary>
     public Dictionary<string, JsonNode?> PipelineParameters() => new()

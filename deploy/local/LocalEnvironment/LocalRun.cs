@@ -1,10 +1,9 @@
 using System.Text.Json;
 using DataFactory.Pipelines.Json;
-using ExclusiveOperations.LocalHost;
-using ExclusiveOperations.LocalTooling;
+using LocalTooling;
 using Spectre.Console;
 
-namespace ExclusiveOperations.LocalEnvironment;
+namespace LocalEnvironment;
 
 /// <summary>
 /// The local environment, start to finish: Azurite, the local function host, N runs of the generated pipeline
@@ -25,22 +24,19 @@ public static class LocalRun
             $"operation 'wait' {options.Seconds} s, " + (options.Mode == LockMode.Queue ? "queue mode" : $"strategy {options.Label}") +
             (options.Mode == LockMode.Conflict && options.Strategy == RetryStrategy.Fixed ? $" ({options.WaitSeconds} s + jitter {(options.JitterSeconds is { } j ? $"0..{j} s" : "as the pipeline's default")})" : ""));
 
-        AzuriteServer? azurite = null;
-        LocalHostProcess? host = null;
+        LocalStack? stack = null;
         try
         {
-            azurite = await AzuriteServer.StartAsync(cancellationToken: cancellationToken);
+            stack = await LocalStack.StartAsync(new LocalStackOptions { TaskHub = "LocalEnvironment" }, cancellationToken);
+            var (azurite, host) = (stack.Azurite, stack.Host);
             AnsiConsole.MarkupLine($"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}");
-            var managementToken = LocalResourceManager.NewToken();
-            host = await LocalHostProcess.StartAsync(azurite.ConnectionString, "LocalEnvironment",
-                secretSettings: LocalResourceManager.TokenSetting(managementToken), cancellationToken: cancellationToken);
             AnsiConsole.MarkupLine($"Local function host on {host.BaseUrl} (Durable Task Framework, Azure Storage backend)");
 
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             // One operation on a key of its own before the clock starts: the figures are about contention, not about
             // the host compiling its first orchestration.
             await new DurableHttpClient(http, host.Keys.FunctionKey).RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = "warm-up" }, TimeSpan.FromMinutes(1), cancellationToken);
-            var contention = new PipelineContention(http, pipeline, LocalFunctionApp.Of(host, managementToken), options);
+            var contention = new PipelineContention(http, pipeline, LocalFunctionApp.Of(stack), options);
             var runTask = contention.RunAsync(cancellationToken);
             await ShowProgressAsync(contention, runTask);
             var runs = await runTask;
@@ -61,9 +57,8 @@ public static class LocalRun
         }
         finally
         {
-            if (host is not null) await host.DisposeAsync();
-            if (azurite is not null)
-                await azurite.DisposeAsync();
+            if (stack is not null)
+                await stack.DisposeAsync();
             AnsiConsole.MarkupLine("[grey]Stopped the local function host and Azurite.[/]");
         }
     }

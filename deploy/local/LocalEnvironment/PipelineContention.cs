@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace ExclusiveOperations.LocalEnvironment;
+namespace LocalEnvironment;
 
 /// <summary>Where one pipeline run is, for the live table.</summary>
 public sealed record RunProgress(int Run, string LockKey, int Attempt, string State, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);

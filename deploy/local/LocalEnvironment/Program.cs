@@ -1,6 +1,16 @@
 using System.CommandLine;
-using ExclusiveOperations.LocalEnvironment;
+using LocalEnvironment;
+using Smoke;
 using Spectre.Console;
+
+// Ctrl+C and SIGTERM cancel the run; the children (host, Azurite) then need several seconds to stop in order,
+// so the process waits for that rather than System.CommandLine's default 2 s (after which it would exit, orphaning them).
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
+
+// ./build.sh smoke --local: the Smoke command (deploy/azure/Smoke) against the local factory, with its options, output and exit codes.
+if (args is ["smoke", .. var smokeArgs])
+    return await SmokeCommand.Create(Console.Out, LocalFactory.StartForSmokeAsync)
+        .Parse(smokeArgs.Contains("--local") ? smokeArgs : ["--local", .. smokeArgs]).InvokeAsync(invocation);
 
 var runs = new Option<int>("--runs") { Description = "Pipeline runs started at once.", DefaultValueFactory = _ => 8 };
 var keys = new Option<int>("--keys") { Description = "Lock keys the runs are spread over.", DefaultValueFactory = _ => 2 };
@@ -86,9 +96,7 @@ bench.SetAction(async (parse, cancellationToken) =>
 });
 root.Subcommands.Add(bench);
 
-// Ctrl+C and SIGTERM cancel the run; the children (host, Azurite) then need several seconds to stop in order,
-// so the process waits for that rather than System.CommandLine's default 2 s (after which it would exit, orphaning them).
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
+return await root.Parse(args).InvokeAsync(invocation);
 
 static bool Invalid(ScenarioOptions options)
 {

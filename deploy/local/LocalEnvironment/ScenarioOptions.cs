@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.LocalEnvironment;
+namespace LocalEnvironment;
 
 /// <summary>What a pipeline run waits after a Conflict.</summary>
 public enum RetryStrategy

@@ -10,7 +10,7 @@ using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Options;
 
-namespace ExclusiveOperations.LocalHost;
+namespace LocalFunctionHost;
 
 /// <summary>
 /// The Durable Task Framework with its Azure Storage backend (queues, tables and blobs in Azurite, as

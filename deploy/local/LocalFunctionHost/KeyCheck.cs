@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using ExclusiveOperations.LocalTooling;
+using LocalTooling;
 
-namespace ExclusiveOperations.LocalHost;
+namespace LocalFunctionHost;
 
 /// <summary>
 /// Checks keys the way the Functions host does, so a pipeline that forgets the key fails here as in Azure:

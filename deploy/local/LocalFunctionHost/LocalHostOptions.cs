@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.LocalHost;
+namespace LocalFunctionHost;
 
 /// <summary>Settings of the local host, bound from configuration section <c>LocalHost</c> (or --LocalHost:Name=value).</summary>
 public sealed class LocalHostOptions

@@ -1,7 +1,7 @@
 using ExclusiveOperations.Locking;
 using Microsoft.Extensions.Configuration.Memory;
 
-namespace ExclusiveOperations.LocalHost;
+namespace LocalFunctionHost;
 
 /// <summary>
 /// Named timing profiles of the local host (<c>--LocalHost:Profile=azure</c>): a set of defaults that any explicit

@@ -1,9 +1,10 @@
 using ExclusiveOperations.Hosting;
-using ExclusiveOperations.LocalHost;
-using ExclusiveOperations.LocalTooling;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
 using ExclusiveOperations.Status;
+using LocalDataFactory;
+using LocalFunctionHost;
+using LocalTooling;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -46,7 +47,7 @@ builder.Services.AddSingleton<DurableTaskBackend>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DurableTaskBackend>());
 
 var app = builder.Build();
-app.MapLocalResourceManager(); // Management/: Data Factory's run API and the starter's listkeys, in ARM's shape
+app.MapLocalResourceManager(keys.Keys); // LocalDataFactory: Data Factory's run API and the starter's listkeys, in ARM's shape
 var taskHub = hostOptions.TaskHubName;
 
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend,

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using DurableTask.Core;
 using ExclusiveOperations.Status;
 
-namespace ExclusiveOperations.LocalHost;
+namespace LocalFunctionHost;
 
 /// <summary>
 /// The Durable Functions HTTP API's status answers (docs/azure-behaviour.md, from HttpApiHandler), for the operators' route

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ExclusiveOperations.LocalTooling;
+namespace LocalTooling;
 
 /// <summary>
 /// Runs Azurite (the storage emulator, installed by <c>npm ci</c> in <c>deploy/local/azurite</c>) as a child

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace ExclusiveOperations.LocalTooling;
+namespace LocalTooling;
 
 /// <summary>
 /// What a pipeline's Web activity does with the starter: POST it, then GET the Location until the answer

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace ExclusiveOperations.LocalTooling;
+namespace LocalTooling;
 
 /// <summary>
 /// The keys a Function App checks, as the local host checks them: the function key of the starter

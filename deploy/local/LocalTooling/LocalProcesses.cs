@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace ExclusiveOperations.LocalTooling;
+namespace LocalTooling;
 
 /// <summary>Ports and signals for the child processes of the local environment (Azurite, hosts).</summary>
 public static partial class LocalProcesses

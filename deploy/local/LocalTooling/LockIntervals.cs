@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.LocalTooling;
+namespace LocalTooling;
 
 public static class LockIntervals
 {

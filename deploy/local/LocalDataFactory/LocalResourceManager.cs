@@ -1,28 +1,22 @@
-using ExclusiveOperations.LocalHost.Management;
+using LocalTooling;
 
-// In the host's namespace, so that Program.cs maps it with one call and no using.
-namespace ExclusiveOperations.LocalHost;
+namespace LocalDataFactory;
 
 /// <summary>
 /// The host's stand-in for Azure Resource Manager, as far as this project uses it: Data Factory's run operations
 /// (the local factory, backed by the local pipeline runner) and the starter's listkeys (what the pipeline calls
-/// with the factory's identity). Bearer token <c>LocalHost:ManagementToken</c>; 401 without it, like ARM.
+/// with the factory's identity). Bearer token <see cref="ManagementToken.Setting"/>; 401 without it, like ARM.
+/// The token is made by whoever starts the host (<see cref="ManagementToken"/>).
 /// </summary>
 public static class LocalResourceManager
 {
-    /// <summary>A new bearer token for these routes (random per run, as a managed identity's token would be).</summary>
-    public static string NewToken() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-
-    /// <summary>The host setting that makes it accept <paramref name="token"/> (a secret: pass it through the environment).</summary>
-    public static IReadOnlyDictionary<string, string> TokenSetting(string token) =>
-        new Dictionary<string, string> { [LocalDataFactoryOptions.TokenSetting] = token };
-
     /// <summary>Maps the routes; the factory's runs stop when the host stops.</summary>
-    public static void MapLocalResourceManager(this WebApplication app)
+    /// <param name="keys">The keys the host checks: listkeys answers with its function key.</param>
+    public static void MapLocalResourceManager(this WebApplication app, FunctionKeys keys)
     {
         var options = app.Configuration.GetSection(LocalDataFactoryOptions.Section).Get<LocalDataFactoryOptions>() ?? new LocalDataFactoryOptions();
         var token = app.Configuration[LocalDataFactoryOptions.TokenSetting];
-        var factory = new LocalDataFactory(options, token, TimeProvider.System);
+        var factory = new FactoryRuns(options, token, TimeProvider.System);
         app.Lifetime.ApplicationStopping.Register(factory.Dispose);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalResourceManager));
         if (!factory.Folder.Exists)
@@ -32,6 +26,6 @@ public static class LocalResourceManager
 
         var check = new ArmRequestCheck(token, options);
         DataFactoryEndpoints.Map(app, check, factory);
-        FunctionKeysEndpoint.Map(app, check, options);
+        FunctionKeysEndpoint.Map(app, check, options, keys);
     }
 }

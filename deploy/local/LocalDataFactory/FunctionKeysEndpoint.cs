@@ -1,4 +1,6 @@
-namespace ExclusiveOperations.LocalHost.Management;
+using LocalTooling;
+
+namespace LocalDataFactory;
 
 /// <summary>
 /// Web Apps - List Function Keys (<c>POST .../providers/Microsoft.Web/sites/{site}/functions/{function}/listkeys</c>):
@@ -11,9 +13,9 @@ public static class FunctionKeysEndpoint
     public const string StarterFunction = "StartOperation";
     public const string Route = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/functions/{functionName}/listkeys";
 
-    public static void Map(WebApplication app, ArmRequestCheck check, LocalDataFactoryOptions options)
+    public static void Map(WebApplication app, ArmRequestCheck check, LocalDataFactoryOptions options, FunctionKeys keys)
     {
-        app.MapPost(Route, (string functionName, HttpRequest request, KeyCheck keys) =>
+        app.MapPost(Route, (string functionName, HttpRequest request) =>
         {
             // Microsoft.Web serves many api-versions (the pipeline uses 2024-04-01); any given one is accepted here.
             if (check.Refusal(request.HttpContext, null, "siteName", options.FunctionAppName, "Microsoft.Web/sites") is { } refused)
@@ -26,7 +28,7 @@ public static class FunctionKeysEndpoint
                 id,
                 name = StarterFunction,
                 type = "Microsoft.Web/sites/functions",
-                properties = new Dictionary<string, string> { ["default"] = keys.Keys.FunctionKey },
+                properties = new Dictionary<string, string> { ["default"] = keys.FunctionKey },
             });
         });
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using DataFactory.Runner.Run;
 
-namespace ExclusiveOperations.LocalHost.Management;
+namespace LocalDataFactory;
 
 /// <summary>
 /// The body of Activity Runs - Query By Pipeline Run (RunFilterParameters): a lastUpdated window and filters on

@@ -4,14 +4,14 @@ using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
-namespace ExclusiveOperations.LocalHost.Management;
+namespace LocalDataFactory;
 
 /// <summary>
-/// A Data Factory on this machine: pipeline runs started by createRun are executed by the local pipeline runner
+/// The pipeline runs of a Data Factory on this machine: runs started by createRun are executed by the local pipeline runner
 /// (real Web activities, real Until/Wait) in the background and kept, with their activity runs, for the
 /// monitoring operations. Runs live as long as the host process.
 /// </summary>
-public sealed class LocalDataFactory : IDisposable
+public sealed class FactoryRuns : IDisposable
 {
     private readonly LocalDataFactoryOptions _options;
     private readonly DirectoryInfo _folder;
@@ -23,7 +23,7 @@ public sealed class LocalDataFactory : IDisposable
 
     /// <param name="managementToken">The token the host's management routes accept: the local stand-in for the token of the
     /// factory's managed identity, which Web activities with MSI authentication send (e.g. to list a function key).</param>
-    public LocalDataFactory(LocalDataFactoryOptions options, string? managementToken, TimeProvider time)
+    public FactoryRuns(LocalDataFactoryOptions options, string? managementToken, TimeProvider time)
     {
         _options = options;
         _time = time;

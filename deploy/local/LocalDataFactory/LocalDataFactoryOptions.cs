@@ -1,13 +1,13 @@
-namespace ExclusiveOperations.LocalHost.Management;
+namespace LocalDataFactory;
 
 /// <summary>
 /// The local Data Factory served by the host's ARM-shaped routes, bound from <c>LocalHost:DataFactory</c>.
-/// The bearer token comes from <c>LocalHost:ManagementToken</c> (generated per run by whoever starts the host).
+/// The bearer token comes from <c>LocalHost:ManagementToken</c> (generated per run by whoever starts the host: LocalTooling.ManagementToken).
 /// </summary>
 public sealed class LocalDataFactoryOptions
 {
     public const string Section = "LocalHost:DataFactory";
-    public const string TokenSetting = "LocalHost:ManagementToken";
+    public const string TokenSetting = LocalTooling.ManagementToken.Setting;
 
     public string SubscriptionId { get; set; } = "00000000-0000-0000-0000-000000000000";
 

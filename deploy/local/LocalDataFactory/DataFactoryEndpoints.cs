@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace ExclusiveOperations.LocalHost.Management;
+namespace LocalDataFactory;
 
 /// <summary>
 /// Data Factory's REST operations in ARM's shape and api-version (2018-06-01), served by the local host so that
@@ -15,7 +15,7 @@ public static class DataFactoryEndpoints
     public const string ApiVersion = "2018-06-01";
     public const string FactoryRoute = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}";
 
-    public static void Map(WebApplication app, ArmRequestCheck check, LocalDataFactory factory)
+    public static void Map(WebApplication app, ArmRequestCheck check, FactoryRuns factory)
     {
         var options = factory.Options;
         var group = app.MapGroup(FactoryRoute);
@@ -40,11 +40,11 @@ public static class DataFactoryEndpoints
             }
             return factory.Start(pipelineName, values.ToDictionary(p => p.Key, p => p.Value)) switch
             {
-                LocalDataFactory.StartResult.Started started => Results.Json(new { runId = started.RunId }),
-                LocalDataFactory.StartResult.PipelineMissing missing => ArmError.Result(404, "PipelineNotFound", missing.Message),
-                LocalDataFactory.StartResult.InvalidParameters invalid => ArmError.Result(400, "BadRequest", invalid.Message),
+                FactoryRuns.StartResult.Started started => Results.Json(new { runId = started.RunId }),
+                FactoryRuns.StartResult.PipelineMissing missing => ArmError.Result(404, "PipelineNotFound", missing.Message),
+                FactoryRuns.StartResult.InvalidParameters invalid => ArmError.Result(400, "BadRequest", invalid.Message),
                 // The factory's own definition is broken, not the request: the service's fault, as ARM would say.
-                LocalDataFactory.StartResult.PipelineInvalid broken => ArmError.Result(500, "InternalServerError", broken.Message),
+                FactoryRuns.StartResult.PipelineInvalid broken => ArmError.Result(500, "InternalServerError", broken.Message),
                 _ => throw new InvalidOperationException("unreachable"),
             };
         });

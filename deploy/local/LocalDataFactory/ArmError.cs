@@ -1,4 +1,4 @@
-namespace ExclusiveOperations.LocalHost.Management;
+namespace LocalDataFactory;
 
 /// <summary>ARM's error body (CloudError): <c>{ "error": { "code", "message" } }</c>.</summary>
 public static class ArmError

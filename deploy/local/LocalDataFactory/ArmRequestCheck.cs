@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ExclusiveOperations.LocalHost.Management;
+namespace LocalDataFactory;
 
 /// <summary>
 /// What Azure Resource Manager checks before an operation, in its order: the bearer token (401), the api-version

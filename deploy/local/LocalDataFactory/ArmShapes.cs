@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DataFactory.Runner.Run;
 
-namespace ExclusiveOperations.LocalHost.Management;
+namespace LocalDataFactory;
 
 /// <summary>
 /// The JSON of Data Factory's monitoring operations, api-version 2018-06-01: PipelineRun (Pipeline Runs - Get)

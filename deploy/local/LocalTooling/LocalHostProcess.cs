@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using ExclusiveOperations.LocalTooling;
 
-namespace ExclusiveOperations.LocalHost;
+namespace LocalTooling;
 
 /// <summary>
-/// Starts this local function host as a separate process (as the tests, the local environment and the
-/// benchmarks need: a real process that can be stopped, killed and restarted, and run twice for scale-out).
+/// Starts the local function host (deploy/local/LocalFunctionHost) as a separate process (as the tests, the local
+/// environment and the benchmarks need: a real process that can be stopped, killed and restarted, and run twice for
+/// scale-out). The program that calls it references LocalFunctionHost, so that LocalFunctionHost.dll is beside it.
 /// </summary>
 public sealed class LocalHostProcess : IAsyncDisposable
 {
@@ -49,7 +49,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
         FunctionKeys? keys = null, IReadOnlyDictionary<string, string>? secretSettings = null, CancellationToken cancellationToken = default)
     {
         keys ??= FunctionKeys.Generate();
-        var hostDll = typeof(LocalHostProcess).Assembly.Location;
+        var hostDll = HostDll();
         var url = new Uri($"http://127.0.0.1:{port ?? 0}");
         var arguments = new List<string> { hostDll, $"--urls={url.ToString().TrimEnd('/')}", $"--LocalHost:TaskHubName={taskHub}" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -130,7 +130,14 @@ public sealed class LocalHostProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-
+    /// <summary>The host's program, which a ProjectReference to LocalFunctionHost builds and copies beside the running app.</summary>
+    private static string HostDll()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "LocalFunctionHost.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException(
+            $"The local function host is not beside this program: no {path}. The project that starts it needs a ProjectReference to " +
+            "deploy/local/LocalFunctionHost/LocalFunctionHost.csproj (which builds LocalFunctionHost.dll and copies it to the referencing output).", path);
+    }
 }
 
 /// <summary>The host could not start because a port it was given was taken (by the time it bound it); a caller that
