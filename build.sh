@@ -226,7 +226,7 @@ run_tests() {
   done
   # Longest first (measured on 2 cores); projects not named here follow in alphabetical order.
   local slow
-  for slow in LocalFunctionHost EndToEnd ExclusiveOperations Smoke AzureEnvironment DataFactory.Runner; do
+  for slow in LocalFunctionHost LocalEnvironment ExclusiveOperations AzureEnvironment DataFactory.Runner; do
     for project in "${projects[@]}"; do [ "$project" != "tests/$slow.Tests/$slow.Tests.csproj" ] || ordered+=("$project"); done
   done
   for project in "${projects[@]}"; do

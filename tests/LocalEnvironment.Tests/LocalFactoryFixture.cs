@@ -1,6 +1,6 @@
-using LocalEnvironment;
+using Smoke;
 
-namespace Smoke.Tests;
+namespace LocalEnvironment.Tests;
 
 /// <summary>One Azurite and one local host (HTTPS management API, token, generated pipelines) for the tests of a class.</summary>
 public sealed class LocalFactoryFixture : IAsyncLifetime

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Azure;
-using LocalEnvironment;
+using Smoke;
 
-namespace Smoke.Tests;
+namespace LocalEnvironment.Tests;
 
 /// <summary>
 /// The smoke run's code path (ARM client, Data Factory REST operations, summaries, exit codes) against the local

@@ -5,10 +5,9 @@ using DataFactory.Pipelines.Json;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 using ExclusiveOperations.Locking;
-using LocalEnvironment;
 using LocalTooling;
 
-namespace EndToEnd.Tests;
+namespace LocalEnvironment.Tests;
 
 /// <summary>
 /// Real Azurite, real local host processes, the generated pipeline JSON run by the local runner on real time. Each test
