@@ -6,12 +6,12 @@ using LocalTooling;
 namespace LocalFunctionHost.Tests;
 
 /// <summary>The local host on Azure's default timings (<c>--LocalHost:Profile=azure</c>): 30 s queue polling, 30 s partition leases, 5 min visibility.</summary>
-public sealed class AzureTimingsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class AzureTimingsTests(LocalStackFixture azurite) : IClassFixture<LocalStackFixture>
 {
     [Fact]
     public async Task With_the_azure_profile_the_lock_lives_for_three_late_renewals_and_operations_still_complete()
     {
-        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(),
+        await using var host = await azurite.StartHostAsync(LocalStackFixture.NewTaskHub(),
             new Dictionary<string, string> { ["LocalHost:Profile"] = "azure" });
         Assert.Contains("lock lifetime 366 s, renewed every 30 s", host.Output);
 

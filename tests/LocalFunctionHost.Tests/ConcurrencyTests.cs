@@ -3,14 +3,14 @@ using LocalTooling;
 namespace LocalFunctionHost.Tests;
 
 /// <summary>Many parallel starts against real host processes: the lock's promises under real concurrency.</summary>
-public sealed class ConcurrencyTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class ConcurrencyTests(LocalStackFixture azurite) : IClassFixture<LocalStackFixture>
 {
     private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 
     [Fact]
     public async Task Thirty_simultaneous_starts_on_one_key_never_overlap_and_the_rest_get_Conflict()
     {
-        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub());
+        await using var host = await azurite.StartHostAsync(LocalStackFixture.NewTaskHub());
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
             Task.Run(() => Client.RunAsync(host.BaseUrl, "wait", new { seconds = 1, lockKey = "one-key" }))));
@@ -38,7 +38,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite) : IClassFixture<Azu
     [Fact]
     public async Task Different_keys_do_not_block_each_other()
     {
-        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub());
+        await using var host = await azurite.StartHostAsync(LocalStackFixture.NewTaskHub());
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
             Task.Run(() => Client.RunAsync(host.BaseUrl, "wait", new { seconds = 2, lockKey = $"key-{i}" }))));
@@ -51,7 +51,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite) : IClassFixture<Azu
     [Fact]
     public async Task Two_hosts_on_one_task_hub_never_run_two_OK_operations_on_a_key_at_once()
     {
-        var hub = AzuriteFixture.NewTaskHub();
+        var hub = LocalStackFixture.NewTaskHub();
         await using var first = await azurite.StartHostAsync(hub);
         await using var second = await azurite.StartHostAsync(hub);
         Uri[] hosts = [first.BaseUrl, second.BaseUrl];

@@ -11,7 +11,7 @@ namespace LocalFunctionHost.Tests;
 /// The fence, with real processes: a holder whose host process is frozen (SIGSTOP) past its lock's lifetime loses the
 /// lock to another host process, and after it thaws (SIGCONT) none of its writes lands.
 /// </summary>
-public sealed class FencingTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class FencingTests(LocalStackFixture azurite) : IClassFixture<LocalStackFixture>
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(8);
     private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
@@ -31,7 +31,7 @@ public sealed class FencingTests(AzuriteFixture azurite) : IClassFixture<Azurite
             [DataContainers.Setting] = ledgerContainer,
         };
         // Two host processes of the same app on their own task hubs: only the lock (and the ledger) is shared.
-        var starting = new[] { AzuriteFixture.NewTaskHub(), AzuriteFixture.NewTaskHub() }
+        var starting = new[] { LocalStackFixture.NewTaskHub(), LocalStackFixture.NewTaskHub() }
             .Select(hub => azurite.StartHostAsync(hub, settings)).ToList();
         await using var frozen = await starting[0];
         await using var other = await starting[1];

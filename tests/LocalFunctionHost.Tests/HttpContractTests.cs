@@ -10,7 +10,7 @@ using LocalTooling;
 namespace LocalFunctionHost.Tests;
 
 /// <summary>The starter and status URL contract (docs/http-contract.md), against a real host process.</summary>
-public sealed class HttpContractTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+public sealed class HttpContractTests(LocalStackFixture azurite) : IClassFixture<LocalStackFixture>, IAsyncLifetime
 {
     private LocalHostProcess _host = null!;
     private HttpClient Http => azurite.Http;
@@ -19,7 +19,7 @@ public sealed class HttpContractTests(AzuriteFixture azurite) : IClassFixture<Az
     private DurableHttpClient Client => new(Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 
     // compact may use 'missing-container' (allowed, never created), so that its activity fails.
-    public async Task InitializeAsync() => _host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(),
+    public async Task InitializeAsync() => _host = await azurite.StartHostAsync(LocalStackFixture.NewTaskHub(),
         new Dictionary<string, string> { [ExclusiveOperations.Operations.DataContainers.Setting] = "missing-container" });
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

@@ -7,7 +7,7 @@ using LocalTooling;
 namespace LocalFunctionHost.Tests;
 
 /// <summary>A repeated POST (a Web activity retrying after a lost answer) starts nothing new.</summary>
-public sealed class IdempotentStartTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+public sealed class IdempotentStartTests(LocalStackFixture azurite) : IClassFixture<LocalStackFixture>, IAsyncLifetime
 {
     private readonly string _ledgerContainer = $"ledger-{Guid.NewGuid():N}"[..20];
     private LocalHostProcess _host = null!;
@@ -15,7 +15,7 @@ public sealed class IdempotentStartTests(AzuriteFixture azurite) : IClassFixture
     public async Task InitializeAsync()
     {
         await new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_ledgerContainer).CreateAsync();
-        _host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(),
+        _host = await azurite.StartHostAsync(LocalStackFixture.NewTaskHub(),
             new Dictionary<string, string> { [DataContainers.Setting] = _ledgerContainer });
     }
 

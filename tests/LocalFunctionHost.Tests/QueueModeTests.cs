@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace LocalFunctionHost.Tests;
 
 /// <summary>Queue mode on real host processes: one start per run, first come first served, handover without the caller.</summary>
-public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+public sealed class QueueModeTests(LocalStackFixture azurite, ITestOutputHelper output) : IClassFixture<LocalStackFixture>
 {
     /// <summary>The starter route with queue mode (the client posts to <c>/api/operations/{operation}</c>).</summary>
     private const string QueuedWait = "wait?mode=queue";
@@ -21,7 +21,7 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
     [Fact]
     public async Task Twenty_simultaneous_queued_starts_on_one_key_all_run_once_in_join_order_without_overlap()
     {
-        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub());
+        await using var host = await azurite.StartHostAsync(LocalStackFixture.NewTaskHub());
         var lockKey = $"queue-{Guid.NewGuid():N}";
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
@@ -63,7 +63,7 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
             // Each host has a task hub of its own (no partition moves), so short leases let the short lifetime pass the lock's timing check.
             ["LocalHost:PartitionLeaseInterval"] = TimeSpan.FromSeconds(2).ToString(),
         };
-        var starting = new[] { AzuriteFixture.NewTaskHub(), AzuriteFixture.NewTaskHub() }
+        var starting = new[] { LocalStackFixture.NewTaskHub(), LocalStackFixture.NewTaskHub() }
             .Select(hub => azurite.StartHostAsync(hub, settings)).ToList();
         await using var doomed = await starting[0];
         await using var survivor = await starting[1];
@@ -96,7 +96,7 @@ public sealed class QueueModeTests(AzuriteFixture azurite, ITestOutputHelper out
             ["ExclusiveOperations:Lock:TimeToLive"] = TimeSpan.FromSeconds(8).ToString(),
             ["LocalHost:PartitionLeaseInterval"] = TimeSpan.FromSeconds(2).ToString(),
         };
-        await using var host = await azurite.StartHostAsync(AzuriteFixture.NewTaskHub(), settings);
+        await using var host = await azurite.StartHostAsync(LocalStackFixture.NewTaskHub(), settings);
         var lockKey = $"queue-polls-{Guid.NewGuid():N}";
 
         var holder = Task.Run(() => Client.RunAsync(host.BaseUrl, QueuedWait, new { seconds = 20, lockKey }, TimeSpan.FromMinutes(3)));

@@ -5,7 +5,7 @@ using LocalTooling;
 namespace LocalFunctionHost.Tests;
 
 /// <summary>State lives in storage: a host that stops or dies mid-operation loses no orchestration.</summary>
-public sealed class RestartTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class RestartTests(LocalStackFixture azurite) : IClassFixture<LocalStackFixture>
 {
     private DurableHttpClient Client => new(azurite.Http, azurite.Keys.FunctionKey, TimeSpan.FromMilliseconds(500));
 
@@ -17,7 +17,7 @@ public sealed class RestartTests(AzuriteFixture azurite) : IClassFixture<Azurite
     [InlineData(true)]
     public async Task Operations_running_when_the_host_goes_away_complete_after_it_comes_back(bool kill)
     {
-        var hub = AzuriteFixture.NewTaskHub();
+        var hub = LocalStackFixture.NewTaskHub();
         var host = await azurite.StartHostAsync(hub, NoHeldPolls);
         var port = host.BaseUrl.Port;
         var statusUrls = new List<Uri>();

@@ -7,7 +7,7 @@ namespace LocalFunctionHost.Tests;
 /// collection of its own): a local stack without a host of its own, since each test starts its own host(s), with the
 /// settings it tests, on its own task hub.
 /// </summary>
-public sealed class AzuriteFixture : IAsyncLifetime
+public sealed class LocalStackFixture : IAsyncLifetime
 {
     private LocalStack? _stack;
 
