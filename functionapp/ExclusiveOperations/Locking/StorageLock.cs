@@ -243,8 +243,9 @@ public sealed class StorageLock(
         var blob = await BlobForAsync(lockKey, cancellationToken);
         for (var lost = 1; ; lost++)
         {
-            var now = time.GetUtcNow();
             var (state, etag) = await ReadAsync(blob, cancellationToken);
+            // Read after the state: every run already in the line took its time before its write, so before this one.
+            var now = time.GetUtcNow();
             if (Settled(lockKey, state, instanceId, now, deadline) is { } settled)
                 return settled;
             // Only a join delivered again long after the run started can be this late; it must not take the lock.
