@@ -28,11 +28,18 @@ public sealed class LockKeeper : IAsyncDisposable
 
     private async Task RenewAsync(StorageLock locks, LockFence fence, TimeProvider time, ILogger logger)
     {
+        // Renewals are due on a fixed cadence from the start: a slow renewal does not push the next one back (a late
+        // one is followed a whole period later, not by a burst).
+        var due = time.GetUtcNow() + fence.RenewEvery;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(fence.RenewEvery, time, _stop.Token);
+                var wait = due - time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, time, _stop.Token);
+                var now = time.GetUtcNow();
+                due = due + fence.RenewEvery > now ? due + fence.RenewEvery : now + fence.RenewEvery;
                 await locks.FenceAsync(fence, _stop.Token);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
