@@ -170,6 +170,11 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         {
             throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {Redacted(url)} failed: {e.Message}");
         }
+        // A connection reset while it is being set up can surface unwrapped ("Transport endpoint is not connected").
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {Redacted(url)} failed: {e.Message}");
+        }
     }
 
     /// <summary>A JSON object body is the output; any other body is kept under "Response" (as Data Factory does for non-JSON answers).</summary>
