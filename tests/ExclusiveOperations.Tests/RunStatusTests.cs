@@ -276,6 +276,20 @@ public sealed class RunStatusTests
         Assert.Single(hook.Polls);
     }
 
+    [Theory]
+    [InlineData(0, 2000, 200)]      // well before the expected change: every HoldPollInterval
+    [InlineData(1900, 2000, 100)]   // just before it: at the change
+    [InlineData(2000, 2000, 10)]    // due now: the shortest interval
+    [InlineData(2100, 2000, 25)]    // 100 ms overdue: a quarter of that
+    [InlineData(3000, 2000, 200)]   // a second overdue: no more often than HoldPollInterval
+    [InlineData(4950, 2000, 50)]    // the hold runs out first
+    public void A_held_poll_reads_again_at_the_change_then_after_a_quarter_of_its_lateness(int nowMs, int dueMs, int waitMs)
+    {
+        var start = DateTimeOffset.Parse("2026-12-07T10:00:00Z");
+        var wait = RunStatus.NextReadAfter(start.AddMilliseconds(dueMs), start.AddMilliseconds(nowMs), start.AddSeconds(5), HoldPollInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(waitMs), wait);
+    }
+
     [Fact]
     public async Task A_run_that_fails_during_the_hold_answers_500_when_asked()
     {
@@ -286,7 +300,7 @@ public sealed class RunStatusTests
 
         Assert.Equal(500, answer.StatusCode);
         Assert.Equal("System.InvalidOperationException: boom", answer.Body["output"]!.GetValue<string>());
-        Assert.Equal(HoldPollInterval, Elapsed);
+        Assert.Equal(HoldPollInterval, Elapsed); // deciding since its start 3 s ago: late enough to be read every interval
     }
 
     [Fact]
@@ -300,7 +314,9 @@ public sealed class RunStatusTests
         Assert.Equal($"{BaseUrl}/api/runs/{Id}?token={_token}", answer.Location);
         Assert.Equal(1, answer.RetryAfterSeconds); // overrunning its estimate: look again in a second
         Assert.Equal(TimeSpan.FromSeconds(3), Elapsed);
-        Assert.Equal(1 + 15, instances.Reads);
+        // The poll's read, 10 every 200 ms until the expected end at 2 s, then 19 in its overdue second (10 ms apart
+        // at first, a quarter of the lateness later on).
+        Assert.Equal(1 + 10 + 19, instances.Reads);
     }
 
     [Theory]

@@ -45,13 +45,16 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
 
         var poll = new RunPoll(instance.InstanceId, instance.RuntimeStatus, RequestOf(instance), OutcomeOf(instance.SerializedCustomStatus), time.GetUtcNow());
         var expectedChangeAt = await hook.OnPollAsync(poll, cancellationToken);
-        if (HoldUntil(poll, ChangeAt(expectedChangeAt, poll.CustomStatus)) is { } holdUntil)
+        var pollChangeAt = ChangeAt(expectedChangeAt, poll.CustomStatus);
+        if (HoldUntil(poll, pollChangeAt) is { } holdUntil)
         {
+            // Lateness counts from the expected change, or from the run's start while it decides: a poll that follows a
+            // held one does not start again at the shortest interval.
+            var due = pollChangeAt ?? instance.CreatedAt;
             // Re-read until the run is final or the hold runs out; every wait on the injected clock, ended by a hang-up.
             for (var now = time.GetUtcNow(); now < holdUntil; now = time.GetUtcNow())
             {
-                var interval = holdUntil - now < options.HoldPollInterval ? holdUntil - now : options.HoldPollInterval;
-                await Task.Delay(interval, time, cancellationToken);
+                await Task.Delay(NextReadAfter(due, now, holdUntil, options.HoldPollInterval), time, cancellationToken);
                 instance = await instances.GetAsync(query.InstanceId, cancellationToken);
                 if (!IsUnfinished(instance))
                     return Final(query, instance);
@@ -103,6 +106,20 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
         var until = change + TimeSpan.FromSeconds(1);
         var latest = poll.At + options.HoldPollFor;
         return until < latest ? until : latest;
+    }
+
+    /// <summary>
+    /// How long a held poll waits before its next read: every <paramref name="interval"/> before the expected change (a
+    /// run can end early), from then on a quarter of the time the change is overdue, between
+    /// <see cref="RunStatusOptions.MinHoldPollInterval"/> and <paramref name="interval"/>: the poller learns of an end
+    /// within about a quarter of its lateness (tens of ms for a prompt one), and a long hold reads no more often than before.
+    /// </summary>
+    public static TimeSpan NextReadAfter(DateTimeOffset due, DateTimeOffset now, DateTimeOffset holdUntil, TimeSpan interval)
+    {
+        var wait = now < due
+            ? (due - now < interval ? due - now : interval)
+            : TimeSpan.FromTicks(Math.Clamp((now - due).Ticks / 4, RunStatusOptions.MinHoldPollInterval.Ticks, interval.Ticks));
+        return holdUntil - now < wait ? holdUntil - now : wait;
     }
 
     /// <summary>

@@ -27,7 +27,8 @@ public sealed class RunStatusOptions
     /// </summary>
     public TimeSpan HoldPollFor { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often a held poll re-reads the run.</summary>
+    /// <summary>How often a held poll re-reads the run at most: before the expected change, and once the change is overdue by
+    /// four times this (sooner after the change is due: <see cref="RunStatus.NextReadAfter"/>).</summary>
     public TimeSpan HoldPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public void Validate()
