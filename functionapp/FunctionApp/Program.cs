@@ -1,6 +1,8 @@
 using ExclusiveOperations.Hosting;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,6 +21,12 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
         rule.ProviderName == "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider");
     if (defaultRule is not null)
         options.Rules.Remove(defaultRule);
+});
+// The lock's timings derive from the host's queue polling, which host.json sets: read from there, below every other
+// source, so the two agree unless an app setting says otherwise on purpose.
+((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new MemoryConfigurationSource
+{
+    InitialData = HostJson.LockDefaults(Path.Combine(AppContext.BaseDirectory, HostJson.FileName)),
 });
 builder.Services.AddExclusiveOperations(builder.Configuration);
 builder.Build().Run();

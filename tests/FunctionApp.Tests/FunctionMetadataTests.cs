@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using ExclusiveOperations.Locking;
+using ExclusiveOperations.Hosting;
 using ExclusiveOperations.Orchestration;
 
 namespace FunctionApp.Tests;
@@ -69,14 +69,15 @@ public sealed class FunctionMetadataTests
     }
 
     [Fact]
-    public void Host_json_serves_routes_under_api_and_polls_queues_at_the_interval_the_lock_timings_assume()
+    public void Host_json_serves_routes_under_api_and_polls_queues_at_the_interval_the_lock_timings_read_from_it()
     {
         var host = JsonNode.Parse(File.ReadAllText(Path.Combine(Published, "host.json")))!;
 
         Assert.Equal("api", host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
         var storage = host["extensions"]!["durableTask"]!["storageProvider"]!;
         Assert.Equal("AzureStorage", storage["type"]!.GetValue<string>());
-        // The lock's lifetime is derived from this (LockTimings): host.json and the lock's default must agree.
-        Assert.Equal(new LockOptions().MaxQueuePollingInterval, TimeSpan.Parse(storage["maxQueuePollingInterval"]!.GetValue<string>()));
+        // The lock's lifetime is derived from this (LockTimings): the app reads it from the published host.json.
+        Assert.Equal(HostJson.MaxQueuePollingInterval(Path.Combine(Published, "host.json")),
+            TimeSpan.Parse(storage["maxQueuePollingInterval"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -26,6 +26,19 @@ public sealed class FunctionWiringTests
     }
 
     [Fact]
+    public void The_lock_takes_its_queue_polling_from_the_host_json_published_with_the_app()
+    {
+        // host.json is copied beside the app's assembly (as in the package); the lock's timings derive from its polling.
+        var hostJson = Path.Combine(Path.GetDirectoryName(typeof(StarterFunction).Assembly.Location)!, HostJson.FileName);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(HostJson.LockDefaults(hostJson)).Build();
+        var options = configuration.GetSection(ExclusiveOperations.Locking.LockOptions.Section).Get<ExclusiveOperations.Locking.LockOptions>()!;
+
+        Assert.Equal(HostJson.MaxQueuePollingInterval(hostJson), options.MaxQueuePollingInterval);
+        Assert.NotEqual(HostJson.DefaultMaxQueuePollingInterval, options.MaxQueuePollingInterval); // host.json sets its own
+        options.Validate();
+    }
+
+    [Fact]
     public void Function_names_are_unique_across_the_app()
     {
         var names = FunctionClasses.SelectMany(t => t.GetMethods()).Select(m => m.GetCustomAttribute<FunctionAttribute>()?.Name).OfType<string>().ToList();

@@ -1,3 +1,5 @@
+using System.Globalization;
+using ExclusiveOperations.Hosting;
 using ExclusiveOperations.Locking;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -6,24 +8,32 @@ namespace LocalFunctionHost;
 /// <summary>
 /// Named timing profiles of the local host (<c>--LocalHost:Profile=azure</c>): a set of defaults that any explicit
 /// setting still overrides. <c>fast</c> (the default) polls twice a second so local runs and tests are quick;
-/// <c>azure</c> uses the timings an Azure Functions app has unless host.json changes them, so the lock is tried
-/// against the delays it meets in the cloud.
+/// <c>azure</c> uses the timings this Function App has in Azure (Azure's defaults and what its host.json sets), so the
+/// lock is tried against the delays it meets in the cloud.
 /// </summary>
 public static class LocalHostProfiles
 {
     public const string Setting = LocalHostOptions.Section + ":Profile";
 
+    /// <summary>The Function App's host.json, copied beside the host (LocalFunctionHost.csproj).</summary>
+    public static string AppHostJson => Path.Combine(AppContext.BaseDirectory, "functionapp.host.json");
+
     /// <summary>
-    /// Azure's defaults: the Durable Task Azure Storage provider's maxQueuePollingInterval 30 s and
-    /// control/work-item queue visibility timeouts 5 min (learn.microsoft.com, durable-functions-host-json-settings),
+    /// What an Azure Functions app has: its host.json's maxQueuePollingInterval (Azure's default 30 s when it sets none),
+    /// control/work-item queue visibility timeouts of 5 min (learn.microsoft.com, durable-functions-host-json-settings),
     /// and the Durable Task Framework's partition lease interval of 30 s (AzureStorageOrchestrationServiceSettings.LeaseInterval).
     /// </summary>
-    private static readonly Dictionary<string, string?> Azure = new()
+    private static Dictionary<string, string?> Azure()
     {
-        [$"{LocalHostOptions.Section}:MaxQueuePollingInterval"] = "00:00:30",
-        [$"{LocalHostOptions.Section}:PartitionLeaseInterval"] = "00:00:30",
-        [$"{LocalHostOptions.Section}:MessageVisibilityTimeout"] = "00:05:00",
-    };
+        var polling = HostJson.MaxQueuePollingInterval(AppHostJson)
+            ?? throw new InvalidOperationException($"The azure profile reads the Function App's host.json, which is not at {AppHostJson}: rebuild LocalFunctionHost.");
+        return new()
+        {
+            [$"{LocalHostOptions.Section}:MaxQueuePollingInterval"] = polling.ToString("c", CultureInfo.InvariantCulture),
+            [$"{LocalHostOptions.Section}:PartitionLeaseInterval"] = "00:00:30",
+            [$"{LocalHostOptions.Section}:MessageVisibilityTimeout"] = "00:05:00",
+        };
+    }
 
     /// <summary>
     /// Puts the chosen profile's values below every explicit source (settings file excepted), and makes the lock's
@@ -36,7 +46,7 @@ public static class LocalHostProfiles
         var values = profile switch
         {
             null or "" or "fast" => new Dictionary<string, string?>(),
-            "azure" => new Dictionary<string, string?>(Azure),
+            "azure" => Azure(),
             _ => throw new InvalidOperationException($"{Setting} '{profile}' is not a profile; use 'fast' (the default) or 'azure'."),
         };
         var defaults = new LocalHostOptions();

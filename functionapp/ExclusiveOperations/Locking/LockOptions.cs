@@ -15,8 +15,8 @@ public sealed class LockOptions
     public TimeSpan? TimeToLive { get; set; }
 
     /// <summary>
-    /// The host's longest idle queue poll: must equal host.json's
-    /// <c>extensions.durableTask.storageProvider.maxQueuePollingInterval</c> (the local host sets it from its own).
+    /// The host's longest idle queue poll: host.json's <c>extensions.durableTask.storageProvider.maxQueuePollingInterval</c>
+    /// (the Function App reads it from there, <see cref="Hosting.HostJson"/>; the local host sets it from its own).
     /// </summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
