@@ -21,13 +21,13 @@ public static class LocalRun
         }
         var pipeline = PipelineJson.Deserialize(await File.ReadAllTextAsync(pipelinePath, cancellationToken), pipelinePath);
         AnsiConsole.MarkupLine($"[bold]Local environment[/]: {options.Runs} runs of pipeline {pipeline.Name} on {options.Keys} key(s), " +
-            $"operation 'wait' {options.Seconds} s, " + (options.Mode == LockMode.Queue ? "queue mode" : $"strategy {options.Label}") +
+            $"operation 'wait' {options.Seconds} s, {options.Profile.ToString().ToLowerInvariant()} profile, " + (options.Mode == LockMode.Queue ? "queue mode" : $"strategy {options.Label}") +
             (options.Mode == LockMode.Conflict && options.Strategy == RetryStrategy.Fixed ? $" ({options.WaitSeconds} s + jitter {(options.JitterSeconds is { } j ? $"0..{j} s" : "as the pipeline's default")})" : ""));
 
         LocalStack? stack = null;
         try
         {
-            stack = await LocalStack.StartAsync(new LocalStackOptions { TaskHub = "LocalEnvironment" }, cancellationToken);
+            stack = await LocalStack.StartAsync(new LocalStackOptions { TaskHub = "LocalEnvironment", Settings = options.HostSettings }, cancellationToken);
             var (azurite, host) = (stack.Azurite, stack.Host);
             AnsiConsole.MarkupLine($"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}");
             AnsiConsole.MarkupLine($"Local function host on {host.BaseUrl} (Durable Task Framework, Azure Storage backend)");

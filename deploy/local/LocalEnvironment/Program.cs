@@ -26,17 +26,22 @@ var jitterSeconds = new Option<int?>("--jitter-seconds") { Description = "Fixed 
 var maxAttempts = new Option<int>("--max-attempts") { Description = "The pipeline's bound on attempts per run.", DefaultValueFactory = _ => 100 };
 var report = new Option<string>("--report") { Description = "Folder for report.json and report.html.", DefaultValueFactory = _ => Path.Combine("out", "local") };
 var pipeline = new Option<string?>("--pipeline") { Description = "The pipeline JSON to run (default: the generated pipeline of the mode)." };
+var profile = new Option<HostProfile>("--profile")
+{
+    Description = "The local host's timings: fast (short queue polling) or azure (the app's timings in Azure: host.json's queue polling, Azure's leases).",
+    DefaultValueFactory = _ => HostProfile.Fast,
+};
 
 var root = new RootCommand(
     "The local environment: Azurite + the local function host + many runs of the generated RunExclusiveOperation (or, --mode queue, RunExclusiveOperationQueued) pipeline " +
     "at once, executed by the local pipeline runner. Checks that every run succeeds and no two operations on a key overlapped.")
 {
-    runs, keys, seconds, mode, strategy, waitSeconds, jitterSeconds, maxAttempts, report, pipeline,
+    runs, keys, seconds, mode, strategy, waitSeconds, jitterSeconds, maxAttempts, report, pipeline, profile,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new ScenarioOptions(parse.GetValue(runs), parse.GetValue(keys), parse.GetValue(seconds), parse.GetValue(strategy),
-        parse.GetValue(waitSeconds), parse.GetValue(maxAttempts), parse.GetValue(mode), parse.GetValue(jitterSeconds));
+        parse.GetValue(waitSeconds), parse.GetValue(maxAttempts), parse.GetValue(mode), parse.GetValue(jitterSeconds), parse.GetValue(profile));
     if (Invalid(options)) return 2;
     return (await LocalRun.RunAsync(options, parse.GetValue(pipeline) ?? options.DefaultPipelinePath, parse.GetValue(report)!, cancellationToken)).ExitCode;
 });
@@ -50,9 +55,15 @@ var longSeconds = new Option<double>("--long-seconds")
     Description = "Also run every scenario with operations this long (0: skip): the per-handover cost is fixed, so its share falls as operations grow.",
     DefaultValueFactory = _ => 10,
 };
-var bench = new Command("bench", "The contention benchmark: fixed, hint and queue, one after the other on this machine, with short and then longer operations.")
+var azureRuns = new Option<int>("--azure-runs") { Description = "Runs of the azure-profile scenarios.", DefaultValueFactory = _ => 4 };
+var azureSeconds = new Option<double>("--azure-seconds")
 {
-    benchRuns, benchKeys, benchSeconds, waitSeconds, jitterSeconds, longSeconds,
+    Description = "Hint and queue on the azure profile with operations this long (0: skip): long enough for an idle worker's queue polling to back off.",
+    DefaultValueFactory = _ => 20,
+};
+var bench = new Command("bench", "The contention benchmark: fixed, hint and queue, one after the other on this machine, with short and then longer operations; then hint and queue on Azure's timings.")
+{
+    benchRuns, benchKeys, benchSeconds, waitSeconds, jitterSeconds, longSeconds, azureRuns, azureSeconds,
 };
 bench.SetAction(async (parse, cancellationToken) =>
 {
@@ -65,18 +76,25 @@ bench.SetAction(async (parse, cancellationToken) =>
         scenarios.Add(conflict with { Strategy = RetryStrategy.Hint });
         scenarios.Add(conflict with { Mode = LockMode.Queue });
     }
+    if (parse.GetValue(azureSeconds) > 0)
+    {
+        var azure = new ScenarioOptions(parse.GetValue(azureRuns), 1, parse.GetValue(azureSeconds), RetryStrategy.Hint, parse.GetValue(waitSeconds), 1000,
+            Profile: HostProfile.Azure);
+        scenarios.Add(azure);
+        scenarios.Add(azure with { Mode = LockMode.Queue });
+    }
     if (scenarios.Any(Invalid)) return 2;
 
     var results = new List<ContentionReport>();
     foreach (var options in scenarios)
     {
-        var folder = Path.Combine("out", "bench", $"{options.Label}-{options.Seconds}s");
+        var folder = Path.Combine("out", "bench", $"{options.Name}-{options.Seconds}s");
         var (code, result) = await LocalRun.RunAsync(options, options.DefaultPipelinePath, folder, cancellationToken);
         if (result is null || code != 0) return code == 0 ? 1 : code;
         results.Add(result);
     }
     // One column per scenario: fits the 80 columns of logs and CI.
-    var table = new Table().AddColumn("").AddColumns(results.Select(r => $"{r.Totals.Strategy}, {r.Totals.OperationSeconds} s").ToArray());
+    var table = new Table().AddColumn("").AddColumns(scenarios.Zip(results, (s, r) => $"{s.Name}, {r.Totals.OperationSeconds} s").ToArray());
     void Row(string name, Func<ContentionReport, string> value) => table.AddRow([name, .. results.Select(value)]);
     Row("makespan s (ideal)", r => $"{r.Totals.MakespanSeconds:0.0} ({r.Totals.IdealSeconds})");
     Row("ratio (target queue <= 1.15 at 1 s, 1.05 at 10 s)", r => $"{r.Totals.MakespanRatio:0.000}");
@@ -91,7 +109,7 @@ bench.SetAction(async (parse, cancellationToken) =>
     AnsiConsole.Write(table);
     AnsiConsole.MarkupLine("Conflict mode: a waiting run can only come back in whole seconds (a Data Factory Wait), so each handover costs up to a " +
         "second of idle lock plus the hold's own overrun, whatever the operation's length. Queue mode: the releasing run hands the lock to the next " +
-        "in line itself. Reports: out/bench/<fixed|hint|queue>-<seconds>s/.");
+        "in line itself. The azure columns run the host on the app's timings in Azure (host.json's queue polling). Reports: out/bench/<scenario>-<seconds>s/.");
     return 0;
 });
 root.Subcommands.Add(bench);

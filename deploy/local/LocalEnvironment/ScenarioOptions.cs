@@ -10,6 +10,16 @@ public enum RetryStrategy
     Fixed,
 }
 
+/// <summary>The local host's timing profile (docs/configuration.md, LocalHost__Profile).</summary>
+public enum HostProfile
+{
+    /// <summary>Short polling, so local runs are quick.</summary>
+    Fast,
+
+    /// <summary>The app's timings in Azure: host.json's queue polling, Azure's partition leases and visibility timeouts.</summary>
+    Azure,
+}
+
 /// <summary>How a run gets the lock.</summary>
 public enum LockMode
 {
@@ -28,8 +38,18 @@ public enum LockMode
 /// <param name="MaxAttempts">The pipeline's bound on attempts (then it fails with LockNotAcquired).</param>
 /// <param name="Mode">Conflict (the strategy applies) or queue (one call per run; strategy, wait and attempts do not apply).</param>
 /// <param name="JitterSeconds">The fixed wait's jitter (retryJitterSeconds); null: the pipeline's default.</param>
-public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetryStrategy Strategy, int WaitSeconds, int MaxAttempts, LockMode Mode = LockMode.Conflict, int? JitterSeconds = null)
+/// <param name="Profile">The local host's timings: fast (the default) or azure (the app's timings in Azure).</param>
+public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetryStrategy Strategy, int WaitSeconds, int MaxAttempts, LockMode Mode = LockMode.Conflict,
+    int? JitterSeconds = null, HostProfile Profile = HostProfile.Fast)
 {
+    /// <summary>The host's settings for <see cref="Profile"/> (the host's LocalHost:Profile).</summary>
+    public IReadOnlyDictionary<string, string>? HostSettings => Profile == HostProfile.Azure
+        ? new Dictionary<string, string> { ["LocalHost:Profile"] = "azure" }
+        : null;
+
+    /// <summary>The scenario's folder and column name: its label, and the profile unless it is the fast one.</summary>
+    public string Name => Profile == HostProfile.Azure ? $"{Label}-azure" : Label;
+
     /// <summary>The generated pipeline each mode runs.</summary>
     public string DefaultPipelinePath => Path.Combine("pipelines", "generated", "pipeline",
         Mode == LockMode.Queue ? "RunExclusiveOperationQueued.json" : "RunExclusiveOperation.json");
