@@ -18,7 +18,7 @@ public sealed class LockOptions
     /// The host's longest idle queue poll: host.json's <c>extensions.durableTask.storageProvider.maxQueuePollingInterval</c>
     /// (the Function App reads it from there, <see cref="Hosting.HostJson"/>; the local host sets it from its own).
     /// </summary>
-    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxQueuePollingInterval { get; set; } = Hosting.HostJson.DefaultMaxQueuePollingInterval;
 
     /// <summary>
     /// How long an orchestration's messages can wait when its control-queue partition moves to another worker: the

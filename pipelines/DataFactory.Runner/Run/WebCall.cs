@@ -166,12 +166,8 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         {
             throw PipelineRunner.Fail(web, "RequestTimeout", $"{method} {Redacted(url)} did not answer within httpRequestTimeout {timeout}.");
         }
-        catch (HttpRequestException e)
-        {
-            throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {Redacted(url)} failed: {e.Message}");
-        }
-        // A connection reset while it is being set up can surface unwrapped ("Transport endpoint is not connected").
-        catch (System.Net.Sockets.SocketException e)
+        // A connection reset while being set up can surface unwrapped ("Transport endpoint is not connected").
+        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
             throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {Redacted(url)} failed: {e.Message}");
         }
