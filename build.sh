@@ -18,7 +18,7 @@ Usage: ./build.sh <verb> [options]
                    the tests that start no process (no Azurite, host, Bicep or shell), without the workflow lint
                    and the Pulumi compile check (under a minute on a built checkout).
   bench            Contention benchmark: fixed, hint and queue, 20 runs on 1 key, 1 s and then 10 s operations; then hint
-                   and queue on the app's Azure timings (--profile azure), 4 runs of 20 s (about 18 min).
+                   and queue on the app's Azure timings (local --profile azure), 4 runs of 20 s (about 18 min).
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
   adf run PIPELINE.json [--param n=v]... [--global n=v]... [--factory F.json] [--managed-identity-token T] [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
