@@ -31,7 +31,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     public int QueuePort { get; }
     public int TablePort { get; }
 
-    /// <summary>The folder where Azurite keeps its data; a restarted Azurite on the same folder keeps it.</summary>
+    /// <summary>The folder Azurite runs in and keeps its data in (a restarted Azurite on the same folder keeps it), unless it
+    /// was started without one: then its data is in memory and the folder is temporary.</summary>
     public string Location { get; }
 
     public string ConnectionString =>
@@ -41,7 +42,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
     /// <summary>Starts Azurite and returns once all three services accept connections.</summary>
-    /// <param name="location">Data folder; when null, a new temporary folder, deleted when the server is disposed.</param>
+    /// <param name="location">Data folder; when null, the data is kept in memory only (nothing outlives the server; measured
+    /// faster under load, docs/benchmarks.md), and Azurite runs in a new temporary folder, deleted when it is disposed.</param>
     /// <param name="ports">Blob, queue and table ports; when null, Azurite binds port 0 (the system picks free ports, so
     /// concurrent starts cannot race for one) and the ports are read from the lines where it says where it listens.</param>
     public static async Task<AzuriteServer> StartAsync(string? location = null, (int Blob, int Queue, int Table)? ports = null, CancellationToken cancellationToken = default)
@@ -52,13 +54,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         Directory.CreateDirectory(location);
         var (blob, queue, table) = ports ?? (0, 0, 0);
 
+        // No telemetry: Azurite collects it by default, and a local tool has no business reporting home.
         var start = LocalProcesses.StartInfo(executable,
         [
-            "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl", "--location", location,
+            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            .. temporary ? ["--inMemoryPersistence"] : new[] { "--location", location },
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
             "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
         ]);
+        start.WorkingDirectory = location;
 
         // "Azurite Blob service is successfully listening at http://127.0.0.1:41234" (one line per service).
         var listening = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
@@ -77,11 +82,13 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 return new AzuriteServer(process, b, q, t, location, deleteLocation: temporary);
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                await new AzuriteServer(process, blob, queue, table, location, deleteLocation: temporary).DisposeAsync();
-                throw new InvalidOperationException(
+                // Read before disposing: a disposed Process has no state to ask.
+                var failure = new InvalidOperationException(
                     $"Azurite did not start on ports {(ports is null ? "0/0/0 (any free ports)" : $"{blob}/{queue}/{table}")} " +
                     (process.HasExited ? $"(it exited with code {process.ExitCode})" : "within 60 s") +
                     $". Its output:\n{string.Join('\n', output)}");
+                await new AzuriteServer(process, blob, queue, table, location, deleteLocation: temporary).DisposeAsync();
+                throw failure;
             }
             await Task.Delay(100, cancellationToken);
         }
@@ -126,7 +133,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     {
         var configured = Environment.GetEnvironmentVariable("AZURITE_PATH");
         if (!string.IsNullOrEmpty(configured))
-            return File.Exists(configured) ? configured : throw new FileNotFoundException($"AZURITE_PATH points at '{configured}', which does not exist.");
+            return File.Exists(configured) ? Path.GetFullPath(configured) : throw new FileNotFoundException($"AZURITE_PATH points at '{configured}', which does not exist.");
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
