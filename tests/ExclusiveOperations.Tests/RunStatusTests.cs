@@ -24,9 +24,9 @@ public sealed class RunStatusTests
     private readonly RecordingHook _hook = new();
 
     // No holds unless a test asks for them: the other tests are about the answer a poll gets at once.
-    private RunStatus Status(TimeSpan? maxRetryAfter = null, IRunPollHook? hook = null, TimeSpan? holdPollFor = null) =>
+    private RunStatus Status(TimeSpan? maxRetryAfter = null, IRunPollHook? hook = null, TimeSpan? holdPollFor = null, RunCommits? commits = null) =>
         new(new RunStatusOptions { MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(60), HoldPollFor = holdPollFor ?? TimeSpan.Zero },
-            new FixedKey(), hook ?? new RecordingHook(), _time);
+            new FixedKey(), hook ?? new RecordingHook(), _time, commits ?? new RunCommits(announced: false));
 
     private Task<RunStatusAnswer> Ask(RunStatus status, string? token = null, bool internalServerErrorOnFailure = false, string id = Id,
         IRunInstanceReader? instances = null, CancellationToken cancellationToken = default) =>
@@ -291,6 +291,63 @@ public sealed class RunStatusTests
     }
 
     [Fact]
+    public async Task On_a_host_that_announces_commits_a_held_poll_reads_the_run_when_it_is_committed_not_on_a_schedule()
+    {
+        var commits = new RunCommits(announced: true);
+        var instances = new SwitchableInstances(Running(0.5));
+
+        var asking = Ask(Status(holdPollFor: HoldPollFor, commits: commits), instances: instances);
+        Assert.Equal(new RunStatusOptions().AnnouncedHoldPollInterval, await _time.NextTimerAsync()); // a commit, or one elsewhere
+        instances.Current = Completed();
+        commits.Committed("another-run");
+        commits.Committed(Id);
+        var answer = await asking;
+
+        Assert.Equal(200, answer.StatusCode);
+        Assert.Equal(TimeSpan.Zero, Elapsed);
+        Assert.Equal(2, instances.Reads);
+    }
+
+    [Fact]
+    public async Task On_a_host_that_announces_commits_a_held_poll_still_reads_every_AnnouncedHoldPollInterval_for_commits_elsewhere()
+    {
+        var instances = new ScriptedInstances(Running(2));
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(holdPollFor: HoldPollFor, commits: new RunCommits(announced: true)), instances: instances));
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(3), Elapsed);
+        Assert.Equal(1 + 3, instances.Reads); // 3 s of hold, one read a second: no faster reads once the end is overdue
+    }
+
+    [Fact]
+    public async Task A_commit_between_the_read_and_the_wait_is_not_missed_and_other_runs_commits_do_not_wake()
+    {
+        var commits = new RunCommits(announced: true);
+        using var subscription = commits.Subscribe(Id);
+        commits.Committed(Id);
+        commits.Committed(Id); // two commits before one read: one wake
+
+        Assert.True(await subscription.WaitAsync(TimeSpan.FromSeconds(1), _time, CancellationToken.None));
+        var waiting = subscription.WaitAsync(TimeSpan.FromSeconds(1), _time, CancellationToken.None);
+        commits.Committed("another-run");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await waiting);
+    }
+
+    [Fact]
+    public async Task A_host_that_does_not_announce_commits_wakes_no_poll()
+    {
+        var commits = new RunCommits(announced: false);
+        using var subscription = commits.Subscribe(Id);
+        commits.Committed(Id);
+
+        var waiting = subscription.WaitAsync(TimeSpan.FromSeconds(1), _time, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await waiting);
+    }
+
+    [Fact]
     public async Task A_run_that_fails_during_the_hold_answers_500_when_asked()
     {
         var failed = Instance("Failed", failure: new RunFailure("System.InvalidOperationException", "boom"));
@@ -526,6 +583,21 @@ public sealed class RunStatusTests
 
         public Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
             Task.FromResult(_byId.GetValueOrDefault(instanceId));
+    }
+
+    /// <summary>Answers what the test set last.</summary>
+    private sealed class SwitchableInstances(RunInstance current) : IRunInstanceReader
+    {
+        private int _reads;
+
+        public RunInstance Current { get; set; } = current;
+        public int Reads => Volatile.Read(ref _reads);
+
+        public Task<RunInstance?> GetAsync(string instanceId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            return Task.FromResult<RunInstance?>(Current);
+        }
     }
 
     /// <summary>Answers the given states in order, one per read, the last one from then on.</summary>

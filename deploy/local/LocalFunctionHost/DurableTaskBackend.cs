@@ -25,7 +25,7 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
     private readonly TaskHubWorker _worker;
     private readonly ILogger _logger;
 
-    public DurableTaskBackend(IServiceProvider services, StorageConnection storage, IOptions<LocalHostOptions> options, ILoggerFactory loggerFactory)
+    public DurableTaskBackend(IServiceProvider services, StorageConnection storage, IOptions<LocalHostOptions> options, RunCommits commits, ILoggerFactory loggerFactory)
     {
         var settings = options.Value;
         _logger = loggerFactory.CreateLogger<DurableTaskBackend>();
@@ -44,7 +44,7 @@ public sealed class DurableTaskBackend : IHostedService, IOrchestrationScheduler
         });
 
         var shims = new DurableTaskShimFactory(new Microsoft.DurableTask.Worker.DurableTaskWorkerOptions(), loggerFactory);
-        _worker = new TaskHubWorker(_service, loggerFactory);
+        _worker = new TaskHubWorker(new CommitAnnouncingService(_service, commits), loggerFactory);
         _worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(FunctionNames.Orchestrator,
             () => shims.CreateOrchestration(FunctionNames.Orchestrator, services.GetRequiredService<ExclusiveOperationOrchestrator>())));
         foreach (var (name, type) in FunctionNames.Activities)

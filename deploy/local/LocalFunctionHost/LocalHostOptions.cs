@@ -30,6 +30,13 @@ public sealed class LocalHostOptions
     public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Tell held status polls of each run state this host commits (<c>RunCommits</c>), so they read the run once when it
+    /// changed. False: polls re-read on the lateness schedule, as in the Function App (whose Durable host commits in
+    /// another process); <c>./build.sh bench-host</c> measures both side by side.
+    /// </summary>
+    public bool AnnounceCommits { get; set; } = true;
+
+    /// <summary>
     /// The <c>Retry-After</c> of 202 answers on the operators' built-in status route
     /// (<c>/runtime/webhooks/durabletask/instances/{id}</c>): 5 s, as the Durable extension's HttpApiHandler sends. The runs'
     /// own status URLs (<c>/api/runs/{id}</c>) compute theirs (<c>ExclusiveOperations:Status</c>).

@@ -41,6 +41,8 @@ var keys = new KeyCheck(KeyCheck.Resolve(hostOptions));
 builder.Services.AddSingleton(keys);
 builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
 builder.Services.AddSingleton<ILockHandover>(sp => sp.GetRequiredService<DurableTaskBackend>());
+// This host writes the runs' state itself, so its held status polls can be told of each commit.
+builder.Services.AddSingleton(new RunCommits(announced: hostOptions.AnnounceCommits));
 builder.Services.AddExclusiveOperations(builder.Configuration);
 builder.Services.AddSingleton(new StorageConnection(connectionString));
 builder.Services.AddSingleton<DurableTaskBackend>();

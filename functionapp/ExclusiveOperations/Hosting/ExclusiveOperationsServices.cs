@@ -74,6 +74,8 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton<IRunPollHook, QueuePollHook>();
         services.TryAddSingleton<IStatusTokens>(sp => new StatusTokenKey(
             sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(sp.GetRequiredService<LockOptions>().Container)));
+        // A host that commits the runs' state itself registers RunCommits(announced: true) first.
+        services.TryAddSingleton(new RunCommits(announced: false));
         services.TryAddSingleton<RunStatus>();
 
         services.TryAddSingleton<ExclusiveOperationOrchestrator>();

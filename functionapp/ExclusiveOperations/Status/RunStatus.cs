@@ -22,7 +22,7 @@ public sealed record RunStatusAnswer(int StatusCode, JsonObject Body, string? Lo
 /// expected to finish is held until it does (<see cref="RunStatusOptions.HoldPollFor"/>). The input is never returned
 /// (operators read it through the built-in API).
 /// </summary>
-public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IRunPollHook hook, TimeProvider time)
+public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IRunPollHook hook, TimeProvider time, RunCommits commits)
 {
     public const string ParameterName = "returnInternalServerErrorOnFailure";
 
@@ -39,6 +39,8 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
             return Error(401, "wrong status token",
                 $"The '{StatusToken.QueryParameter}' does not open run '{query.InstanceId}'; poll the Location the starter answered, unchanged.");
         }
+        // Before the first read: a commit between it and a hold's wait must not be missed.
+        using var subscription = commits.Subscribe(query.InstanceId);
         var instance = await instances.GetAsync(query.InstanceId, cancellationToken);
         if (!IsUnfinished(instance))
             return Final(query, instance);
@@ -51,10 +53,14 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
             // Lateness counts from the expected change, or from the run's start while it decides: a poll that follows a
             // held one does not start again at the shortest interval.
             var due = pollChangeAt ?? instance.CreatedAt;
-            // Re-read until the run is final or the hold runs out; every wait on the injected clock, ended by a hang-up.
+            // Re-read until the run is final or the hold runs out: at each commit this host announces (and every
+            // AnnouncedHoldPollInterval for commits elsewhere), else on the lateness schedule; waits on the injected clock.
             for (var now = time.GetUtcNow(); now < holdUntil; now = time.GetUtcNow())
             {
-                await Task.Delay(NextReadAfter(due, now, holdUntil, options.HoldPollInterval), time, cancellationToken);
+                var wait = commits.Announced
+                    ? Shorter(options.AnnouncedHoldPollInterval, holdUntil - now)
+                    : NextReadAfter(due, now, holdUntil, options.HoldPollInterval);
+                await subscription.WaitAsync(wait, time, cancellationToken);
                 instance = await instances.GetAsync(query.InstanceId, cancellationToken);
                 if (!IsUnfinished(instance))
                     return Final(query, instance);
@@ -121,6 +127,8 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
             : TimeSpan.FromTicks(Math.Clamp((now - due).Ticks / 4, RunStatusOptions.MinHoldPollInterval.Ticks, interval.Ticks));
         return holdUntil - now < wait ? holdUntil - now : wait;
     }
+
+    private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>
     /// Whole seconds until the run can have changed (<see cref="ChangeAt"/>), else 1 s (a run that is deciding OK or

@@ -31,6 +31,12 @@ public sealed class RunStatusOptions
     /// four times this (sooner after the change is due: <see cref="RunStatus.NextReadAfter"/>).</summary>
     public TimeSpan HoldPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// On a host that announces its commits (<see cref="RunCommits.Announced"/>, the local host), how often a held poll
+    /// re-reads the run anyway: for a run that another host on the same task hub processes (scale-out).
+    /// </summary>
+    public TimeSpan AnnouncedHoldPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public void Validate()
     {
         if (MaxRetryAfter < TimeSpan.FromSeconds(1))
@@ -41,5 +47,8 @@ public sealed class RunStatusOptions
         if (HoldPollInterval < MinHoldPollInterval)
             throw new InvalidOperationException(
                 $"{Section}:HoldPollInterval must be at least {MinHoldPollInterval} (was {HoldPollInterval}); every re-read is a read of the task hub.");
+        if (AnnouncedHoldPollInterval < MinHoldPollInterval)
+            throw new InvalidOperationException(
+                $"{Section}:AnnouncedHoldPollInterval must be at least {MinHoldPollInterval} (was {AnnouncedHoldPollInterval}); every re-read is a read of the task hub.");
     }
 }
