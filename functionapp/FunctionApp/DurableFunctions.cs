@@ -20,7 +20,8 @@ public sealed class DurableFunctions(
     JoinQueueActivity joinQueue,
     CheckTurnActivity checkTurn,
     CompactBlobsActivity compactBlobs,
-    AppendEntriesActivity appendEntries)
+    AppendEntriesActivity appendEntries,
+    WaitRemainderActivity waitRemainder)
 {
     [Function(FunctionNames.Orchestrator)]
     public Task<OperationOutcome> RunOrchestratorAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -55,6 +56,10 @@ public sealed class DurableFunctions(
     [Function(FunctionNames.AppendEntries)]
     public Task<int> AppendEntriesAsync([ActivityTrigger] AppendRequest input, FunctionContext context) =>
         appendEntries.RunAsync(ActivityContext(context, FunctionNames.AppendEntries), input);
+
+    [Function(FunctionNames.WaitRemainder)]
+    public Task<bool> WaitRemainderAsync([ActivityTrigger] TimeSpan remainder, FunctionContext context) =>
+        waitRemainder.RunAsync(ActivityContext(context, FunctionNames.WaitRemainder), remainder);
 
     private static TaskActivityContext ActivityContext(FunctionContext context, string name) =>
         new FunctionActivityContext(name, context.BindingContext.BindingData.TryGetValue("instanceId", out var id) ? id?.ToString() ?? "" : "");

@@ -87,6 +87,7 @@ public static class ExclusiveOperationsServices
         services.TryAddSingleton<CheckTurnActivity>();
         services.TryAddSingleton<CompactBlobsActivity>();
         services.TryAddSingleton<AppendEntriesActivity>();
+        services.TryAddSingleton<WaitRemainderActivity>();
         return services;
     }
 

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
+using ExclusiveOperations.Orchestration;
 
 namespace ExclusiveOperations.Operations;
 
 /// <summary>
 /// <c>wait</c>: stands for a long external job. Waits <c>seconds</c> on durable timers, holding the lock
-/// but no compute; used by tests, the local environment and benchmarks.
+/// but no compute (the last part under a second excepted: <see cref="WaitRemainderActivity"/>); used by tests, the
+/// local environment and benchmarks.
 /// </summary>
 public sealed class WaitOperation : IExclusiveOperation
 {
@@ -21,10 +23,16 @@ public sealed class WaitOperation : IExclusiveOperation
         var orchestration = context.Orchestration;
         var seconds = Seconds(context.Input);
         var end = orchestration.CurrentUtcDateTime.AddSeconds(seconds);
-        // Loop until the orchestration's clock has passed the end: a timer can fire up to a second early (whole-second
-        // queue visibility). A timer a second past the end was measured slower (docs/benchmarks.md).
+        // A timer can fire up to a second early (whole-second queue visibility, truncated); what is left then is waited
+        // by an activity. A timer a second past the end was measured slower (docs/benchmarks.md).
         while (orchestration.CurrentUtcDateTime < end)
         {
+            var remainder = end - orchestration.CurrentUtcDateTime;
+            if (remainder < WaitRemainderActivity.TimerGranularity)
+            {
+                await orchestration.CallActivityAsync<bool>(FunctionNames.WaitRemainder, remainder, ActivityRetry.Options);
+                break;
+            }
             var stepEnd = orchestration.CurrentUtcDateTime + context.RenewInterval;
             await orchestration.CreateTimer(stepEnd < end ? stepEnd : end, CancellationToken.None);
             if (stepEnd < end)

@@ -18,6 +18,7 @@ public static class FunctionNames
     public const string AppendEntries = "AppendEntries";
     public const string JoinQueue = "JoinQueue";
     public const string CheckTurn = "CheckTurn";
+    public const string WaitRemainder = "WaitRemainder";
 
     /// <summary>The event a releasing orchestration sends the queued run it handed the lock to (payload: its <c>LockHolder</c>).</summary>
     public const string LockGrantedEvent = "LockGranted";
@@ -31,6 +32,7 @@ public static class FunctionNames
         (AppendEntries, typeof(AppendEntriesActivity)),
         (JoinQueue, typeof(JoinQueueActivity)),
         (CheckTurn, typeof(CheckTurnActivity)),
+        (WaitRemainder, typeof(WaitRemainderActivity)),
     ];
 
     /// <summary>
