@@ -193,6 +193,22 @@ public sealed class StorageLockQueueTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_measured_overrun_delays_the_holders_expected_end_but_not_the_turns_in_line()
+    {
+        var (locks, _) = NewLock();
+        await JoinAsync(locks, "slow", expected: TimeSpan.FromSeconds(1));
+        await JoinAsync(locks, "holder", expected: TimeSpan.FromSeconds(1));
+        await JoinAsync(locks, "b", expected: TimeSpan.FromSeconds(1));
+        _time.Advance(TimeSpan.FromSeconds(4)); // a start-up overrun of 3 s
+        await locks.ReleaseAsync("k", "slow");
+        var handedOver = _time.GetUtcNow();
+
+        Assert.Equal(new ExpectedTurn(handedOver + TimeSpan.FromSeconds(1 + 3), InLine: false), await locks.ExpectedTurnAsync("k", "holder"));
+        // Told the overrun too, b would come back 3 s after a turn that a quick holder gives it at 1 s.
+        Assert.Equal(new ExpectedTurn(handedOver + TimeSpan.FromSeconds(1), InLine: true), await locks.ExpectedTurnAsync("k", "b"));
+    }
+
+    [Fact]
     public async Task Poll_records_live_beside_the_lock_blobs_under_names_no_lock_key_can_have()
     {
         var (locks, polls) = NewLock();

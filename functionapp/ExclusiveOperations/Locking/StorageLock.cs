@@ -336,9 +336,11 @@ public sealed class StorageLock(
     }
 
     /// <summary>
-    /// When something is next expected to change for <paramref name="instanceId"/>: for a queued run its expected turn (the
-    /// holder's expected end, then the expected durations of the runs ahead of it); for the holder its operation's expected
-    /// end; null when the run neither holds the lock nor waits for it. For the status endpoint's Retry-After.
+    /// When something is next expected to change for <paramref name="instanceId"/>: for a queued run its earliest likely turn
+    /// (the holder's expected end, then the expected durations of the runs ahead of it, without their measured overrun: a
+    /// poller told too early asks again, one told too late learns of its end late, and one slow start-up overrun made whole
+    /// lines come back seconds after their end); for the holder its operation's expected end plus the measured overrun;
+    /// null when the run neither holds the lock nor waits for it. For the status endpoint's Retry-After.
     /// </summary>
     public async Task<ExpectedTurn?> ExpectedTurnAsync(string lockKey, string instanceId, CancellationToken cancellationToken = default)
     {
@@ -351,13 +353,8 @@ public sealed class StorageLock(
         if (position < 0)
             return null;
         var now = time.GetUtcNow();
-        var turn = now;
-        if (state.Holder is { } holder && holder.ExpiresAt > now)
-        {
-            var holderEnd = holder.ExpectedEndAt + TimeSpan.FromSeconds(overshoot);
-            if (holderEnd > turn) turn = holderEnd;
-        }
-        return new ExpectedTurn(turn + TimeSpan.FromSeconds(state.Queue.Take(position).Sum(run => run.ExpectedSeconds + overshoot)), InLine: true);
+        var turn = state.Holder is { } holder && holder.ExpiresAt > now && holder.ExpectedEndAt > now ? holder.ExpectedEndAt : now;
+        return new ExpectedTurn(turn + TimeSpan.FromSeconds(state.Queue.Take(position).Sum(run => run.ExpectedSeconds)), InLine: true);
     }
 
     /// <summary>The queue-mode runs waiting for the lock, first in line first.</summary>
