@@ -24,7 +24,7 @@ public sealed class ContentionReport
         [property: JsonPropertyName("operationSeconds")] double OperationSeconds);
 
     /// <summary>
-    /// Where the makespan went, on the key with the most runs (its runs take the lock one after another):
+    /// Where the makespan went, on the key with the most runs whose last run ended last (its runs take the lock one after another):
     /// start (first call to first lock) + holds + idle lock time between holders + end (last release to the
     /// last run's end) = makespan. Idle time is what the retry strategy controls; holds and the ends are the
     /// host's and the pipeline's own latency.
@@ -110,7 +110,8 @@ public sealed class ContentionReport
 
     private static Breakdown? BreakdownOf(List<Run> runs, DateTimeOffset start, DateTimeOffset end)
     {
-        var busiest = runs.GroupBy(r => r.LockKey).OrderByDescending(g => g.Count()).First();
+        // The key that set the makespan: of the keys with the most runs, the one whose last run ended last.
+        var busiest = runs.GroupBy(r => r.LockKey).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max(r => r.EndedAt ?? r.StartedAt)).First();
         var holds = busiest.SelectMany(r => r.Operations)
             .Where(o => o is { Status: "OK", LockAcquiredAt: not null, LockReleasedAt: not null })
             .Select(o => (From: o.LockAcquiredAt!.Value, To: o.LockReleasedAt!.Value)).OrderBy(h => h.From).ToList();

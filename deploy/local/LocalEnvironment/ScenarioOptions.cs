@@ -47,8 +47,8 @@ public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetrySt
         ? new Dictionary<string, string> { ["LocalHost:Profile"] = "azure" }
         : null;
 
-    /// <summary>The scenario's folder and column name: its label, and the profile unless it is the fast one.</summary>
-    public string Name => Profile == HostProfile.Azure ? $"{Label}-azure" : Label;
+    /// <summary>The scenario's folder and column name: its label, the keys when more than one, and the profile unless it is the fast one.</summary>
+    public string Name => Label + (Keys > 1 ? $"-{Keys}keys" : "") + (Profile == HostProfile.Azure ? "-azure" : "");
 
     /// <summary>The generated pipeline each mode runs.</summary>
     public string DefaultPipelinePath => Path.Combine("pipelines", "generated", "pipeline",
