@@ -5,7 +5,7 @@ namespace ExclusiveOperations.Operations;
 
 /// <summary>
 /// <c>wait</c>: stands for a long external job. Waits <c>seconds</c> on durable timers, holding the lock
-/// but no compute (the last part under a second excepted: <see cref="WaitRemainderActivity"/>); used by tests, the
+/// but no compute (the last second or less excepted: <see cref="WaitRemainderActivity"/>); used by tests, the
 /// local environment and benchmarks.
 /// </summary>
 public sealed class WaitOperation : IExclusiveOperation
@@ -28,7 +28,8 @@ public sealed class WaitOperation : IExclusiveOperation
         while (orchestration.CurrentUtcDateTime < end)
         {
             var remainder = end - orchestration.CurrentUtcDateTime;
-            if (remainder < WaitRemainderActivity.TimerGranularity)
+            // A second or less: a timer that far away fires at once (its delay is a hair under a second when sent).
+            if (remainder <= WaitRemainderActivity.TimerGranularity)
             {
                 await orchestration.CallActivityAsync<bool>(FunctionNames.WaitRemainder, remainder, ActivityRetry.Options);
                 break;

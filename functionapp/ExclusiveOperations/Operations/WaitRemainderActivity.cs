@@ -3,14 +3,14 @@ using Microsoft.DurableTask;
 namespace ExclusiveOperations.Operations;
 
 /// <summary>
-/// <c>wait</c>'s last part under a second. The Azure Storage backend's durable timers are queue visibility delays in
+/// <c>wait</c>'s last second or less. The Azure Storage backend's durable timers are queue visibility delays in
 /// whole seconds, truncated: a timer under a second fires at once, so a loop of timers replayed the orchestration about
-/// 30 times per 1 s <c>wait</c> (docs/benchmarks.md). This activity waits the remainder instead: one hop, under a second
-/// of compute.
+/// 30 times per 1 s <c>wait</c> (docs/benchmarks.md). This activity waits the remainder instead: one hop, at most a
+/// second of compute.
 /// </summary>
 public sealed class WaitRemainderActivity(TimeProvider time) : TaskActivity<TimeSpan, bool>
 {
-    /// <summary>Below this, a durable timer may fire at once on the Azure Storage backend.</summary>
+    /// <summary>Up to this, a durable timer may fire at once on the Azure Storage backend.</summary>
     public static readonly TimeSpan TimerGranularity = TimeSpan.FromSeconds(1);
 
     public override async Task<bool> RunAsync(TaskActivityContext context, TimeSpan remainder)
