@@ -414,19 +414,16 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             ?? throw Fail(forEach, "InvalidTemplate", "The ForEach items expression must give an array.");
         input(new JsonObject { ["items"] = items.DeepClone(), ["isSequential"] = forEach.IsSequential ?? false });
         var parallel = forEach.IsSequential == true ? 1 : Math.Clamp(forEach.BatchCount ?? _options.DefaultBatchCount, 1, 50);
-        using var gate = new SemaphoreSlim(parallel);
-        var results = await Task.WhenAll(items.Select(async (item, index) =>
+        // batchCount workers, each taking the next item when its last one ends: items start in order, and nothing waits
+        // outside the run's own flow (a semaphore's waiters resume on the thread pool, where a test's clock cannot see them).
+        var results = new ScopeResult[items.Count];
+        var next = -1;
+        async Task Worker()
         {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                return await RunActivitiesAsync(forEach.Activities, scope.ForItem($"{scope.Path}{forEach.Name}[{index}]/", item, index), cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+            for (int index; (index = Interlocked.Increment(ref next)) < items.Count;)
+                results[index] = await RunActivitiesAsync(forEach.Activities, scope.ForItem($"{scope.Path}{forEach.Name}[{index}]/", items[index], index), cancellationToken);
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(parallel, items.Count)).Select(_ => Worker()));
         var failed = results.Where(r => !r.Succeeded).ToList();
         if (failed.Count > 0)
             throw new ActivityFailedException(failed[0].Error ?? new RunError("ActivityFailed", $"{failed.Count} iteration(s) failed.", "UserError", forEach.Name));
