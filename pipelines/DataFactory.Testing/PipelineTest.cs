@@ -19,7 +19,7 @@ public sealed class PipelineTest
     private readonly Dictionary<string, JsonNode?> _globalParameters;
     private readonly Dictionary<string, Func<ActivityCall, Answer>> _byName = [];
     private readonly Dictionary<string, Func<ActivityCall, Answer>> _byType = [];
-    private Func<string, string> _managedIdentityToken = resource => DefaultManagedIdentityToken(resource);
+    private Func<string, string>? _managedIdentityToken = DefaultManagedIdentityToken;
     private HttpMessageHandler? _http;
 
     private PipelineTest(Pipeline pipeline, DirectoryInfo? folder, Dictionary<string, JsonNode?> globalParameters)
@@ -104,6 +104,13 @@ public sealed class PipelineTest
 
     public PipelineTest WithManagedIdentityToken(string token) => WithManagedIdentityToken(_ => token);
 
+    /// <summary>No managed identity: MSI Web activities fail (ManagedIdentityUnavailable), as with <c>adf run</c> given no token.</summary>
+    public PipelineTest WithoutManagedIdentity()
+    {
+        _managedIdentityToken = null;
+        return this;
+    }
+
     /// <summary>A pipeline Execute Pipeline may run (besides those of the folder the pipeline came from).</summary>
     public PipelineTest WithPipeline(Pipeline pipeline)
     {
@@ -120,10 +127,13 @@ public sealed class PipelineTest
         return this;
     }
 
-    /// <summary>The clock's start: <c>utcNow()</c> and <c>pipeline().TriggerTime</c> read it. Only before the first run.</summary>
-    public PipelineTest StartingAt(DateTimeOffset start)
+    /// <summary>The clock's start: <c>utcNow()</c> and <c>pipeline().TriggerTime</c> read it.</summary>
+    public PipelineTest StartingAt(DateTimeOffset start) => OnClock(new VirtualClock(start));
+
+    /// <summary>Runs on this clock (e.g. one the test read the time from before the run, or shares between runs).</summary>
+    public PipelineTest OnClock(VirtualClock clock)
     {
-        Clock = new VirtualClock(start);
+        Clock = clock;
         return this;
     }
 
@@ -177,7 +187,7 @@ public sealed class PipelineTest
         {
             PipelineResolver = name => pipelines.GetValueOrDefault(name) ?? (folder is null ? null : PipelineFolder.Resolver(folder)(name)),
             GlobalParameters = new Dictionary<string, JsonNode?>(_globalParameters),
-            ManagedIdentityToken = (resource, _) => ValueTask.FromResult(token(resource)),
+            ManagedIdentityToken = token is null ? null : (resource, _) => ValueTask.FromResult(token(resource)),
             ExternalActivity = stubs.ExternalAsync,
             ExpressionEvaluated = evaluation =>
             {
