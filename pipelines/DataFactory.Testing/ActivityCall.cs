@@ -26,7 +26,10 @@ public sealed record ActivityCall
     /// <summary>The activity run's attempt (its retry policy): 1, 2, ...</summary>
     public required int Attempt { get; init; }
 
-    /// <summary>The containers above the activity, e.g. <c>Until OK[2]/</c>; "" at the pipeline's top level.</summary>
+    /// <summary>
+    /// The containers above the activity in its own pipeline, e.g. <c>Until OK[2]/</c>; "" at its top level. (The result's
+    /// activity runs of a child pipeline carry the full path: <c>Run Child&gt;Child/Until OK[2]/</c>.)
+    /// </summary>
     public required string Scope { get; init; }
 
     /// <summary>The innermost Until iteration (from 1) or ForEach item index (from 0), if any.</summary>
