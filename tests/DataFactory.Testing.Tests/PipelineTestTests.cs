@@ -227,6 +227,26 @@ public sealed class PipelineTestTests
         Assert.Equal("Bearer t-29", Assert.Single(given.Calls).Input!["headers"]!["Authorization"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task An_activity_timeout_ends_a_web_activity_that_is_still_polling_in_virtual_time_and_its_retry_starts_after_the_interval()
+    {
+        const string json = """
+            { "name": "Poll", "properties": { "activities": [ { "name": "Job", "type": "WebActivity",
+              "policy": { "timeout": "0.00:10:00", "retry": 1, "retryIntervalInSeconds": 120 },
+              "typeProperties": { "method": "POST", "url": "https://api.example.com/jobs" } } ] } }
+            """;
+        var running = Answer.Http(HttpStatusCode.Accepted, null, new Dictionary<string, string> { ["Location"] = "https://api.example.com/jobs/1", ["Retry-After"] = "60" });
+
+        var result = await PipelineTest.FromJson(json).Stub("Job", running).RunAsync();
+
+        var runs = result.RunsOf("Job");
+        Assert.Equal(["ActivityTimedOut", "ActivityTimedOut"], runs.Select(r => r.Error!.ErrorCode));
+        Assert.All(runs, r => Assert.Equal(TimeSpan.FromMinutes(10), r.ActivityRunEnd - r.ActivityRunStart));
+        Assert.Equal(TimeSpan.FromMinutes(2), runs[1].ActivityRunStart - runs[0].ActivityRunEnd);
+        // Each attempt: the call, then a poll a minute until the timeout (the tenth poll would be at 10 min).
+        Assert.Equal(20, result.CallsTo("Job").Count);
+    }
+
     private const string Clocked = """
         {
           "name": "Clocked",

@@ -15,7 +15,6 @@ namespace DataFactory.Runner.Run;
 /// </summary>
 internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions options)
 {
-
     public async Task<JsonNode?> RunAsync(WebActivity web, RunScope scope, Action<JsonNode?> input, ActivityRun run, CancellationToken cancellationToken)
     {
         var details = run.ExecutionDetails!;
@@ -82,13 +81,13 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
     {
         if (web.Authentication is not { } authentication)
             return (null, null);
-        var type = Values.ToText(Evaluate(authentication["type"], scope));
+        var type = Values.ToText(PipelineRunner.EvaluateProperties(authentication["type"], scope));
         if (!type.Equals("MSI", StringComparison.OrdinalIgnoreCase))
         {
             throw PipelineRunner.Fail(web, "AuthenticationNotSupported",
                 $"Activity '{web.Name}' uses authentication type '{type}'; the local runner supports only MSI (pass its token with --managed-identity-token).");
         }
-        var resource = Values.ToText(Evaluate(authentication["resource"], scope));
+        var resource = Values.ToText(PipelineRunner.EvaluateProperties(authentication["resource"], scope));
         if (resource.Length == 0)
             throw PipelineRunner.Fail(web, "InvalidAuthentication", $"Activity '{web.Name}' uses MSI authentication without a 'resource' (e.g. https://management.azure.com/).");
         if (options.ManagedIdentityToken is not { } tokenSource)
@@ -103,9 +102,6 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
             throw PipelineRunner.Fail(web, "ManagedIdentityUnavailable", $"Activity '{web.Name}': the managed identity token source gave no token for {resource}.");
         return (new JsonObject { ["type"] = "MSI", ["resource"] = resource }, "Bearer " + token);
     }
-
-    /// <summary>An authentication property: a literal, an '@' string, or { "value": "@...", "type": "Expression" }.</summary>
-    private static JsonNode? Evaluate(JsonNode? node, RunScope scope) => PipelineRunner.EvaluateProperties(node, scope);
 
     /// <summary>
     /// Sends one request and records it (also when no answer came). Returns the answer and, when it is a 202 the
