@@ -203,7 +203,7 @@ public sealed class PipelineTest
         var parameters = new Dictionary<string, JsonNode?>(_parameters.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
         var run = await RunLoop.RunAsync(async loop =>
         {
-            using var http = new StubbingHttpClient(stubs, _http is null ? null : new KeepOpen(_http), loop) { Timeout = TimeSpan.FromMinutes(5) };
+            using var http = new StubbingHttpClient(stubs, _http, loop) { Timeout = TimeSpan.FromMinutes(5) };
             return await new PipelineRunner(http, Clock, options).RunAsync(Pipeline, parameters, runId: runId, cancellationToken: stop.Token);
         }, Clock, AdvanceTimeDuringHttp, WallClockLimit, () =>
         {
@@ -219,13 +219,5 @@ public sealed class PipelineTest
                 $"{result.Duration} of virtual time. An Until whose activities neither wait nor end the loop runs without end here.\n{result.Describe()}");
         }
         return result;
-    }
-
-    /// <summary>The test's handler outlives each run's HttpClient.</summary>
-    private sealed class KeepOpen(HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        protected override void Dispose(bool disposing)
-        {
-        }
     }
 }

@@ -29,7 +29,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
         _arm = new ScriptedServer();
         for (var i = 0; i < 4; i++)
             _arm.Then(new(200, """{"id":"x","name":"StartOperation","properties":{"default":"the-key"}}"""));
-        _harness.ManagedIdentityToken = (_, _) => ValueTask.FromResult("factory-token");
+        _harness.ManagedIdentityToken = _ => "factory-token";
         _harness.Pipelines["RunExclusiveOperation"] = Generated("RunExclusiveOperation");
         return Task.CompletedTask;
     }

@@ -30,7 +30,7 @@ public sealed class QueuedPipelineRunTests : IAsyncLifetime
         _arm = new ScriptedServer();
         for (var i = 0; i < 4; i++)
             _arm.Then(new(200, """{"id":"x","name":"StartOperation","properties":{"default":"the-key"}}"""));
-        _harness.ManagedIdentityToken = (_, _) => ValueTask.FromResult("factory-token");
+        _harness.ManagedIdentityToken = _ => "factory-token";
         foreach (var name in new[] { "RunExclusiveOperation", "RunExclusiveOperationQueued" })
             _harness.Pipelines[name] = Generated(name);
         return Task.CompletedTask;

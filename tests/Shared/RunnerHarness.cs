@@ -22,7 +22,7 @@ internal sealed class RunnerHarness : IDisposable
     public Dictionary<string, Pipeline> Pipelines { get; } = [];
 
     /// <summary>The factory's managed identity token source; null: none, as on a machine without one.</summary>
-    public Func<string, CancellationToken, ValueTask<string>>? ManagedIdentityToken { get; set; }
+    public Func<string, string>? ManagedIdentityToken { get; set; }
 
     public Dictionary<string, JsonNode?> GlobalParameters { get; } = [];
 
@@ -37,7 +37,7 @@ internal sealed class RunnerHarness : IDisposable
         foreach (var (name, value) in GlobalParameters)
             test.WithGlobalParameter(name, value);
         if (ManagedIdentityToken is { } source)
-            test.WithManagedIdentityToken(resource => source(resource, CancellationToken.None).AsTask().GetAwaiter().GetResult());
+            test.WithManagedIdentityToken(source);
         else
             test.WithoutManagedIdentity();
         return (await test.RunAsync()).Run;
