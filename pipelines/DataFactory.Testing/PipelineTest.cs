@@ -74,8 +74,9 @@ public sealed class PipelineTest
     public RunnerOptions RunnerOptions { get; set; } = new();
 
     /// <summary>
-    /// Let virtual time pass while a real request (<see cref="WithHttp"/>) is out, so a request that hangs meets its
-    /// httpRequestTimeout. Off by default: a real request takes real milliseconds, which are no virtual time.
+    /// Let the clock jump to the next timer when a real request (<see cref="WithHttp"/>) has been out for 200 ms of real
+    /// time with nothing else to do, so a request that hangs meets its httpRequestTimeout. Off by default: a real
+    /// request takes real milliseconds, which are no virtual time.
     /// </summary>
     public bool AdvanceTimeDuringHttp { get; set; }
 
@@ -147,7 +148,7 @@ public sealed class PipelineTest
         return this;
     }
 
-    /// <summary>The calls are answered in this order; a call after the last answer fails the test.</summary>
+    /// <summary>The calls are answered in this order (over all runs of this test); a call after the last answer fails the test.</summary>
     public PipelineTest StubSequence(string activityName, params Answer[] answers) => Stub(activityName, Sequence(activityName, answers));
 
     /// <summary>Every activity of this type (e.g. <c>Copy</c>, <c>WebActivity</c>) without a stub by name gets this answer.</summary>
@@ -158,6 +159,49 @@ public sealed class PipelineTest
         _byType[activityType] = answer;
         return this;
     }
+
+    /// <summary>
+    /// A stub that can never answer is a mistake in the test (a misspelt name, an activity the runner runs itself): it
+    /// fails before the run, instead of a run that silently ignores it.
+    /// </summary>
+    private void CheckStubs()
+    {
+        var pipelines = new List<Pipeline> { Pipeline };
+        pipelines.AddRange(_pipelines.Values);
+        // The folder's other pipelines, as Execute Pipeline would read them (one that does not parse is its own run's problem).
+        foreach (var file in _folder?.GetFiles("*.json") ?? [])
+        {
+            try
+            {
+                pipelines.Add(PipelineJson.Deserialize(File.ReadAllText(file.FullName), file.FullName));
+            }
+            catch (PipelineFormatException)
+            {
+            }
+        }
+        var activities = pipelines.SelectMany(p => p.AllActivities().Select(a => a.Activity)).ToList();
+        var where = string.Join(", ", pipelines.Select(p => p.Name).Distinct());
+        foreach (var name in _byName.Keys)
+        {
+            var named = activities.Where(a => a.Name == name).ToList();
+            if (named.Count == 0)
+                throw new PipelineTestException($"The stub for '{name}' names no activity of {where}.");
+            if (!named.Any(Stubbable))
+                throw new PipelineTestException($"The stub for '{name}' cannot answer: '{name}' is a {named[0].Type} activity, which runs as in Data Factory. " + StubbableText);
+        }
+        foreach (var type in _byType.Keys)
+        {
+            var typed = activities.Where(a => a.Type.Equals(type, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (typed.Count == 0)
+                throw new PipelineTestException($"The stub for type '{type}' matches no activity of {where}.");
+            if (!typed.Any(Stubbable))
+                throw new PipelineTestException($"The stub for type '{type}' cannot answer: {type} activities run as in Data Factory. " + StubbableText);
+        }
+    }
+
+    private static bool Stubbable(Activity activity) => activity is WebActivity or UnknownActivity;
+
+    private const string StubbableText = "Stubs answer Web activities and the activity types the runner does not execute (Copy, Lookup, Azure Function, ...).";
 
     private static Func<ActivityCall, Answer> Sequence(string target, Answer[] answers)
     {
@@ -174,6 +218,7 @@ public sealed class PipelineTest
     /// </summary>
     public async Task<PipelineTestResult> RunAsync(CancellationToken cancellationToken = default)
     {
+        CheckStubs();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stubs = new Stubs(new(_byName), new(_byType), Clock, stop.Cancel);
         var trace = new List<ExpressionEvaluation>();

@@ -48,7 +48,7 @@ internal sealed class RunLoop : SynchronizationContext
         return result.Task;
     }
 
-    /// <param name="advanceDuringOutsideWork">Let virtual time pass while a request is out (a hanging request then meets its timeout).</param>
+    /// <param name="advanceDuringOutsideWork">Let the clock move while a request is out and nothing happened for 200 ms (a hanging request then meets its timeout).</param>
     /// <param name="wallClockLimit">Real time after which the run is cancelled (<paramref name="cancel"/>).</param>
     public static Task<T> RunAsync<T>(Func<RunLoop, Task<T>> start, VirtualClock clock, bool advanceDuringOutsideWork,
         TimeSpan wallClockLimit, Action cancel)
@@ -92,7 +92,9 @@ internal sealed class RunLoop : SynchronizationContext
             }
             if (Volatile.Read(ref _outside) > 0)
             {
-                if (!WaitForWork(TimeSpan.FromMilliseconds(advanceDuringOutsideWork ? 5 : 100)) && advanceDuringOutsideWork)
+                // A request answers in milliseconds, or hangs: only one quiet for much longer moves the clock (to its
+                // timeout, typically), and the next move waits as long again, while the cancelled request comes back.
+                if (!WaitForWork(TimeSpan.FromMilliseconds(advanceDuringOutsideWork ? 200 : 100)) && advanceDuringOutsideWork)
                     clock.AdvanceToNextTimer();
                 continue;
             }

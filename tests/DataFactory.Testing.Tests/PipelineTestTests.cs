@@ -120,6 +120,24 @@ public sealed class PipelineTestTests
         Assert.Equal("unexpected https://api.example.com/jobs?attempt=0", error.Message);
     }
 
+    [Theory]
+    [InlineData("Cal", null, "The stub for 'Cal' names no activity of WaitForOk.")]
+    [InlineData("Set Status", null, "The stub for 'Set Status' cannot answer: 'Set Status' is a SetVariable activity, which runs as in Data Factory.")]
+    [InlineData(null, "Copy", "The stub for type 'Copy' matches no activity of WaitForOk.")]
+    [InlineData(null, "wait", "The stub for type 'wait' cannot answer: wait activities run as in Data Factory.")]
+    public async Task A_stub_that_could_never_answer_fails_the_test_before_the_run(string? name, string? type, string message)
+    {
+        var test = PipelineTest.FromJson(WaitForOk).Stub("Call", Answer.Ok(new { status = "OK" }));
+        if (name is not null)
+            test.Stub(name, Answer.Ok());
+        if (type is not null)
+            test.StubType(type, Answer.Ok());
+
+        var error = await Assert.ThrowsAsync<PipelineTestException>(() => test.RunAsync());
+
+        Assert.StartsWith(message, error.Message);
+    }
+
     private const string CopyThenLookup = """
         {
           "name": "CopySales",
