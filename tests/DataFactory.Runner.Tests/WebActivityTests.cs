@@ -192,10 +192,10 @@ public sealed class WebActivityTests : IAsyncLifetime
     public async Task MSI_authentication_sends_a_bearer_token_for_the_resource_on_the_call_but_status_polls_carry_none_of_the_calls_credentials()
     {
         var asked = new List<string>();
-        _harness.ManagedIdentityToken = (resource, _) =>
+        _harness.ManagedIdentityToken = resource =>
         {
             asked.Add(resource);
-            return ValueTask.FromResult(Token);
+            return Token;
         };
         _server
             .Then(new(202, "{}", Location("/status/1", retryAfter: 1)))
@@ -217,10 +217,10 @@ public sealed class WebActivityTests : IAsyncLifetime
     public async Task MSI_authentication_resource_may_be_an_expression()
     {
         string? asked = null;
-        _harness.ManagedIdentityToken = (resource, _) =>
+        _harness.ManagedIdentityToken = resource =>
         {
             asked = resource;
-            return ValueTask.FromResult(Token);
+            return Token;
         };
         _server.Then(new(200, "{}"));
         var authentication = new JsonObject
@@ -251,7 +251,7 @@ public sealed class WebActivityTests : IAsyncLifetime
     [Fact]
     public async Task MSI_token_never_appears_in_the_run_record()
     {
-        _harness.ManagedIdentityToken = (_, _) => ValueTask.FromResult(Token);
+        _harness.ManagedIdentityToken = _ => Token;
         _server.Then(new(200, """{"done":true}"""));
 
         var run = await _harness.RunAsync(Call(web => web.Authentication = Msi()));

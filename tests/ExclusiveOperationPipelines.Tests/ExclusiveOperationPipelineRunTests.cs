@@ -29,7 +29,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
         _arm = new ScriptedServer();
         for (var i = 0; i < 4; i++)
             _arm.Then(new(200, """{"id":"x","name":"StartOperation","properties":{"default":"the-key"}}"""));
-        _harness.ManagedIdentityToken = (_, _) => ValueTask.FromResult("factory-token");
+        _harness.ManagedIdentityToken = _ => "factory-token";
         _harness.Pipelines["RunExclusiveOperation"] = Generated("RunExclusiveOperation");
         return Task.CompletedTask;
     }
@@ -127,7 +127,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
         Orchestration("i1", "Completed", conflict);
         Orchestration("i2", "Completed", Ok("i2"));
 
-        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromMilliseconds(100));
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
 
         Assert.True(run.Status == RunState.Succeeded, run.Message);
         var wait = Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry");
@@ -176,7 +176,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
             Orchestration($"i{i}", "Completed", Conflict($"i{i}", retryAfter: 7));
         Orchestration("ok", "Completed", Ok("ok"));
 
-        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: conflicts + 1, hint: false, jitter: 1), step: TimeSpan.FromSeconds(5));
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: conflicts + 1, hint: false, jitter: 1));
 
         Assert.True(run.Status == RunState.Succeeded, run.Message);
         var waits = run.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry").Select(a => Values.AsLong(a.Output!["waitTimeInSeconds"])).ToList();
@@ -193,7 +193,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
         var parameters = Parameters(hint: false);
         parameters.Remove("retryJitterSeconds");
 
-        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], parameters, step: TimeSpan.FromSeconds(5));
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], parameters);
 
         Assert.Equal(RunState.Succeeded, run.Status);
         var wait = Values.AsLong(Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry").Output!["waitTimeInSeconds"]);
@@ -233,7 +233,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
         for (var i = 1; i <= 3; i++)
             Orchestration($"i{i}", "Completed", Conflict($"i{i}", retryAfter: 30));
 
-        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: 3), step: TimeSpan.FromSeconds(5));
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(maxAttempts: 3));
 
         Assert.Equal(RunState.Failed, run.Status);
         Assert.True("LockNotAcquired" == run.Error!.ErrorCode, Describe(run));
@@ -248,7 +248,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
     {
         _function.Then(new(500, "host error")).Then(new(500, "host error")).Then(new(500, "host error"));
 
-        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromSeconds(5));
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
 
         Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal("FunctionCallFailed", run.Error!.ErrorCode);
@@ -284,7 +284,7 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
         for (var i = 0; i < 3; i++)
             _arm.Then(new(403, """{"error":{"code":"AuthorizationFailed","message":"no listkeys permission"}}"""));
 
-        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters(), step: TimeSpan.FromSeconds(5));
+        var run = await _harness.RunAsync(_harness.Pipelines["RunExclusiveOperation"], Parameters());
 
         Assert.Equal(RunState.Failed, run.Status);
         Assert.Equal(3, _arm.Requests.Count); // its retry policy: 1 + 2 retries

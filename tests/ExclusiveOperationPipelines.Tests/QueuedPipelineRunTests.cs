@@ -30,7 +30,7 @@ public sealed class QueuedPipelineRunTests : IAsyncLifetime
         _arm = new ScriptedServer();
         for (var i = 0; i < 4; i++)
             _arm.Then(new(200, """{"id":"x","name":"StartOperation","properties":{"default":"the-key"}}"""));
-        _harness.ManagedIdentityToken = (_, _) => ValueTask.FromResult("factory-token");
+        _harness.ManagedIdentityToken = _ => "factory-token";
         foreach (var name in new[] { "RunExclusiveOperation", "RunExclusiveOperationQueued" })
             _harness.Pipelines[name] = Generated(name);
         return Task.CompletedTask;
@@ -178,7 +178,7 @@ public sealed class QueuedPipelineRunTests : IAsyncLifetime
         for (var i = 0; i < 3; i++)
             _function.Then(new(500, "host error"));
 
-        var run = await _harness.RunAsync(Queued, Parameters(), step: TimeSpan.FromSeconds(5));
+        var run = await _harness.RunAsync(Queued, Parameters());
 
         Assert.Equal(RunState.Failed, run.Status);
         Assert.True("FunctionCallFailed" == run.Error!.ErrorCode, Describe(run));
@@ -197,7 +197,7 @@ public sealed class QueuedPipelineRunTests : IAsyncLifetime
         for (var i = 0; i < 200; i++)
             _function.Then(new(202, "{}", new() { ["Location"] = StatusUrl("i1"), ["Retry-After"] = "3600" }));
 
-        var run = await _harness.RunAsync(Queued, Parameters(queueTimeoutSeconds: 600), step: TimeSpan.FromMinutes(5));
+        var run = await _harness.RunAsync(Queued, Parameters(queueTimeoutSeconds: 600));
 
         Assert.Equal(RunState.Failed, run.Status);
         Assert.True("FunctionCallFailed" == run.Error!.ErrorCode, Describe(run));

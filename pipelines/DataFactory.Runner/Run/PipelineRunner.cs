@@ -16,6 +16,9 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
     private readonly RunnerOptions _options = options ?? new RunnerOptions();
     private readonly WebCall _web = new(http, time, options ?? new RunnerOptions());
 
+    /// <summary>On each request a Web activity sends: its activity run (a handler can answer by activity, as a test's stub does).</summary>
+    public static readonly HttpRequestOptionsKey<ActivityRun> ActivityRunOption = new("DataFactory.Runner.ActivityRun");
+
     /// <param name="parameters">Values for the pipeline's parameters (typed JSON); missing ones take their defaults.</param>
     /// <param name="runId">The run's id; a new GUID when null (callers that follow progress choose it).</param>
     public async Task<PipelineRun> RunAsync(Pipeline pipeline, IReadOnlyDictionary<string, JsonNode?>? parameters = null,
@@ -24,6 +27,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         runId ??= Guid.NewGuid().ToString();
         var start = time.GetUtcNow();
         var record = new PipelineRun { RunId = runId, PipelineName = pipeline.Name, ParentRunId = parentRunId, RunStart = start };
+        PipelineRunState? state = null;
         try
         {
             var bound = RunParameters.Bind(pipeline, parameters ?? new Dictionary<string, JsonNode?>());
@@ -43,7 +47,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
                 ["TriggerId"] = runId,
                 ["GroupId"] = parentRunId ?? runId,
             };
-            var state = new PipelineRunState(pipeline, record, pipelineObject, time);
+            state = new PipelineRunState(pipeline, record, pipelineObject, time) { ExpressionEvaluated = _options.ExpressionEvaluated };
             foreach (var (name, variable) in pipeline.Variables)
                 state.Variables[name] = variable.DefaultValue?.DeepClone() ?? DefaultOf(variable.Type);
 
@@ -71,6 +75,7 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         }
         record.RunEnd = time.GetUtcNow();
         record.DurationInMs = (long)(record.RunEnd.Value - start).TotalMilliseconds;
+        _options.PipelineRunEnded?.Invoke(record, state?.Variables.ToDictionary(v => v.Key, v => v.Value?.DeepClone()) ?? []);
         return record;
     }
 
@@ -187,6 +192,8 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
     private async Task<ActivityOutcome> RunWithPolicyAsync(Activity activity, RunScope scope, CancellationToken cancellationToken)
     {
         await Task.Yield();
+        // Flows into this activity's evaluations only: an async method's changes do not flow back to its caller.
+        CurrentActivity.Value = activity;
         var policy = activity.Policy;
         int retries;
         TimeSpan timeout;
@@ -355,7 +362,13 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
                 return await RunChildPipelineAsync(execute, scope, Input, cancellationToken);
             case WebActivity web:
                 run.ExecutionDetails = new WebExecutionDetails();
-                return await _web.RunAsync(web, scope, Input, run.ExecutionDetails, cancellationToken);
+                return await _web.RunAsync(web, scope, Input, run, cancellationToken);
+            case UnknownActivity when _options.ExternalActivity is { } external:
+                {
+                    var input = EvaluateProperties(activity.ExtraTypeProperties, scope);
+                    Input(input?.DeepClone());
+                    return await external(new ExternalActivityCall(activity, run, input), cancellationToken);
+                }
             default:
                 throw Fail(activity, "ActivityTypeNotSupported",
                     $"Activity '{activity.Name}' is of type '{activity.Type}', which the local runner does not execute. " +
@@ -401,19 +414,16 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             ?? throw Fail(forEach, "InvalidTemplate", "The ForEach items expression must give an array.");
         input(new JsonObject { ["items"] = items.DeepClone(), ["isSequential"] = forEach.IsSequential ?? false });
         var parallel = forEach.IsSequential == true ? 1 : Math.Clamp(forEach.BatchCount ?? _options.DefaultBatchCount, 1, 50);
-        using var gate = new SemaphoreSlim(parallel);
-        var results = await Task.WhenAll(items.Select(async (item, index) =>
+        // batchCount workers, each taking the next item when its last one ends: items start in order, and nothing waits
+        // outside the run's own flow (a semaphore's waiters resume on the thread pool, where a test's clock cannot see them).
+        var results = new ScopeResult[items.Count];
+        var next = -1;
+        async Task Worker()
         {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                return await RunActivitiesAsync(forEach.Activities, scope.ForItem($"{scope.Path}{forEach.Name}[{index}]/", item, index), cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+            for (int index; (index = Interlocked.Increment(ref next)) < items.Count;)
+                results[index] = await RunActivitiesAsync(forEach.Activities, scope.ForItem($"{scope.Path}{forEach.Name}[{index}]/", items[index], index), cancellationToken);
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(parallel, items.Count)).Select(_ => Worker()));
         var failed = results.Where(r => !r.Succeeded).ToList();
         if (failed.Count > 0)
             throw new ActivityFailedException(failed[0].Error ?? new RunError("ActivityFailed", $"{failed.Count} iteration(s) failed.", "UserError", forEach.Name));
@@ -485,16 +495,55 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         scope.State.Variables[name] = value?.DeepClone();
     }
 
-    internal static JsonNode? Evaluate(Expression expression, IExpressionContext context) => Template.EvaluateString(expression.Value, context);
+    internal static JsonNode? Evaluate(Expression expression, IExpressionContext context) => EvaluateText(expression.Value, context);
 
     internal static JsonNode? EvaluateValue(DfValue value, IExpressionContext context) => value switch
     {
         Expression expression => Evaluate(expression, context),
         Literal literal => literal.Node is JsonValue v && v.TryGetValue<string>(out var text)
-            ? (text.StartsWith('@') || text.Contains("@{", StringComparison.Ordinal) ? Template.EvaluateString(text, context) : JsonValue.Create(text))
+            ? (text.StartsWith('@') || text.Contains("@{", StringComparison.Ordinal) ? EvaluateText(text, context) : JsonValue.Create(text))
             : literal.Node?.DeepClone(),
         _ => null,
     };
+
+    /// <summary>
+    /// JSON properties as Data Factory evaluates them: '@' strings, <c>{ "value": "@...", "type": "Expression" }</c>
+    /// objects, and objects and arrays member by member.
+    /// </summary>
+    internal static JsonNode? EvaluateProperties(JsonNode? node, IExpressionContext context) => node switch
+    {
+        JsonObject { Count: 2 } expression when expression["type"] is JsonValue type && type.TryGetValue<string>(out var t) && t == "Expression"
+            && expression["value"] is JsonValue value && value.TryGetValue<string>(out var text) => EvaluateText(text, context),
+        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, EvaluateProperties(p.Value, context)))),
+        JsonArray array => new JsonArray([.. array.Select(v => EvaluateProperties(v, context))]),
+        JsonValue v when v.TryGetValue<string>(out var text) && (text.StartsWith('@') || text.Contains("@{", StringComparison.Ordinal)) => EvaluateText(text, context),
+        _ => node?.DeepClone(),
+    };
+
+    /// <summary>The activity whose properties are being evaluated, for the expression trace.</summary>
+    private static readonly AsyncLocal<Activity?> CurrentActivity = new();
+
+    /// <summary>Every expression of a run is evaluated here, so that a run with a trace reports each one.</summary>
+    internal static JsonNode? EvaluateText(string text, IExpressionContext context)
+    {
+        if (context is not RunScope { State.ExpressionEvaluated: { } report } scope)
+            return Template.EvaluateString(text, context);
+        var activity = CurrentActivity.Value;
+        void Report(JsonNode? value, string? error) => report(new ExpressionEvaluation(scope.State.Record.RunId, scope.State.Pipeline.Name,
+            activity?.Name, scope.Path, text, activity?.Policy?.SecureInput == true && value is not null ? JsonValue.Create("***") : value?.DeepClone(), error, scope.UtcNow));
+        JsonNode? result;
+        try
+        {
+            result = Template.EvaluateString(text, context);
+        }
+        catch (Exception e)
+        {
+            Report(null, e.Message);
+            throw;
+        }
+        Report(result, null);
+        return result;
+    }
 
     internal static TimeSpan ParseTimeSpan(string text, string what) =>
         TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero

@@ -26,6 +26,9 @@ public sealed class PipelineRunState(Pipeline pipeline, PipelineRun record, Json
     public ConcurrentDictionary<string, JsonNode?> Variables { get; } = new();
     public JsonObject ReturnValue { get; } = [];
     public object Gate { get; } = new();
+
+    /// <summary><see cref="RunnerOptions.ExpressionEvaluated"/>, for the expressions of this run.</summary>
+    public Action<ExpressionEvaluation>? ExpressionEvaluated { get; init; }
 }
 
 /// <summary>

@@ -32,4 +32,27 @@ public sealed record RunnerOptions
 
     /// <summary>Resolves ExecutePipeline references by pipeline name; null: ExecutePipeline fails with a clear error.</summary>
     public Func<string, DataFactory.Pipelines.Model.Pipeline?>? PipelineResolver { get; init; }
+
+    /// <summary>
+    /// Runs the activities of a type the runner does not execute (Copy, Lookup, Azure Function, ...), e.g. a test's
+    /// stub: given the activity run and its typeProperties as evaluated, returns the output or throws
+    /// <see cref="ActivityFailedException"/>. Null: such activities fail as not supported.
+    /// </summary>
+    public Func<ExternalActivityCall, CancellationToken, ValueTask<System.Text.Json.Nodes.JsonNode?>>? ExternalActivity { get; init; }
+
+    /// <summary>Called with each expression a run evaluates (its value or its error): a trace for tests and tools.</summary>
+    public Action<ExpressionEvaluation>? ExpressionEvaluated { get; init; }
+
+    /// <summary>Called when a pipeline run (a child one too) ends, with its variables' final values.</summary>
+    public Action<PipelineRun, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?>>? PipelineRunEnded { get; init; }
 }
+
+/// <summary>An activity handed to <see cref="RunnerOptions.ExternalActivity"/>: its model, its run record, its evaluated typeProperties.</summary>
+public sealed record ExternalActivityCall(DataFactory.Pipelines.Model.Activity Activity, ActivityRun Run, System.Text.Json.Nodes.JsonNode? Input);
+
+/// <summary>
+/// One evaluated expression: where (run, pipeline, activity, scope), the text, and its value or error. The value of an
+/// expression evaluated for an activity with secureInput is "***".
+/// </summary>
+public sealed record ExpressionEvaluation(string RunId, string PipelineName, string? ActivityName, string Scope, string Expression,
+    System.Text.Json.Nodes.JsonNode? Value, string? Error, DateTimeOffset At);

@@ -15,8 +15,9 @@ namespace DataFactory.Runner.Run;
 /// </summary>
 internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions options)
 {
-    public async Task<JsonNode?> RunAsync(WebActivity web, RunScope scope, Action<JsonNode?> input, WebExecutionDetails details, CancellationToken cancellationToken)
+    public async Task<JsonNode?> RunAsync(WebActivity web, RunScope scope, Action<JsonNode?> input, ActivityRun run, CancellationToken cancellationToken)
     {
+        var details = run.ExecutionDetails!;
         var method = Values.ToText(PipelineRunner.EvaluateValue(web.Method, scope)).ToUpperInvariant();
         var urlText = Values.ToText(web.Url is null ? null : PipelineRunner.EvaluateValue(web.Url, scope));
         if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -40,7 +41,7 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
 
         // A secure input hides the call's URL as it hides the input; a secure output hides the Location URLs the answers named.
         var callUrl = web.Policy?.SecureInput == true ? "***" : Redacted(url);
-        var (response, wait) = await SendRecordedAsync(web, new HttpMethod(method), url, callUrl, headers, body, requestTimeout, r => details.Call = r, cancellationToken, authorization);
+        var (response, wait) = await SendRecordedAsync(web, run, new HttpMethod(method), url, callUrl, headers, body, requestTimeout, r => details.Call = r, cancellationToken, authorization);
         var polls = 0;
         while (wait is { } delay && response.Headers.Location is { } location)
         {
@@ -53,7 +54,7 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
             // Location names. Data Factory does not document what its polls send; sending nothing is the strict reading,
             // so a status URL that works here cannot rely on the call's credentials.
             var pollUrl = location.IsAbsoluteUri ? location : new Uri(url, location);
-            (response, wait) = await SendRecordedAsync(web, HttpMethod.Get, pollUrl, web.Policy?.SecureOutput == true ? "***" : Redacted(pollUrl),
+            (response, wait) = await SendRecordedAsync(web, run, HttpMethod.Get, pollUrl, web.Policy?.SecureOutput == true ? "***" : Redacted(pollUrl),
                 [], null, requestTimeout, r => details.Polls = details.Polls.Add(r), cancellationToken);
         }
         using (response)
@@ -80,13 +81,13 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
     {
         if (web.Authentication is not { } authentication)
             return (null, null);
-        var type = Values.ToText(Evaluate(authentication["type"], scope));
+        var type = Values.ToText(PipelineRunner.EvaluateProperties(authentication["type"], scope));
         if (!type.Equals("MSI", StringComparison.OrdinalIgnoreCase))
         {
             throw PipelineRunner.Fail(web, "AuthenticationNotSupported",
                 $"Activity '{web.Name}' uses authentication type '{type}'; the local runner supports only MSI (pass its token with --managed-identity-token).");
         }
-        var resource = Values.ToText(Evaluate(authentication["resource"], scope));
+        var resource = Values.ToText(PipelineRunner.EvaluateProperties(authentication["resource"], scope));
         if (resource.Length == 0)
             throw PipelineRunner.Fail(web, "InvalidAuthentication", $"Activity '{web.Name}' uses MSI authentication without a 'resource' (e.g. https://management.azure.com/).");
         if (options.ManagedIdentityToken is not { } tokenSource)
@@ -102,17 +103,11 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         return (new JsonObject { ["type"] = "MSI", ["resource"] = resource }, "Bearer " + token);
     }
 
-    /// <summary>An authentication property: a literal, an '@' string, or { "value": "@...", "type": "Expression" }.</summary>
-    private static JsonNode? Evaluate(JsonNode? node, RunScope scope) =>
-        node is JsonObject { Count: 2 } expression && expression["type"]?.GetValue<string>() == "Expression" && expression["value"] is JsonValue value
-            ? Template.EvaluateString(value.GetValue<string>(), scope)
-            : Template.Evaluate(node, scope);
-
     /// <summary>
     /// Sends one request and records it (also when no answer came). Returns the answer and, when it is a 202 the
     /// activity polls after, the wait before that poll: Retry-After in seconds, else the default interval.
     /// </summary>
-    private async Task<(HttpResponseMessage Response, TimeSpan? Wait)> SendRecordedAsync(WebActivity web, HttpMethod method, Uri url, string recordedUrl,
+    private async Task<(HttpResponseMessage Response, TimeSpan? Wait)> SendRecordedAsync(WebActivity web, ActivityRun run, HttpMethod method, Uri url, string recordedUrl,
         Dictionary<string, string> headers, JsonNode? body, TimeSpan timeout, Action<WebRequestRecord> record, CancellationToken cancellationToken,
         string? authorization = null)
     {
@@ -120,7 +115,7 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         HttpResponseMessage response;
         try
         {
-            response = await SendAsync(web, method, url, headers, body, timeout, cancellationToken, authorization);
+            response = await SendAsync(web, run, method, url, headers, body, timeout, cancellationToken, authorization);
         }
         catch
         {
@@ -136,10 +131,11 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         return (response, wait);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(WebActivity web, HttpMethod method, Uri url, Dictionary<string, string> headers,
+    private async Task<HttpResponseMessage> SendAsync(WebActivity web, ActivityRun run, HttpMethod method, Uri url, Dictionary<string, string> headers,
         JsonNode? body, TimeSpan timeout, CancellationToken cancellationToken, string? authorization = null)
     {
         using var request = new HttpRequestMessage(method, url);
+        request.Options.Set(PipelineRunner.ActivityRunOption, run);
         if (authorization is not null)
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
         string? contentType = null;
