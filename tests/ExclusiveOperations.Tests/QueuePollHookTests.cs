@@ -39,8 +39,8 @@ public sealed class QueuePollHookTests(AzuriteFixture azurite)
         var holder = await hook.OnPollAsync(new RunPoll("holder", "Running", Request(LockMode.Queue), Status(OperationStatus.Running), now), CancellationToken.None);
 
         // c's turn: the holder's 10 s, then b's 20 s: 30 s away, so it comes back in 15 s and asks again.
-        Assert.Equal(now + TimeSpan.FromSeconds(15), c);
-        Assert.Equal(now + TimeSpan.FromSeconds(10), holder);
+        Assert.Equal(new RunChange(now + TimeSpan.FromSeconds(15), IsEnd: false), c);
+        Assert.Equal(new RunChange(now + TimeSpan.FromSeconds(10), IsEnd: true), holder);
         Assert.Equal(now, await polls.LastAsync("c"));
     }
 
@@ -54,7 +54,7 @@ public sealed class QueuePollHookTests(AzuriteFixture azurite)
         var c = await hook.OnPollAsync(new RunPoll("c", "Running", Request(LockMode.Queue), null, now), CancellationToken.None);
 
         // c's turn is 20 s away (the holder's 10 s, then b's 10 s): it is told halfway, as a run whose status says Queued.
-        Assert.Equal(now + TimeSpan.FromSeconds(10), c);
+        Assert.Equal(new RunChange(now + TimeSpan.FromSeconds(10), IsEnd: false), c);
     }
 
     [Fact]

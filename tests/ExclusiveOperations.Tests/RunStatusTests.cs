@@ -461,6 +461,21 @@ public sealed class RunStatusTests
     }
 
     [Fact]
+    public async Task A_queued_run_the_lock_was_handed_to_is_held_before_its_status_says_Running()
+    {
+        // Handed the lock, its orchestration has not yet replayed to set Running: told to come back in a whole second, it
+        // would have learned of its end up to a second late.
+        var queued = Outcome(OperationStatus.Queued) with { Holder = null, Position = 1 };
+        var instances = new ScriptedInstances(Instance("Running", customStatus: queued, mode: LockMode.Queue), Completed());
+        var hook = new RecordingHook { ChangeAt = Now.AddSeconds(1.1), ChangeIsEnd = true };
+
+        var answer = await AnswerWhileTheClockRuns(Ask(Status(hook: hook, holdPollFor: HoldPollFor), instances: instances));
+
+        Assert.Equal(200, answer.StatusCode);
+        Assert.Equal(2, instances.Reads);
+    }
+
+    [Fact]
     public async Task A_queue_mode_run_still_joining_the_line_is_answered_at_once()
     {
         // Held, it could be answered Queued without its turn: the hook's estimate was made before it was in line.
@@ -634,10 +649,13 @@ public sealed class RunStatusTests
 
         public DateTimeOffset? ChangeAt { get; set; }
 
-        public Task<DateTimeOffset?> OnPollAsync(RunPoll poll, CancellationToken cancellationToken)
+        /// <summary>Whether the change is the run's end (it holds the lock), as the queue hook says.</summary>
+        public bool ChangeIsEnd { get; set; }
+
+        public Task<RunChange?> OnPollAsync(RunPoll poll, CancellationToken cancellationToken)
         {
             Polls.Add(poll);
-            return Task.FromResult(ChangeAt);
+            return Task.FromResult(ChangeAt is { } at ? new RunChange(at, ChangeIsEnd) : null);
         }
     }
 }

@@ -11,7 +11,7 @@ namespace ExclusiveOperations.Status;
 /// </summary>
 public sealed class QueuePollHook(RunPolls polls, StorageLock locks) : IRunPollHook
 {
-    public async Task<DateTimeOffset?> OnPollAsync(RunPoll poll, CancellationToken cancellationToken)
+    public async Task<RunChange?> OnPollAsync(RunPoll poll, CancellationToken cancellationToken)
     {
         if (poll.Request is not { Mode: LockMode.Queue } request)
             return null;
@@ -19,8 +19,11 @@ public sealed class QueuePollHook(RunPolls polls, StorageLock locks) : IRunPollH
         var expected = await locks.ExpectedTurnAsync(request.LockKey, poll.InstanceId, cancellationToken);
         // A far turn is an estimate every handover corrects, a sent Retry-After is not: come back halfway there. Decided by
         // the lock, not the custom status (a run that has just joined is not Queued yet). Measured: docs/benchmarks.md.
-        return expected is { InLine: true } turn && turn.At > poll.At
-            ? poll.At + (turn.At - poll.At) / 2
-            : expected?.At;
+        return expected switch
+        {
+            null => null,
+            { InLine: true } turn when turn.At > poll.At => new RunChange(poll.At + (turn.At - poll.At) / 2, IsEnd: false),
+            _ => new RunChange(expected.At, IsEnd: !expected.InLine),
+        };
     }
 }

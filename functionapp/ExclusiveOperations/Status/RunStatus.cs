@@ -46,9 +46,9 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
             return Final(query, instance);
 
         var poll = new RunPoll(instance.InstanceId, instance.RuntimeStatus, RequestOf(instance), OutcomeOf(instance.SerializedCustomStatus), time.GetUtcNow());
-        var expectedChangeAt = await hook.OnPollAsync(poll, cancellationToken);
-        var pollChangeAt = ChangeAt(expectedChangeAt, poll.CustomStatus);
-        if (HoldUntil(poll, pollChangeAt) is { } holdUntil)
+        var expectedChange = await hook.OnPollAsync(poll, cancellationToken);
+        var pollChangeAt = ChangeAt(expectedChange?.At, poll.CustomStatus);
+        if (HoldUntil(poll, pollChangeAt, expectedChange) is { } holdUntil)
         {
             // Lateness counts from the expected change, or from the run's start while it decides: a poll that follows a
             // held one does not start again at the shortest interval.
@@ -69,7 +69,7 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
 
         var location = RunStatusUrl.For(query.BaseUrl, instance.InstanceId, query.Token)
             + (query.ReturnInternalServerErrorOnFailure ? $"&{ParameterName}=true" : "");
-        var changeAt = ChangeAt(expectedChangeAt, OutcomeOf(instance.SerializedCustomStatus));
+        var changeAt = ChangeAt(expectedChange?.At, OutcomeOf(instance.SerializedCustomStatus));
         return new RunStatusAnswer(202, Body(instance), location, RetryAfterSeconds(changeAt, time.GetUtcNow()));
     }
 
@@ -95,16 +95,18 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
     /// <summary>
     /// Until when a poll waits for the change it expects, or null when it is answered at once: only a Pending or Running
     /// run whose change (overdue counts as now) is at most <see cref="RunStatusOptions.HoldPollFor"/> away. A queue-mode
-    /// run only while it holds the lock: waiting in line or still joining it, its next change is a turn, not its end, and
+    /// run only while it holds the lock (its status says Running, or the lock says it holds it before its status does: one
+    /// told to come back at a whole second past its end learned of it up to a second late): waiting in line or still
+    /// joining it, its next change is a turn, not its end, and
     /// the hook's estimate was made for what it was at the poll (a run held into the line would be answered Queued without
     /// its turn). The hold lasts until a second after the expected change (the orchestration's own completion takes a few
     /// hundred ms), at most HoldPollFor after the poll arrived.
     /// </summary>
-    private DateTimeOffset? HoldUntil(RunPoll poll, DateTimeOffset? changeAt)
+    private DateTimeOffset? HoldUntil(RunPoll poll, DateTimeOffset? changeAt, RunChange? expectedChange)
     {
         if (options.HoldPollFor <= TimeSpan.Zero
             || poll.RuntimeStatus is not ("Pending" or "Running")
-            || (poll.Request?.Mode == LockMode.Queue && poll.CustomStatus?.Status != OperationStatus.Running))
+            || (poll.Request?.Mode == LockMode.Queue && poll.CustomStatus?.Status != OperationStatus.Running && expectedChange?.IsEnd != true))
             return null;
         var change = changeAt is { } at && at > poll.At ? at : poll.At;
         if (change - poll.At > options.HoldPollFor)
