@@ -82,11 +82,9 @@ public sealed class RunCommits(bool announced)
                 return true;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var commit = _woken.WaitAsync(stop.Token);
-            var delay = Task.Delay(timeout, time, stop.Token);
-            await Task.WhenAny(commit, delay);
+            await Task.WhenAny(commit, Task.Delay(timeout, time, stop.Token));
+            // Stops the loser; a wake that races it is harmless, as the caller reads the run after every wait anyway.
             await stop.CancelAsync();
-            // Observe the loser's cancellation; a hang-up cancels the poll.
-            await Task.WhenAll(commit, delay).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             cancellationToken.ThrowIfCancellationRequested();
             return commit.IsCompletedSuccessfully;
         }
