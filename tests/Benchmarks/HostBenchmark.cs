@@ -25,7 +25,11 @@ public static class HostBenchmark
     private const int ConcurrentRuns = 50;
     private const int WarmUpRuns = 30;
 
-    public sealed record Figures(string Backend, int Samples, double P50Ms, double P95Ms, int ConcurrentRuns, double OrchestrationsPerSecond);
+    /// <param name="HostCpuMs">CPU time per orchestration of the runs at once, spent by the host (for the in-process host:
+    /// the benchmark's own process, which it runs in); <paramref name="AzuriteCpuMs"/> by Azurite. Their sum bounds the rate
+    /// a machine's cores can reach, however the work is scheduled.</param>
+    public sealed record Figures(string Backend, int Samples, double P50Ms, double P95Ms, int ConcurrentRuns, double OrchestrationsPerSecond,
+        double HostCpuMs, double AzuriteCpuMs);
 
     public static async Task<int> RunAsync(int samples)
     {
@@ -34,6 +38,7 @@ public static class HostBenchmark
         // The in-process host's gRPC sidecar logs every request at Information through the default host builder.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
         await using var stack = await LocalStack.StartAsync(new LocalStackOptions { StartHost = false });
+        var azuritePid = stack.Azurite.ProcessId;
         // One host at a time, in the order A B B A: whichever host ran second measured faster (Azurite still warming up),
         // so each variant gets one early and one late half.
         var announced = new List<Phase>();
@@ -42,7 +47,7 @@ public static class HostBenchmark
         {
             await using var host = await stack.StartHostAsync($"BenchLocalHost{phases.Count}{announce}",
                 new Dictionary<string, string> { ["LocalHost:AnnounceCommits"] = announce ? "true" : "false" });
-            phases.Add(await LocalHostAsync(host, samples / 2));
+            phases.Add(await LocalHostAsync(host, azuritePid, samples / 2));
         }
         var figures = new List<Figures>
         {
@@ -52,9 +57,11 @@ public static class HostBenchmark
         // The in-process host shares Azurite (the storage lock's blobs) but not the machine with an idle local host.
         figures.Add(await InProcessHostAsync(stack.Azurite, samples));
 
-        var table = new Table().AddColumns("backend", "round trip p50", "p95", $"{ConcurrentRuns} at once: orchestrations/s");
+        var table = new Table().AddColumns("backend", "round trip p50", "p95", $"{ConcurrentRuns} at once: orchestrations/s",
+            "CPU per orchestration: host + Azurite");
         foreach (var f in figures)
-            table.AddRow(f.Backend, $"{f.P50Ms:0} ms", $"{f.P95Ms:0} ms", $"{f.OrchestrationsPerSecond:0.0}");
+            table.AddRow(f.Backend, $"{f.P50Ms:0} ms", $"{f.P95Ms:0} ms", $"{f.OrchestrationsPerSecond:0.0}",
+                $"{f.HostCpuMs:0} + {f.AzuriteCpuMs:0} ms");
         AnsiConsole.Write(table);
 
         Directory.CreateDirectory("out/bench");
@@ -63,13 +70,31 @@ public static class HostBenchmark
         return 0;
     }
 
-    /// <summary>One host's share of the figures: its sequential round trips and its rate for the runs at once.</summary>
-    private sealed record Phase(List<double> RoundTrips, double PerSecond);
+    /// <summary>One host's share of the figures: its sequential round trips, and its rate and CPU time per orchestration
+    /// for the runs at once.</summary>
+    private sealed record Phase(List<double> RoundTrips, double PerSecond, CpuShare Cpu);
+
+    private sealed record CpuShare(double HostMs, double AzuriteMs);
 
     private static Figures Combine(string backend, List<Phase> phases) =>
-        Summarize(backend, [.. phases.SelectMany(p => p.RoundTrips)], phases.Average(p => p.PerSecond));
+        Summarize(backend, [.. phases.SelectMany(p => p.RoundTrips)], phases.Average(p => p.PerSecond),
+            new CpuShare(phases.Average(p => p.Cpu.HostMs), phases.Average(p => p.Cpu.AzuriteMs)));
 
-    private static async Task<Phase> LocalHostAsync(LocalHostProcess host, int samples)
+    /// <summary>CPU time each process used while <paramref name="work"/> ran, per orchestration.</summary>
+    private static async Task<(T Result, CpuShare Cpu)> MeasureCpuAsync<T>(int hostPid, int azuritePid, Func<Task<T>> work)
+    {
+        static TimeSpan Used(int pid)
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.TotalProcessorTime;
+        }
+        var (host, azurite) = (Used(hostPid), Used(azuritePid));
+        var result = await work();
+        return (result, new CpuShare((Used(hostPid) - host).TotalMilliseconds / ConcurrentRuns,
+            (Used(azuritePid) - azurite).TotalMilliseconds / ConcurrentRuns));
+    }
+
+    private static async Task<Phase> LocalHostAsync(LocalHostProcess host, int azuritePid, int samples)
     {
         using var http = new HttpClient();
         // Poll every 50 ms rather than the 1 s Retry-After, so the figure is the backend's latency, not the poll interval's.
@@ -91,11 +116,11 @@ public static class HostBenchmark
         // 50 callers polling every 50 ms would measure the emulator's capacity for status reads instead.
         var concurrentClient = new DurableHttpClient(http, host.Keys.FunctionKey, TimeSpan.FromMilliseconds(250));
         var all = Stopwatch.StartNew();
-        var runs = await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(i =>
-            Task.Run(() => concurrentClient.RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = $"par-{i}" }))));
+        var (runs, cpu) = await MeasureCpuAsync(host.ProcessId, azuritePid, () => Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(i =>
+            Task.Run(() => concurrentClient.RunAsync(host.BaseUrl, "wait", new { seconds = 0, lockKey = $"par-{i}" })))));
         var seconds = all.Elapsed.TotalSeconds;
         Ensure(runs.All(r => r.OutcomeStatus == OperationStatus.Ok), "not every concurrent local host run ended OK");
-        return new Phase(roundTrips, ConcurrentRuns / seconds);
+        return new Phase(roundTrips, ConcurrentRuns / seconds, cpu);
     }
 
     private static async Task<Figures> InProcessHostAsync(AzuriteServer azurite, int samples)
@@ -131,16 +156,18 @@ public static class HostBenchmark
         }
 
         var all = Stopwatch.StartNew();
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(i => Task.Run(() => RunOnce($"par-{i}"))));
+        var (outcomes, cpu) = await MeasureCpuAsync(Environment.ProcessId, azurite.ProcessId,
+            () => Task.WhenAll(Enumerable.Range(0, ConcurrentRuns).Select(i => Task.Run(() => RunOnce($"par-{i}")))));
         var seconds = all.Elapsed.TotalSeconds;
         Ensure(outcomes.All(o => o.Status == OperationStatus.Ok), "not every concurrent in-process run ended OK");
-        return Summarize("in-process test host (memory, no HTTP)", roundTrips, ConcurrentRuns / seconds);
+        return Summarize("in-process test host (memory, no HTTP)", roundTrips, ConcurrentRuns / seconds, cpu);
     }
 
-    private static Figures Summarize(string backend, List<double> roundTrips, double perSecond)
+    private static Figures Summarize(string backend, List<double> roundTrips, double perSecond, CpuShare cpu)
     {
         roundTrips.Sort();
-        return new Figures(backend, roundTrips.Count, Percentile(roundTrips, 0.5), Percentile(roundTrips, 0.95), ConcurrentRuns, perSecond);
+        return new Figures(backend, roundTrips.Count, Percentile(roundTrips, 0.5), Percentile(roundTrips, 0.95), ConcurrentRuns, perSecond,
+            cpu.HostMs, cpu.AzuriteMs);
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Ceiling(p * sorted.Count) - 1];

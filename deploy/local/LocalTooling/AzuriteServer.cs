@@ -31,6 +31,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     public int QueuePort { get; }
     public int TablePort { get; }
 
+    /// <summary>The Azurite process (Node), e.g. to read the CPU time it used.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The folder Azurite runs in and keeps its data in (a restarted Azurite on the same folder keeps it), unless it
     /// was started without one: then its data is in memory and the folder is temporary.</summary>
     public string Location { get; }
