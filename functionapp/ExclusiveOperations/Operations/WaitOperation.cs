@@ -5,7 +5,7 @@ namespace ExclusiveOperations.Operations;
 
 /// <summary>
 /// <c>wait</c>: stands for a long external job. Waits <c>seconds</c> on durable timers, holding the lock
-/// but no compute (the last second or less excepted: <see cref="WaitRemainderActivity"/>); used by tests, the
+/// but no compute (the last second or less excepted: <see cref="DurableDelay"/>); used by tests, the
 /// local environment and benchmarks.
 /// </summary>
 public sealed class WaitOperation : IExclusiveOperation
@@ -23,19 +23,10 @@ public sealed class WaitOperation : IExclusiveOperation
         var orchestration = context.Orchestration;
         var seconds = Seconds(context.Input);
         var end = orchestration.CurrentUtcDateTime.AddSeconds(seconds);
-        // A timer can fire up to a second early (whole-second queue visibility, truncated); what is left then is waited
-        // by an activity. A timer a second past the end was measured slower (docs/benchmarks.md).
         while (orchestration.CurrentUtcDateTime < end)
         {
-            var remainder = end - orchestration.CurrentUtcDateTime;
-            // A second or less: a timer that far away fires at once (its delay is a hair under a second when sent).
-            if (remainder <= WaitRemainderActivity.TimerGranularity)
-            {
-                await orchestration.CallActivityAsync<bool>(FunctionNames.WaitRemainder, remainder, ActivityRetry.Options);
-                break;
-            }
             var stepEnd = orchestration.CurrentUtcDateTime + context.RenewInterval;
-            await orchestration.CreateTimer(stepEnd < end ? stepEnd : end, CancellationToken.None);
+            await DurableDelay.UntilAsync(orchestration, stepEnd < end ? stepEnd : end);
             if (stepEnd < end)
                 await context.KeepLockAsync();
         }
@@ -46,7 +37,9 @@ public sealed class WaitOperation : IExclusiveOperation
     {
         if (!input.TryGetPropertyValue("seconds", out var node) || node is null)
             throw new OperationInputException("'seconds' is required: a number of seconds to wait, e.g. { \"seconds\": 5 }.");
-        if (node is not JsonValue value || !value.TryGetValue<double>(out var seconds))
+        // By its JSON: a value built in code as an int does not convert to double through TryGetValue.
+        if (node.GetValueKind() != System.Text.Json.JsonValueKind.Number
+            || !double.TryParse(node.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
             throw new OperationInputException($"'seconds' must be a number, but was {node.GetValueKind().ToString().ToLowerInvariant()} {node.ToJsonString()}.");
         if (double.IsNaN(seconds) || seconds < 0 || seconds > MaxSeconds)
             throw new OperationInputException($"'seconds' must be between 0 and {MaxSeconds} (7 days), but was {seconds}.");

@@ -135,7 +135,7 @@ public sealed class ExclusiveOperationOrchestrator(OperationCatalog catalog)
             granted ??= context.WaitForExternalEvent<LockHolder>(FunctionNames.LockGrantedEvent);
             var nextCheck = Now(context) + timings.Lifetime;
             using var cancelTimer = new CancellationTokenSource();
-            var timer = context.CreateTimer((nextCheck < deadline ? nextCheck : deadline).UtcDateTime, cancelTimer.Token);
+            var timer = DurableDelay.UntilAsync(context, (nextCheck < deadline ? nextCheck : deadline).UtcDateTime, cancelTimer.Token);
             if (await Task.WhenAny(granted, timer) == granted)
             {
                 // The releaser already made this run the holder in its release write: no activity on this path.
