@@ -75,13 +75,14 @@ public sealed class PlatformModel
                 "from one activity's end to the next one's start"),
             new("adfWaitGranularity", 1, behaviour + " (a Wait takes whole seconds)", "a Wait's granularity"),
             new("http", local ? 0.01 : 0.05,
-                local ? "bench-host round trip p50 105-115 ms for several requests, " + bench : "ASSUMED: one in-region HTTPS request, override it",
+                local ? "calibrated: first call to first lock 0.13 s in the 1 s columns (five activities, a request, two steps), " + bench
+                    : "ASSUMED: one in-region HTTPS request, override it",
                 "one HTTP request between the pipeline and the function, with the function's own work"),
             new("maxQueuePollingInterval", local ? 0.5 : 2,
                 local ? "docs/configuration.md (LocalHost__MaxQueuePollingInterval, fast profile)" : "functionapp/FunctionApp/host.json (maxQueuePollingInterval 00:00:02)",
                 "longest idle poll back-off of a task hub queue"),
             new("queuePollCeiling", local ? 0.01 : 0.12,
-                local ? "queue-mode hold of a 1 s wait: 1.08 s = timer + three steps + the handover event, " + bench
+                local ? "calibrated: queue-mode hold of a 1 s wait 1.08 s = timer + three steps + the handover event, " + bench
                     : "queue-mode hold of a 20 s wait on the local host with the azure profile (the real backend, 2 s polling): 20.32 s, " + bench,
                 "how long a message waits for a queue poll at most once its queue was idle (uniform from 0; at most maxQueuePollingInterval)"),
             new("durableStep", local ? 0.015 : 0.03,
@@ -92,7 +93,7 @@ public sealed class PlatformModel
             new("timerLateness", local ? 0.02 : 1.0,
                 local ? "conflict-mode hold of a 1 s wait: 1.05-1.06 s, " + bench : behaviour + " (timers are queue message visibility: whole seconds)",
                 "how late a durable timer fires at most (uniform from 0)"),
-            new("webPoll", local ? 0.01 : 0.05, local ? "bench-host round trip, " + bench : "ASSUMED: one in-region HTTPS request, override it",
+            new("webPoll", local ? 0.01 : 0.05, local ? "calibrated like http (loopback), " + bench : "ASSUMED: one in-region HTTPS request, override it",
                 "a Web activity's status poll, request and answer"),
             new("webFirstPoll", 1,
                 local ? "the local runner's DefaultPollInterval (pipelines/DataFactory.Runner RunnerOptions): the starter's 202 has no Retry-After"
