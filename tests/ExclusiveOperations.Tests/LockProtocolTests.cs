@@ -85,6 +85,22 @@ public sealed class LockProtocolTests
     }
 
     [Fact]
+    public void Holders_that_overrun_their_estimate_make_later_turns_longer()
+    {
+        var protocol = new LockProtocol("k", new LockOptions(), new QueueOptions());
+        var state = protocol.Acquire(new LockState(), Acquire("a", "run-a"), Ms(0), new Polls()).Write!;
+        state = Apply(state, protocol.Release(state, "a", Ms(1_500), new Polls())); // expected 1 s, held 1.5 s
+        state = Apply(state, protocol.Acquire(state, Acquire("b", "run-b"), Ms(1_500), new Polls()));
+
+        var c = protocol.Acquire(state, Acquire("c", "run-c"), Ms(1_500), new Polls());
+        var d = protocol.Acquire(Apply(state, c), Acquire("d", "run-d"), Ms(1_500), new Polls());
+
+        // b is expected to end at 1.5 + 1 + 0.5 overshoot; each next turn is 1 s granularity + 1 s + 0.5 s + 0.25 s margin.
+        Assert.Equal(Ms(3_250), c.Answer.RetryAt);
+        Assert.Equal(Ms(6_000), d.Answer.RetryAt);
+    }
+
+    [Fact]
     public void A_full_wait_list_answers_with_a_detail_and_writes_nothing()
     {
         var state = Protocol.Acquire(new LockState(), Acquire("a"), Ms(0), new Polls()).Write!;

@@ -136,12 +136,18 @@ public sealed class Simulation
         public List<ContentionReport.Poll> Polls { get; } = [];
     }
 
-    /// <summary>Every caller polls (the Web activity), so the protocol knows each run's last poll.</summary>
+    /// <summary>
+    /// Every caller polls (the Web activity), so the protocol knows each run's last poll; a record counts as one read per
+    /// decision, as the storage loop reads it once and decides again.
+    /// </summary>
     private sealed class PollView(Simulation simulation) : IPollView
     {
+        private readonly HashSet<string> _read = [];
+
         public bool TryGetLast(string instanceId, out DateTimeOffset? lastPoll)
         {
-            simulation.Billable.PollRecordTransactions++;
+            if (_read.Add(instanceId))
+                simulation.Billable.PollRecordTransactions++;
             lastPoll = simulation._lastPoll.TryGetValue(instanceId, out var at) ? At(at) : null;
             return true;
         }
