@@ -81,6 +81,7 @@ public sealed class Simulation
     private readonly Dictionary<string, double> _lastPoll = [];
     private readonly double[] _queueLastBusy = new double[Queues];
     private readonly TimeSpan _queueTimeout;
+    private PriorityQueue<int, double>? _cores;
     private long _seq;
     private double _now;
 
@@ -169,12 +170,25 @@ public sealed class Simulation
         Billable.TaskHubTransactions += 3; // put, get, delete
         var idle = Math.Max(0, _now - _queueLastBusy[queue]);
         var interval = Math.Min(idle, _model.QueuePollCeiling);
-        var delay = _random.NextDouble() * interval + _model.StepSeconds;
-        _queueLastBusy[queue] = Math.Max(_queueLastBusy[queue], _now + delay);
-        return delay;
+        var dequeued = _now + _random.NextDouble() * interval;
+        _queueLastBusy[queue] = Math.Max(_queueLastBusy[queue], dequeued);
+        return Run(dequeued) - _now;
     }
 
-    private int ControlQueue(Op op) => 1 + (op.InstanceId.GetHashCode(StringComparison.Ordinal) & 0x7fffffff) % (Queues - 1);
+    /// <summary>When a step dequeued at <paramref name="at"/> is done: it waits for a free core (when cores are bounded).</summary>
+    private double Run(double at)
+    {
+        if (_model.Cores <= 0)
+            return at + _model.StepSeconds;
+        _cores ??= new PriorityQueue<int, double>(Enumerable.Range(0, _model.Cores).Select(i => (i, 0.0)));
+        _cores.TryDequeue(out var core, out var free);
+        var done = Math.Max(at, free) + _model.StepSeconds;
+        _cores.Enqueue(core, done);
+        return done;
+    }
+
+    /// <summary>The run's control-queue partition; by its number, not a string hash (randomized per process: one seed, one report).</summary>
+    private static int ControlQueue(Op op) => 1 + op.Run.Number % (Queues - 1);
 
     /// <summary>An orchestrator episode: dequeue (a hop on its partition), replay, history and instance writes.</summary>
     private double Episode(Op op)
@@ -305,12 +319,13 @@ public sealed class Simulation
     private void ScheduleTurnCheck(Op op)
     {
         var due = Math.Min(op.Deadline, _now + Lifetime.TotalSeconds);
+        // A run handed the lock stops waiting for its timer: it never checks its turn again, also after it released.
         Schedule(due + _random.NextDouble() * _model.TimerLateness, () =>
         {
-            if (op.Holding || op.CompletedAt is not null) return;
+            if (op.AcquiredAt is not null || op.CompletedAt is not null) return;
             Schedule(_now + Episode(op) + Activity() + _model.StorageSeconds, () =>
             {
-                if (op.Holding || op.CompletedAt is not null) return;
+                if (op.AcquiredAt is not null || op.CompletedAt is not null) return;
                 var request = new QueueRequest(op.InstanceId, "wait", TimeSpan.FromSeconds(_options.Seconds), Lifetime, At(op.CalledAt), At(op.Deadline));
                 var turn = Apply(op.Run.Key, (state, protocol) => protocol.CheckTurn(state, request, At(_now), new PollView(this)));
                 if (turn.Outcome == TurnOutcome.Acquired)
