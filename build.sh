@@ -19,6 +19,10 @@ Usage: ./build.sh <verb> [options]
                    and the Pulumi compile check (under a minute on a built checkout).
   bench            Contention benchmark: fixed, hint and queue, 20 runs on 1 key, 1 s and then 10 s operations; then hint
                    and queue on the app's Azure timings (local --profile azure), 4 runs of 20 s (about 18 min).
+  simulate [options]
+                   The lock's own decisions on virtual time with a latency model of Azure (or of the local stack,
+                   --profile local|azure): what `local` reports, for thousands of runs in seconds, plus what each
+                   successful run costs. Options as local, and --rate, --schedule, --set name=seconds (docs/simulator.md).
   bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
   adf run PIPELINE.json [--param n=v]... [--global n=v]... [--factory F.json] [--managed-identity-token T] [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
@@ -323,6 +327,11 @@ case "$verb" in
   bench)
     build app
     exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" bench "$@" ;;
+  simulate)
+    # Only the simulator: no Azurite, no host, nothing but the lock's transitions and the model.
+    restore_locked deploy/local/LockSimulator/LockSimulator.csproj
+    dotnet build deploy/local/LockSimulator/LockSimulator.csproj --no-restore -c "$CONFIG" -nologo -clp:NoSummary -v:q >&2
+    exec dotnet "deploy/local/LockSimulator/bin/$CONFIG/net10.0/LockSimulator.dll" "$@" ;;
   bench-host)
     build app
     # It compares the local host with the in-process test host, which needs the high count as in the tests (test_project).

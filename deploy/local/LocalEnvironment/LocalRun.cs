@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ContentionReports;
 using DataFactory.Pipelines.Json;
 using LocalTooling;
 using Spectre.Console;
@@ -46,7 +47,7 @@ public static class LocalRun
             await File.WriteAllTextAsync(Path.Combine(reportFolder, "report.json"),
                 JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(reportFolder, "report.html"), TimelineHtml.Render(report), cancellationToken);
-            PrintSummary(report);
+            ReportConsole.PrintSummary(report);
             AnsiConsole.MarkupLine($"Reports: {Markup.Escape(Path.Combine(reportFolder, "report.json"))}, {Markup.Escape(Path.Combine(reportFolder, "report.html"))}");
             return (report.Totals.Failed == 0 && report.Totals.Overlaps == 0 ? 0 : 1, report);
         }
@@ -91,36 +92,5 @@ public static class LocalRun
             }
             while (await Task.WhenAny(runs, Task.Delay(250)) != runs);
         });
-    }
-
-    public static void PrintSummary(ContentionReport report)
-    {
-        var table = new Table().AddColumns("run", "key", "status", "attempts", "polls", "lock held (s from start)", "ended");
-        var start = report.Runs.Min(r => r.StartedAt);
-        foreach (var run in report.Runs)
-        {
-            var ok = run.Operations.FirstOrDefault(o => o.Status == "OK");
-            table.AddRow(run.Number.ToString(), run.LockKey,
-                run.Status == "Succeeded" ? "[green]Succeeded[/]" : $"[red]{Markup.Escape(run.Status)} {Markup.Escape(run.Error?.ErrorCode ?? "")}[/]",
-                run.Attempts.ToString(), run.Polls.ToString(),
-                ok is { LockAcquiredAt: { } a, LockReleasedAt: { } r } ? $"{(a - start).TotalSeconds:0.0} - {(r - start).TotalSeconds:0.0}" : "",
-                run.EndedAt is { } e ? $"{(e - start).TotalSeconds:0.0}s" : "");
-        }
-        AnsiConsole.Write(table);
-        var t = report.Totals;
-        AnsiConsole.MarkupLine($"[bold]{t.Succeeded}/{t.Runs} runs succeeded[/], {t.Conflicts} conflicts, {t.FunctionStarts} function starts " +
-            $"({t.StartsPerSuccess} per success), {t.Polls} status polls ({t.PollsPerSuccess} per success), overlaps {(t.Overlaps == 0 ? "[green]0[/]" : $"[red]{t.Overlaps}[/]")}, " +
-            $"makespan {t.MakespanSeconds} s (ideal {t.IdealSeconds} s, ratio {t.MakespanRatio})");
-        if (report.Makespan is { } b)
-        {
-            AnsiConsole.MarkupLine($"Makespan on key {Markup.Escape(b.LockKey)}: start {b.StartSeconds} s + holds {b.HoldSeconds} s (avg {b.AverageHoldSeconds} s) " +
-                $"+ idle lock {b.IdleSeconds} s (avg {b.AverageHandoverSeconds} s per handover) + end {b.EndSeconds} s; " +
-                $"{b.RepeatConflicts} conflicts after a run's first" + (b.AverageReturnDelaySeconds is { } d ? $", runs called again {d} s after retryAt on average" : "") +
-                (b.QueueOrderInversions is { } n ? (n == 0 ? ", queued runs got the lock in the order they joined the line" : $", [red]{n} pairs of queued runs got the lock out of join order[/]") : ""));
-        }
-        foreach (var run in report.Runs.Where(r => r.Error is not null))
-            AnsiConsole.MarkupLine($"[red]run {run.Number}[/]: {Markup.Escape(run.Error!.ErrorCode)}: {Markup.Escape(run.Error.Message)}");
-        foreach (var overlap in report.OverlapDetails)
-            AnsiConsole.MarkupLine($"[red]OVERLAP[/] {Markup.Escape(overlap)}");
     }
 }

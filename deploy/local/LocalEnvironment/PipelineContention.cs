@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using ContentionReports;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Run;
 
@@ -14,7 +15,7 @@ public sealed record RunProgress(int Run, string LockKey, int Attempt, string St
 /// </summary>
 public sealed class PipelineContention(HttpClient http, Pipeline pipeline, LocalFunctionApp app, ScenarioOptions options)
 {
-    public const string CallActivity = "Call Durable Azure Function";
+    public const string CallActivity = ContentionReport.CallActivity;
 
     public ConcurrentDictionary<int, RunProgress> Progress { get; } = new();
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ContentionReports;
 using LocalEnvironment;
 using Smoke;
 using Spectre.Console;

@@ -36,6 +36,18 @@ public sealed class LockState
 
     /// <summary>Moving average of how long after their <c>retryAt</c> waiting callers were seen again.</summary>
     [JsonPropertyName("averageReturnDelaySeconds")] public double? AverageReturnDelaySeconds { get; set; }
+
+    /// <summary>A copy a decision may change (the lists are new, their records immutable).</summary>
+    public LockState Clone() => new()
+    {
+        Holder = Holder,
+        Waiters = [.. Waiters],
+        Queue = [.. Queue],
+        RecentReleases = [.. RecentReleases],
+        Generation = Generation,
+        AverageOvershootSeconds = AverageOvershootSeconds,
+        AverageReturnDelaySeconds = AverageReturnDelaySeconds,
+    };
 }
 
 /// <param name="CallerId">Who waits: the same id on every attempt (a pipeline run id), not an orchestration instance.</param>

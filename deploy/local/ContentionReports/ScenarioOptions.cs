@@ -1,4 +1,4 @@
-namespace LocalEnvironment;
+namespace ContentionReports;
 
 /// <summary>What a pipeline run waits after a Conflict.</summary>
 public enum RetryStrategy
@@ -58,10 +58,11 @@ public sealed record ScenarioOptions(int Runs, int Keys, double Seconds, RetrySt
     public string Label => Mode == LockMode.Queue ? "queue" : Strategy.ToString().ToLowerInvariant();
 
     /// <summary>What is wrong with the options, one sentence each naming the option; empty when they are fine.</summary>
-    public List<string> Problems()
+    /// <param name="maxRuns">The most runs the caller can take (real processes: 500; the simulator: far more).</param>
+    public List<string> Problems(int maxRuns = 500)
     {
         var problems = new List<string>();
-        if (Runs is < 1 or > 500) problems.Add($"--runs must be between 1 and 500 (was {Runs}).");
+        if (Runs < 1 || Runs > maxRuns) problems.Add($"--runs must be between 1 and {maxRuns} (was {Runs}).");
         if (Keys < 1) problems.Add($"--keys must be at least 1 (was {Keys}).");
         if (Seconds is < 0 or > 3600) problems.Add($"--seconds must be between 0 and 3600 (was {Seconds}).");
         if (WaitSeconds < 1) problems.Add($"--wait-seconds must be at least 1 (was {WaitSeconds}).");

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace LocalEnvironment;
+namespace ContentionReports;
 
 /// <summary>
 /// report.html: a self-contained page (no server, no script) with the summary and an SVG timeline, one row per

@@ -2,11 +2,14 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using DataFactory.Runner.Run;
 
-namespace LocalEnvironment;
+namespace ContentionReports;
 
 /// <summary>report.json: what happened in a contention run, computed from the pipeline run records alone.</summary>
 public sealed class ContentionReport
 {
+    /// <summary>The pipelines' activity that calls the function: its runs are the report's operations.</summary>
+    public const string CallActivity = "Call Durable Azure Function";
+
     public sealed record Summary(
         [property: JsonPropertyName("runs")] int Runs,
         [property: JsonPropertyName("succeeded")] int Succeeded,
@@ -81,15 +84,18 @@ public sealed class ContentionReport
     [JsonPropertyName("runs")] public required IReadOnlyList<Run> Runs { get; init; }
     [JsonPropertyName("overlapDetails")] public required IReadOnlyList<string> OverlapDetails { get; init; }
 
-    public static ContentionReport From(IReadOnlyList<(int Run, string LockKey, PipelineRun Record)> runs, ScenarioOptions options)
+    public static ContentionReport From(IReadOnlyList<(int Run, string LockKey, PipelineRun Record)> runs, ScenarioOptions options) =>
+        FromRuns([.. runs.OrderBy(r => r.Run).Select(r => ToRun(r.Run, r.LockKey, r.Record))], options);
+
+    /// <summary>The report of runs already in the report's shape (the simulator's, which has no pipeline run records).</summary>
+    public static ContentionReport FromRuns(IReadOnlyList<Run> reportRuns, ScenarioOptions options)
     {
-        var reportRuns = runs.OrderBy(r => r.Run).Select(r => ToRun(r.Run, r.LockKey, r.Record)).ToList();
         var operations = reportRuns.SelectMany(r => r.Operations.Select(o => (r.LockKey, Operation: o))).ToList();
         var overlaps = Overlaps(operations);
         var start = reportRuns.Min(r => r.StartedAt);
         var end = reportRuns.Max(r => r.EndedAt ?? r.StartedAt);
         var makespan = (end - start).TotalSeconds;
-        var ideal = runs.GroupBy(r => r.LockKey).Max(g => g.Count()) * options.Seconds;
+        var ideal = reportRuns.GroupBy(r => r.LockKey).Max(g => g.Count()) * options.Seconds;
         var succeeded = reportRuns.Count(r => r.Status == nameof(RunState.Succeeded));
         var polls = reportRuns.Sum(r => r.Polls);
         return new ContentionReport
@@ -108,7 +114,7 @@ public sealed class ContentionReport
         };
     }
 
-    private static Breakdown? BreakdownOf(List<Run> runs, DateTimeOffset start, DateTimeOffset end)
+    private static Breakdown? BreakdownOf(IReadOnlyList<Run> runs, DateTimeOffset start, DateTimeOffset end)
     {
         // The key that set the makespan: of the keys with the most runs, the one whose last run ended last.
         var busiest = runs.GroupBy(r => r.LockKey).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max(r => r.EndedAt ?? r.StartedAt)).First();
@@ -153,7 +159,7 @@ public sealed class ContentionReport
 
     private static Run ToRun(int number, string lockKey, PipelineRun record)
     {
-        var calls = record.ActivityRuns.Where(a => a.ActivityName == PipelineContention.CallActivity).OrderBy(a => a.ActivityRunStart).ToList();
+        var calls = record.ActivityRuns.Where(a => a.ActivityName == CallActivity).OrderBy(a => a.ActivityRunStart).ToList();
         var operations = calls.Select(call =>
         {
             var output = call.Output?["output"] as JsonObject;
