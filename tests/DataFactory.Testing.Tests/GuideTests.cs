@@ -7,7 +7,7 @@ namespace DataFactory.Testing.Tests;
 /// <summary>
 /// docs/testing-pipelines.md, followed by a project outside the repository: the library packed with dotnet pack, the
 /// files the guide marks (<c>&lt;!-- file: PATH --&gt;</c> before a code block) written into an empty folder, and
-/// dotnet test run there. Its test is the guide's first test: three calls, two one-hour waits, under a second.
+/// dotnet test run there. Its test is the guide's first test: three calls, two one-hour waits not waited in real time.
 /// </summary>
 [Trait("Needs", "Processes")]
 public sealed partial class GuideTests : IDisposable

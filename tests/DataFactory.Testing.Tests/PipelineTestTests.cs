@@ -69,7 +69,8 @@ public sealed class PipelineTestTests
         Assert.Equal(TimeSpan.FromHours(2), result.Duration);
         Assert.Equal([1, 2, 3], result.RunsOf("Call").Select(c => c.Iteration));
         Assert.Equal("OK", result.Variables["status"]!.GetValue<string>());
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed} of real time");
+        // The two hours were not waited; how few milliseconds it takes is a benchmark's business, not a test's.
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"took {clock.Elapsed} of real time");
     }
 
     [Fact]
