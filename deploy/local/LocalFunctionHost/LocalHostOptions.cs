@@ -62,6 +62,12 @@ public sealed class LocalHostOptions
     /// </summary>
     public string? TraceFile { get; set; }
 
+    /// <summary>
+    /// Start the Aspire dashboard (<c>./build.sh host --trace</c>) and send the app's spans and metrics to it over OTLP; it
+    /// stops with the host.
+    /// </summary>
+    public bool Trace { get; set; }
+
     /// <summary>Start a private Azurite (in <c>AzuriteLocation</c>) instead of using <c>AzureWebJobsStorage</c>.</summary>
     public bool StartAzurite { get; set; }
 

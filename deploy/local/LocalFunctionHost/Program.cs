@@ -40,6 +40,15 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
+// --trace (LocalHost:Trace): the Aspire dashboard as the OTLP viewer, started first and stopped last.
+AspireDashboard? dashboard = null;
+if (hostOptions.Trace)
+{
+    dashboard = await AspireDashboard.StartAsync(Directory.GetCurrentDirectory());
+    Environment.SetEnvironmentVariable(LocalTelemetry.OtlpEndpointVariable, dashboard.OtlpGrpcUrl.ToString());
+    Console.WriteLine($"Aspire dashboard (traces, metrics): {dashboard.FrontendUrl}");
+}
+
 // The app's spans and metrics: to LocalHost:TraceFile (./build.sh local merges it into traces.json) and over OTLP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set (--trace); neither: nothing listens (docs/tracing.md).
 using var telemetry = LocalTelemetry.Start("exclusive-operations", [AppTelemetry.SourceName], hostOptions.TraceFile is { Length: > 0 } file ? Path.GetFullPath(file) : null);
@@ -161,5 +170,11 @@ finally
 {
     if (azurite is not null)
         await azurite.DisposeAsync();
+    if (dashboard is not null)
+    {
+        telemetry.Dispose();
+        await dashboard.DisposeAsync();
+        Console.WriteLine("Stopped the Aspire dashboard.");
+    }
 }
 return 0;
