@@ -22,7 +22,8 @@ Usage: ./build.sh <verb> [options]
                    and the Pulumi compile check (under a minute on a built checkout).
   bench            Contention benchmark: fixed, hint and queue, 20 runs on 1 key, 1 s and then 10 s operations; then hint
                    and queue on the app's Azure timings (local --profile azure), 4 runs of 20 s (about 18 min).
-  bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
+  bench-host [N]   Benchmark: round trip p50/p95 and orchestrations/s, local host (with and without span export: the
+                   p50 ratio) vs in-process test host; N samples (30).
   adf run PIPELINE.json [--param n=v]... [--global n=v]... [--factory F.json] [--managed-identity-token T] [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
   adf eval VALUE... [--param name=value]...
