@@ -13,7 +13,10 @@ Usage: ./build.sh <verb> [options]
   local [options]  The main job, offline: Azurite + the local function host + many concurrent starts of
                    one exclusive operation; prints who got OK and who got Conflict, and checks that no two
                    OK runs on a key overlapped. Options: --runs N --keys K --seconds D --mode conflict|queue (see --help).
-  host             Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both).
+                   Writes out/local/report.json, report.html and traces.json (one trace per run, docs/tracing.md).
+                   --trace: also starts the Aspire dashboard (local OTLP viewer, no Docker), prints its URL, stops it at the end.
+  host [--trace]   Azurite + the local function host on http://127.0.0.1:7071, in the foreground (Ctrl+C stops both);
+                   --trace: and the Aspire dashboard, the host's spans and metrics sent to it.
   test [--fast]    Builds and runs every test project; ends with "N passed, N failed, N skipped". --fast: only
                    the tests that start no process (no Azurite, host, Bicep or shell), without the workflow lint
                    and the Pulumi compile check (under a minute on a built checkout).
@@ -23,7 +26,8 @@ Usage: ./build.sh <verb> [options]
                    The lock's own decisions on virtual time with a latency model of Azure (or of the local stack,
                    --profile local|azure): what `local` reports, for thousands of runs in seconds, plus what each
                    successful run costs. Options as local, and --rate, --schedule, --set name=seconds (docs/simulator.md).
-  bench-host       Benchmark: round trip p50/p95 and orchestrations/s, local host vs in-process test host.
+  bench-host [N]   Benchmark: round trip p50/p95 and orchestrations/s, local host (with and without span export: the
+                   p50 ratio) vs in-process test host; N samples (30).
   adf run PIPELINE.json [--param n=v]... [--global n=v]... [--factory F.json] [--managed-identity-token T] [--output RUN.json]
                    Runs Data Factory pipeline JSON locally (Web activities call for real); exit 0 only if it Succeeded.
   adf eval VALUE... [--param name=value]...
@@ -290,6 +294,11 @@ publish() {
   echo "Function App package: out/functionapp.zip ($(du -h out/functionapp.zip | cut -f1))"
 }
 
+# --trace: the Aspire dashboard is a local dotnet tool (Aspire.Cli, pinned in .config/dotnet-tools.json).
+restore_tools() {
+  dotnet tool restore >out/tool-restore.log 2>&1 || { cat out/tool-restore.log >&2; exit 1; }
+}
+
 # adf starts in well under a second on a built checkout: it builds (only the command line, the runner and the
 # model it reads pipelines with) when a source file is newer than the stamp of its last build, not on every call.
 ADF_PROJECT=pipelines/DataFactory.Runner.Cli/DataFactory.Runner.Cli.csproj
@@ -319,10 +328,15 @@ case "$verb" in
   deps) update_lock_files ;;
   host)
     build app
+    host_args=()
+    for arg in "$@"; do
+      if [ "$arg" = "--trace" ]; then restore_tools; host_args+=(--LocalHost:Trace=true); else host_args+=("$arg"); fi
+    done
     exec dotnet "deploy/local/LocalFunctionHost/bin/$CONFIG/net10.0/LocalFunctionHost.dll" \
-      --LocalHost:StartAzurite=true --LocalHost:AzuriteLocation="$PWD/out/azurite" "$@" ;;
+      --LocalHost:StartAzurite=true --LocalHost:AzuriteLocation="$PWD/out/azurite" "${host_args[@]}" ;;
   local)
     build app
+    case " $* " in *" --trace "*) restore_tools ;; esac
     exec dotnet "deploy/local/LocalEnvironment/bin/$CONFIG/net10.0/LocalEnvironment.dll" "$@" ;;
   bench)
     build app

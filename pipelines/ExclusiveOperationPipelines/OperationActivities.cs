@@ -78,6 +78,13 @@ public static class OperationActivities
             query + ")");
 
     /// <summary>
+    /// The W3C trace context the run id names (docs/tracing.md): a run id is a GUID, its 32 hex digits the trace id,
+    /// its last 16 the parent span id; so every call of one run is in one trace, found from the run id alone.
+    /// </summary>
+    public static Expression TraceParent => new("@concat('00-', toLower(replace(pipeline().RunId, '-', '')), '-', " +
+        "toLower(substring(replace(pipeline().RunId, '-', ''), 16, 16)), '-01')");
+
+    /// <summary>
     /// POST the starter with the key from <see cref="GetFunctionKey"/> and the operation's input; the Web activity then
     /// polls the status URL by itself until it stops answering 202. The activity's own retries repeat the POST with
     /// the same requestId, which attaches to the instance the first POST started.
@@ -93,6 +100,7 @@ public static class OperationActivities
         {
             ["Content-Type"] = "application/json",
             ["x-functions-key"] = new Expression($"@activity('{GetKey}').output.properties.default"),
+            ["traceparent"] = TraceParent,
         },
         Body = new Expression("@pipeline().parameters.input"),
         HttpRequestTimeout = "00:01:00",

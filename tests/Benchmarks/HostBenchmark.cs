@@ -17,7 +17,8 @@ namespace Benchmarks;
 /// Uncontended round trip (start to finished status seen) p50/p95 and orchestrations per second, measured
 /// side by side in one run on: the local function host (Durable Task Azure Storage backend on Azurite,
 /// over HTTP, as a pipeline sees it), once telling held status polls of its commits and once re-reading on the
-/// Function App's schedule, and the in-process Durable Task test host (in memory, no HTTP).
+/// Function App's schedule, once exporting every span of the app (its trace file: the export of <c>./build.sh local</c>;
+/// without it nothing listens and no span is created), and the in-process Durable Task test host (in memory, no HTTP).
 /// All run the same orchestrator, activities and storage lock.
 /// </summary>
 public static class HostBenchmark
@@ -42,16 +43,26 @@ public static class HostBenchmark
         // One host at a time, in the order A B B A: whichever host ran second measured faster (Azurite still warming up),
         // so each variant gets one early and one late half.
         var announced = new List<Phase>();
+        var traced = new List<Phase>();
         var scheduled = new List<Phase>();
-        foreach (var (phases, announce) in new[] { (announced, true), (scheduled, false), (scheduled, false), (announced, true) })
+        var traceFolder = Directory.CreateTempSubdirectory("bench-traces-").FullName;
+        foreach (var (phases, announce, trace) in new[]
         {
-            await using var host = await stack.StartHostAsync($"BenchLocalHost{phases.Count}{announce}",
-                new Dictionary<string, string> { ["LocalHost:AnnounceCommits"] = announce ? "true" : "false" });
+            (announced, true, false), (traced, true, true), (scheduled, false, false), (scheduled, false, false), (traced, true, true), (announced, true, false),
+        })
+        {
+            var settings = new Dictionary<string, string> { ["LocalHost:AnnounceCommits"] = announce ? "true" : "false" };
+            if (trace)
+                settings["LocalHost:TraceFile"] = Path.Combine(traceFolder, $"spans{phases.Count}.jsonl");
+            await using var host = await stack.StartHostAsync($"BenchLocalHost{phases.Count}{announce}{trace}", settings);
             phases.Add(await LocalHostAsync(host, azuritePid, samples / 2));
         }
+        var spans = Directory.GetFiles(traceFolder).Sum(file => File.ReadLines(file).Count());
+        Directory.Delete(traceFolder, recursive: true);
         var figures = new List<Figures>
         {
             Combine("local host (Azure Storage backend, HTTP)", announced),
+            Combine("local host, every span exported (trace file)", traced),
             Combine("local host, polls re-read on the Function App's schedule", scheduled),
         };
         // The in-process host shares Azurite (the storage lock's blobs) but not the machine with an idle local host.
@@ -63,6 +74,9 @@ public static class HostBenchmark
             table.AddRow(f.Backend, $"{f.P50Ms:0} ms", $"{f.P95Ms:0} ms", $"{f.OrchestrationsPerSecond:0.0}",
                 $"{f.HostCpuMs:0} + {f.AzuriteCpuMs:0} ms");
         AnsiConsole.Write(table);
+        // The cost of tracing: the same host and runs, with and without the export (docs/tracing.md; target < 5%).
+        AnsiConsole.MarkupLine($"Tracing overhead: round trip p50 {figures[1].P50Ms:0.0} ms exported vs {figures[0].P50Ms:0.0} ms not, " +
+            $"ratio {figures[1].P50Ms / figures[0].P50Ms:0.000} ({spans} spans written)");
 
         Directory.CreateDirectory("out/bench");
         await File.WriteAllTextAsync("out/bench/host.json", JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));

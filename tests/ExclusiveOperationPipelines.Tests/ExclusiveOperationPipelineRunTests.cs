@@ -105,6 +105,8 @@ public sealed class ExclusiveOperationPipelineRunTests : IAsyncLifetime
         {
             Assert.StartsWith($"/api/operations/wait?lockKey=sales%2F2026&callerId={run.RunId}&requestId=", p.Path);
             Assert.Equal("the-key", p.Headers["x-functions-key"]);
+            // One trace per pipeline run, named by its run id (docs/tracing.md).
+            Assert.Equal(DataFactory.Runner.Run.RunnerTelemetry.TraceParentOf(run.RunId), p.Headers["traceparent"]);
             Assert.Equal("""{"seconds":5}""", p.Body);
         });
         var wait = Assert.Single(run.ActivityRuns, a => a.ActivityName == "Wait Before Retry");

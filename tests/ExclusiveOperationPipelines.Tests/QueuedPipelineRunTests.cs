@@ -110,6 +110,7 @@ public sealed class QueuedPipelineRunTests : IAsyncLifetime
         var post = Assert.Single(requests, r => r.Method == "POST");
         Assert.Equal($"/api/operations/wait?lockKey=sales%2F2026&mode=queue&queueTimeout=600&requestId={run.RunId}", post.Path);
         Assert.Equal("the-key", post.Headers["x-functions-key"]);
+        Assert.Equal(DataFactory.Runner.Run.RunnerTelemetry.TraceParentOf(run.RunId), post.Headers["traceparent"]);
         Assert.Equal("""{"seconds":5}""", post.Body);
         // The Web activity itself followed the Location (with its token) until the 200: three 202s, then the answer.
         Assert.Equal(Enumerable.Repeat($"/api/runs/i1?token={Token}", 4), requests.Where(r => r.Method == "GET").Select(r => r.Path));

@@ -51,3 +51,10 @@ public sealed class OrchestrationCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Azurite (orchestrations)";
 }
+
+/// <summary>The tracing tests: orchestrations on the in-process host with an in-memory exporter, in parallel with the others.</summary>
+[CollectionDefinition(Name)]
+public sealed class TracingCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (tracing)";
+}

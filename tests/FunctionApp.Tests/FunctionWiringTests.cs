@@ -39,6 +39,16 @@ public sealed class FunctionWiringTests
     }
 
     [Fact]
+    public void The_host_exports_through_OpenTelemetry_so_the_worker_s_spans_join_the_request_s_trace()
+    {
+        // docs/tracing.md: the Functions host continues the request's traceparent and exports with OpenTelemetry semantics.
+        var hostJson = Path.Combine(Path.GetDirectoryName(typeof(StarterFunction).Assembly.Location)!, HostJson.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(hostJson))!;
+
+        Assert.Equal("OpenTelemetry", json["telemetryMode"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Function_names_are_unique_across_the_app()
     {
         var names = FunctionClasses.SelectMany(t => t.GetMethods()).Select(m => m.GetCustomAttribute<FunctionAttribute>()?.Name).OfType<string>().ToList();

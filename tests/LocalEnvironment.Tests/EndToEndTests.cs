@@ -22,6 +22,8 @@ public abstract class EndToEndTestBase : IAsyncLifetime
 
     private protected static Pipeline Pipeline => PipelineJson.Deserialize(File.ReadAllText(PipelinePath), PipelinePath);
 
+    internal static Pipeline PipelineForTracing => Pipeline;
+
     // compact may name 'no-such-container' (allowed, never created), so that its activity fails.
     public async Task InitializeAsync() => _stack = await LocalStack.StartAsync(new LocalStackOptions
     {
@@ -204,6 +206,19 @@ public sealed class LocalCommandTests
         Assert.Equal(0, json["summary"]!["overlaps"]!.GetValue<int>());
         Assert.Equal(report!.Totals.FunctionStarts, json["runs"]!.AsArray().Sum(r => r!["operations"]!.AsArray().Count));
         Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(folder, "report.html")));
+        // traces.json: every run's trace (its id in report.json and report.html) has spans of the runner and the app,
+        // including a lock span with the lock key.
+        var spans = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "traces.json")))!["spans"]!.AsArray();
+        foreach (var run in json["runs"]!.AsArray())
+        {
+            var traceId = run!["traceId"]!.GetValue<string>();
+            Assert.Equal(RunnerTelemetry.TraceIdOf(run["runId"]!.GetValue<string>()), traceId);
+            Assert.Contains(traceId, await File.ReadAllTextAsync(Path.Combine(folder, "report.html")));
+            var mine = spans.Where(s => s!["traceId"]!.GetValue<string>() == traceId).ToList();
+            Assert.Equal(["data-factory-runner", "exclusive-operations"], mine.Select(s => s!["service"]!.GetValue<string>()).Distinct().Order());
+            Assert.Contains(mine, s => s!["name"]!.GetValue<string>().StartsWith("lock ", StringComparison.Ordinal)
+                && s["attributes"]![ExclusiveOperations.Telemetry.AppTelemetry.LockKey]?.GetValue<string>() == "key-1");
+        }
         Directory.Delete(folder, recursive: true);
     }
 

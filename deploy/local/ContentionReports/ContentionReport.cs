@@ -74,7 +74,8 @@ public sealed class ContentionReport
         [property: JsonPropertyName("startedAt")] DateTimeOffset StartedAt,
         [property: JsonPropertyName("endedAt")] DateTimeOffset? EndedAt,
         [property: JsonPropertyName("operations")] IReadOnlyList<Operation> Operations,
-        [property: JsonPropertyName("waits")] IReadOnlyList<Wait> Waits);
+        [property: JsonPropertyName("waits")] IReadOnlyList<Wait> Waits,
+        [property: JsonPropertyName("traceId")] string? TraceId = null);
 
     /// <summary>A Wait Before Retry after a Conflict.</summary>
     public sealed record Wait([property: JsonPropertyName("from")] DateTimeOffset From, [property: JsonPropertyName("to")] DateTimeOffset To);
@@ -177,7 +178,7 @@ public sealed class ContentionReport
         var waits = record.ActivityRuns.Where(a => a.ActivityName == "Wait Before Retry" && a.ActivityRunEnd is not null)
             .Select(a => new Wait(a.ActivityRunStart, a.ActivityRunEnd!.Value)).OrderBy(w => w.From).ToList();
         return new Run(record.RunId, number, lockKey, record.Status.ToString(), record.Error, calls.Count, operations.Sum(o => o.Polls.Count),
-            record.RunStart, record.RunEnd, operations, waits);
+            record.RunStart, record.RunEnd, operations, waits, DataFactory.Runner.Run.RunnerTelemetry.TraceIdOf(record.RunId));
     }
 
     /// <summary>Pairs of OK operations on one key whose lock intervals intersect; the lock promises there are none.</summary>

@@ -66,7 +66,12 @@ public static class TimelineHtml
         foreach (var h in new[] { "runs", "succeeded", "failed", "conflicts", "function starts", "overlaps", "makespan s", "ideal s", "ratio", "starts/success", "polls", "polls/success", "strategy" })
             html.Append(CultureInfo.InvariantCulture, $"<th>{h}</th>");
         html.Append(CultureInfo.InvariantCulture, $"</tr><tr><td>{t.Runs}</td><td>{t.Succeeded}</td><td>{t.Failed}</td><td>{t.Conflicts}</td><td>{t.FunctionStarts}</td><td>{t.Overlaps}</td><td>{t.MakespanSeconds}</td><td>{t.IdealSeconds}</td><td>{t.MakespanRatio}</td><td>{t.StartsPerSuccess}</td><td>{t.Polls}</td><td>{t.PollsPerSuccess}</td><td>{t.Strategy}</td></tr></table>");
-        html.Append("<h2>Timeline</h2>").Append(svg).Append("</body></html>\n");
+        html.Append("<h2>Timeline</h2>").Append(svg);
+        // Each run's trace (docs/tracing.md): its spans in traces.json, or in a viewer, by this id.
+        html.Append("<h2>Runs and their traces</h2><table><tr><th>run</th><th>key</th><th>status</th><th>run id</th><th>trace id</th></tr>");
+        foreach (var run in runs)
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{run.Number}</td><td>{Escape(run.LockKey)}</td><td>{Escape(run.Status)}</td><td>{Escape(run.RunId)}</td><td class=\"trace\">{Escape(run.TraceId ?? "")}</td></tr>");
+        html.Append("</table></body></html>\n");
         return html.ToString();
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ContentionReports;
 using DataFactory.Pipelines.Json;
 using LocalTooling;
+using LocalTooling.Tracing;
 using Spectre.Console;
 
 namespace LocalEnvironment;
@@ -25,10 +26,17 @@ public static class LocalRun
             $"operation 'wait' {options.Seconds} s, {options.Profile.ToString().ToLowerInvariant()} profile, " + (options.Mode == LockMode.Queue ? "queue mode" : $"strategy {options.Label}") +
             (options.Mode == LockMode.Conflict && options.Strategy == RetryStrategy.Fixed ? $" ({options.WaitSeconds} s + jitter {(options.JitterSeconds is { } j ? $"0..{j} s" : "as the pipeline's default")})" : ""));
 
+        // The runner's spans and the host's, each to a file of its own (JSON lines), merged into traces.json once both stopped.
+        Directory.CreateDirectory(reportFolder);
+        var spanFiles = new[] { Path.GetFullPath(Path.Combine(reportFolder, "spans.runner.jsonl")), Path.GetFullPath(Path.Combine(reportFolder, "spans.app.jsonl")) };
+        foreach (var file in spanFiles)
+            File.Delete(file);
+        var telemetry = LocalTelemetry.Start("data-factory-runner", [DataFactory.Runner.Run.RunnerTelemetry.SourceName], spanFiles[0]);
+        var hostSettings = new Dictionary<string, string>(options.HostSettings ?? new Dictionary<string, string>()) { ["LocalHost:TraceFile"] = spanFiles[1] };
         LocalStack? stack = null;
         try
         {
-            stack = await LocalStack.StartAsync(new LocalStackOptions { TaskHub = "LocalEnvironment", Settings = options.HostSettings }, cancellationToken);
+            stack = await LocalStack.StartAsync(new LocalStackOptions { TaskHub = "LocalEnvironment", Settings = hostSettings }, cancellationToken);
             var (azurite, host) = (stack.Azurite, stack.Host);
             AnsiConsole.MarkupLine($"Azurite on 127.0.0.1:{azurite.BlobPort}/{azurite.QueuePort}/{azurite.TablePort}");
             AnsiConsole.MarkupLine($"Local function host on {host.BaseUrl} (Durable Task Framework, Azure Storage backend)");
@@ -60,7 +68,13 @@ public static class LocalRun
         {
             if (stack is not null)
                 await stack.DisposeAsync();
+            telemetry.Dispose();
             AnsiConsole.MarkupLine("[grey]Stopped the local function host and Azurite.[/]");
+            var traces = Path.Combine(reportFolder, "traces.json");
+            var spans = SpanFile.Merge(spanFiles, traces);
+            foreach (var file in spanFiles)
+                File.Delete(file);
+            AnsiConsole.MarkupLine($"Traces: {Markup.Escape(traces)} ({spans.Count} spans; docs/tracing.md)");
         }
     }
 

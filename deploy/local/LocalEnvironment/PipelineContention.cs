@@ -21,7 +21,8 @@ public sealed class PipelineContention(HttpClient http, Pipeline pipeline, Local
 
     public async Task<IReadOnlyList<(int Run, string LockKey, PipelineRun Record)>> RunAsync(CancellationToken cancellationToken)
     {
-        var runNumbers = Enumerable.Range(1, options.Runs).ToDictionary(run => $"local-run-{run:000}-{Guid.NewGuid():N}", run => run);
+        // Run ids are GUIDs, as Data Factory's are: each names its run's trace (RunnerTelemetry.ContextOf).
+        var runNumbers = Enumerable.Range(1, options.Runs).ToDictionary(_ => Guid.NewGuid().ToString(), run => run);
         var runIds = runNumbers.ToDictionary(p => p.Value, p => p.Key);
         var runner = new PipelineRunner(http, TimeProvider.System, new RunnerOptions
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ContentionReports;
 using LocalEnvironment;
+using LocalTooling.Tracing;
 using Smoke;
 using Spectre.Console;
 
@@ -27,6 +28,11 @@ var jitterSeconds = new Option<int?>("--jitter-seconds") { Description = "Fixed 
 var maxAttempts = new Option<int>("--max-attempts") { Description = "The pipeline's bound on attempts per run.", DefaultValueFactory = _ => 100 };
 var report = new Option<string>("--report") { Description = "Folder for report.json and report.html.", DefaultValueFactory = _ => Path.Combine("out", "local") };
 var pipeline = new Option<string?>("--pipeline") { Description = "The pipeline JSON to run (default: the generated pipeline of the mode)." };
+var trace = new Option<bool>("--trace")
+{
+    Description = "Also start the Aspire dashboard (a local OTLP viewer, no Docker; Aspire.Cli from .config/dotnet-tools.json), print its URL and send " +
+        "the runner's and the host's spans and metrics to it; it stops with everything else (after Ctrl+C when run in a terminal).",
+};
 var profile = new Option<HostProfile>("--profile")
 {
     Description = "The local host's timings: fast (short queue polling) or azure (the app's timings in Azure: host.json's queue polling, Azure's leases).",
@@ -37,14 +43,28 @@ var root = new RootCommand(
     "The local environment: Azurite + the local function host + many runs of the generated RunExclusiveOperation (or, --mode queue, RunExclusiveOperationQueued) pipeline " +
     "at once, executed by the local pipeline runner. Checks that every run succeeds and no two operations on a key overlapped.")
 {
-    runs, keys, seconds, mode, strategy, waitSeconds, jitterSeconds, maxAttempts, report, pipeline, profile,
+    runs, keys, seconds, mode, strategy, waitSeconds, jitterSeconds, maxAttempts, report, pipeline, profile, trace,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new ScenarioOptions(parse.GetValue(runs), parse.GetValue(keys), parse.GetValue(seconds), parse.GetValue(strategy),
         parse.GetValue(waitSeconds), parse.GetValue(maxAttempts), parse.GetValue(mode), parse.GetValue(jitterSeconds), parse.GetValue(profile));
     if (Invalid(options)) return 2;
-    return (await LocalRun.RunAsync(options, parse.GetValue(pipeline) ?? options.DefaultPipelinePath, parse.GetValue(report)!, cancellationToken)).ExitCode;
+    if (!parse.GetValue(trace))
+        return (await LocalRun.RunAsync(options, parse.GetValue(pipeline) ?? options.DefaultPipelinePath, parse.GetValue(report)!, cancellationToken)).ExitCode;
+
+    await using var dashboard = await AspireDashboard.StartAsync(Directory.GetCurrentDirectory(), cancellationToken);
+    // This process's exporters and the host's (which inherits the environment) send OTLP to the dashboard.
+    Environment.SetEnvironmentVariable(LocalTelemetry.OtlpEndpointVariable, dashboard.OtlpGrpcUrl.ToString());
+    AnsiConsole.MarkupLine($"[bold]Aspire dashboard[/] (traces, metrics): {dashboard.FrontendUrl}");
+    var code = (await LocalRun.RunAsync(options, parse.GetValue(pipeline) ?? options.DefaultPipelinePath, parse.GetValue(report)!, cancellationToken)).ExitCode;
+    if (!Console.IsInputRedirected && !cancellationToken.IsCancellationRequested)
+    {
+        AnsiConsole.MarkupLine($"Traces in the dashboard: {dashboard.FrontendUrl} (Ctrl+C stops it).");
+        await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+    AnsiConsole.MarkupLine("[grey]Stopped the Aspire dashboard.[/]");
+    return code;
 });
 
 // The benchmark's own defaults: N=20 runs, 1 key, 1 s operations (issue 5).

@@ -56,6 +56,18 @@ public sealed class LocalHostOptions
     /// <summary>Where random keys are written (owner-only file) when none are configured; never printed.</summary>
     public string KeysFile { get; set; } = Path.Combine("out", "local-host", "keys.json");
 
+    /// <summary>
+    /// Where the app's spans are written, one JSON object a line (docs/tracing.md); none when unset. <c>./build.sh local</c>
+    /// sets it and merges the file with the runner's into <c>out/local/traces.json</c>.
+    /// </summary>
+    public string? TraceFile { get; set; }
+
+    /// <summary>
+    /// Start the Aspire dashboard (<c>./build.sh host --trace</c>) and send the app's spans and metrics to it over OTLP; it
+    /// stops with the host.
+    /// </summary>
+    public bool Trace { get; set; }
+
     /// <summary>Start a private Azurite (in <c>AzuriteLocation</c>) instead of using <c>AzureWebJobsStorage</c>.</summary>
     public bool StartAzurite { get; set; }
 

@@ -1,10 +1,13 @@
+using System.Diagnostics;
 using ExclusiveOperations.Hosting;
 using ExclusiveOperations.Orchestration;
 using ExclusiveOperations.Starter;
 using ExclusiveOperations.Status;
+using ExclusiveOperations.Telemetry;
 using LocalDataFactory;
 using LocalFunctionHost;
 using LocalTooling;
+using LocalTooling.Tracing;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +40,19 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
+// --trace (LocalHost:Trace): the Aspire dashboard as the OTLP viewer, started first and stopped last.
+AspireDashboard? dashboard = null;
+if (hostOptions.Trace)
+{
+    dashboard = await AspireDashboard.StartAsync(Directory.GetCurrentDirectory());
+    Environment.SetEnvironmentVariable(LocalTelemetry.OtlpEndpointVariable, dashboard.OtlpGrpcUrl.ToString());
+    Console.WriteLine($"Aspire dashboard (traces, metrics): {dashboard.FrontendUrl}");
+}
+
+// The app's spans and metrics: to LocalHost:TraceFile (./build.sh local merges it into traces.json) and over OTLP when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set (--trace); neither: nothing listens (docs/tracing.md).
+using var telemetry = LocalTelemetry.Start("exclusive-operations", [AppTelemetry.SourceName], hostOptions.TraceFile is { Length: > 0 } file ? Path.GetFullPath(file) : null);
+
 var keys = new KeyCheck(KeyCheck.Resolve(hostOptions));
 builder.Services.AddSingleton(keys);
 builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.Section));
@@ -55,14 +71,26 @@ var taskHub = hostOptions.TaskHubName;
 app.MapPost("/api/operations/{operation}", async (string operation, HttpRequest request, OperationStarter starter, DurableTaskBackend backend,
     IStatusTokens tokens, CancellationToken cancellationToken) =>
 {
+    // The HTTP server span, continuing the caller's traceparent (a request without one starts a trace of its own).
+    Activity.Current = null;
+    using var span = AppTelemetry.Source.StartActivity("POST /api/operations/{operation}", ActivityKind.Server,
+        AppTelemetry.ParentOf(request.Headers.TraceParent.FirstOrDefault()),
+        [new("http.request.method", "POST"), new("http.route", "/api/operations/{operation}"), new(AppTelemetry.Operation, operation)]);
     if (!keys.AllowsStarter(request))
+    {
+        span?.SetTag("http.response.status_code", 401);
         return Results.Unauthorized();
+    }
     var result = await starter.StartAsync(operation, request.Body,
         new StartQuery(request.Query[StartRequestParser.LockKeyProperty], request.Query[StartRequestParser.CallerIdProperty],
             request.Query[StartRequestParser.RequestIdProperty], request.Query[StartRequestParser.ModeProperty],
             request.Query[StartRequestParser.QueueTimeoutProperty]), backend, cancellationToken);
     if (result is OperationStarter.Result.Refused refused)
+    {
+        span?.SetTag("http.response.status_code", refused.Error.StatusCode);
         return Results.Json(refused.Error.Body, statusCode: refused.Error.StatusCode);
+    }
+    span?.SetTag("http.response.status_code", 202);
 
     var instanceId = ((OperationStarter.Result.Started)result).InstanceId;
     var statusUrl = RunStatusUrl.For(BaseUrl(request), instanceId, await tokens.ForAsync(instanceId, cancellationToken));
@@ -142,5 +170,11 @@ finally
 {
     if (azurite is not null)
         await azurite.DisposeAsync();
+    if (dashboard is not null)
+    {
+        telemetry.Dispose();
+        await dashboard.DisposeAsync();
+        Console.WriteLine("Stopped the Aspire dashboard.");
+    }
 }
 return 0;

@@ -14,6 +14,8 @@ namespace ExclusiveOperations.Contracts;
 /// <param name="Mode"><see cref="LockMode.Queue"/> to wait in the lock's line for the lock; null or <see cref="LockMode.Conflict"/>
 /// to end with Conflict when it is held.</param>
 /// <param name="QueueTimeout">Queue mode: how long the run may wait for its turn (the starter fills in the default).</param>
+/// <param name="TraceParent">The W3C trace context of the starter's span (docs/tracing.md): the orchestration, its activities and
+/// the run's status polls continue that trace. Null when the request came without one and nothing traced it.</param>
 public sealed record OperationRequest(
     [property: JsonPropertyName("operation")] string Operation,
     [property: JsonPropertyName("lockKey")] string LockKey,
@@ -21,4 +23,5 @@ public sealed record OperationRequest(
     [property: JsonPropertyName("callerId")] string? CallerId = null,
     [property: JsonPropertyName("lockTimings")] LockTimings? LockTimings = null,
     [property: JsonPropertyName("mode")] string? Mode = null,
-    [property: JsonPropertyName("queueTimeout")] TimeSpan? QueueTimeout = null);
+    [property: JsonPropertyName("queueTimeout")] TimeSpan? QueueTimeout = null,
+    [property: JsonPropertyName("traceParent"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TraceParent = null);

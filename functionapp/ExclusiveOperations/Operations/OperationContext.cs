@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Orchestration;
+using ExclusiveOperations.Telemetry;
 using Microsoft.DurableTask;
 
 namespace ExclusiveOperations.Operations;
@@ -29,7 +30,15 @@ public sealed class OperationContext(TaskOrchestrationContext orchestration, Ope
     /// <summary>Renews the lock; throws when it was lost (the run took longer than the lifetime between renewals).</summary>
     public async Task KeepLockAsync()
     {
+        var asked = orchestration.CurrentUtcDateTime;
         var renewed = await orchestration.CallActivityAsync<bool>(FunctionNames.RenewLock, fence, ActivityRetry.Options);
+        if (!orchestration.IsReplaying)
+        {
+            // A refused renewal is the fence refusing a holder whose generation is no longer the lock's.
+            AppTelemetry.Record("lock renew", request.TraceParent, new DateTimeOffset(asked, TimeSpan.Zero), new DateTimeOffset(orchestration.CurrentUtcDateTime, TimeSpan.Zero),
+                new(AppTelemetry.LockKey, request.LockKey), new(AppTelemetry.InstanceId, orchestration.InstanceId), new(AppTelemetry.Generation, fence.Generation),
+                new(AppTelemetry.Outcome, renewed ? "renewed" : "fence refused"));
+        }
         if (!renewed)
             throw new LockLostException(
                 $"The lock for key '{request.LockKey}' was lost by instance '{orchestration.InstanceId}' (generation {fence.Generation}) before the operation finished.");

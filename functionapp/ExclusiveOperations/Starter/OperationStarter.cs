@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Locking;
+using ExclusiveOperations.Telemetry;
 
 namespace ExclusiveOperations.Starter;
 
@@ -28,16 +30,28 @@ public sealed class OperationStarter(StartRequestParser parser, LockOptions lock
     public async Task<Result> StartAsync(
         string? operationName, Stream body, StartQuery? query, IOrchestrationScheduler scheduler, CancellationToken cancellationToken = default)
     {
+        // Under the host's request span (the incoming traceparent's trace); its context goes into the orchestration's input.
+        using var span = Activity.Current is null ? null : AppTelemetry.Source.StartActivity("start operation");
         var decision = await parser.ParseAsync(operationName, body, query, cancellationToken);
         if (decision is StartDecision.Refuse refuse)
+        {
+            span?.SetTag(AppTelemetry.Outcome, "refused");
+            span?.SetTag("http.response.status_code", refuse.StatusCode);
             return new Result.Refused(refuse);
+        }
 
         // The lock's timings are fixed here, in the input, so the orchestration replays with them whatever the settings become.
-        var request = ((StartDecision.Start)decision).Request with { LockTimings = lockOptions.Timings };
+        var request = ((StartDecision.Start)decision).Request with { LockTimings = lockOptions.Timings, TraceParent = AppTelemetry.CurrentTraceParent() };
         // A request id (the caller's run and attempt) names the instance, so a repeated POST (a Web activity retrying
         // after a lost answer) finds the instance it started instead of starting the operation again.
         var instanceId = query?.RequestId is { } requestId ? InstanceIdFor(request.Operation, requestId) : Guid.NewGuid().ToString("N");
+        span?.SetTag(AppTelemetry.Operation, request.Operation);
+        span?.SetTag(AppTelemetry.LockKey, request.LockKey);
+        span?.SetTag(AppTelemetry.Mode, request.Mode ?? LockMode.Conflict);
+        span?.SetTag(AppTelemetry.Caller, request.CallerId);
+        span?.SetTag(AppTelemetry.InstanceId, instanceId);
         await scheduler.ScheduleIfNewAsync(Orchestration.FunctionNames.Orchestrator, instanceId, request, cancellationToken);
+        span?.SetTag(AppTelemetry.Outcome, "started");
         return new Result.Started(instanceId, request);
     }
 

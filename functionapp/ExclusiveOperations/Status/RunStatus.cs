@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExclusiveOperations.Contracts;
+using ExclusiveOperations.Telemetry;
 
 namespace ExclusiveOperations.Status;
 
@@ -26,7 +27,35 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
 {
     public const string ParameterName = "returnInternalServerErrorOnFailure";
 
+    /// <summary>
+    /// Answers a poll; a poll of a run whose input carries a trace context is a server span in that trace (the poller
+    /// sends none: the status URL names the run, the run its trace), with whether it was held and the Retry-After given.
+    /// </summary>
     public async Task<RunStatusAnswer> AnswerAsync(RunStatusQuery query, IRunInstanceReader instances, CancellationToken cancellationToken = default)
+    {
+        var trace = new PollTrace(time.GetUtcNow());
+        var answer = await AnswerAsync(query, instances, trace, cancellationToken);
+        AppTelemetry.StatusPolls.Add(1, new KeyValuePair<string, object?>("http.response.status_code", answer.StatusCode));
+        if (trace.TraceParent is not null)
+        {
+            AppTelemetry.Record($"GET {RunStatusUrl.PathPrefix}{{instanceId}}", System.Diagnostics.ActivityKind.Server, trace.TraceParent, trace.Arrived, time.GetUtcNow(),
+                new("http.request.method", "GET"), new("http.route", RunStatusUrl.PathPrefix + "{instanceId}"), new("http.response.status_code", answer.StatusCode),
+                new(AppTelemetry.InstanceId, query.InstanceId), new(AppTelemetry.RuntimeStatus, trace.RuntimeStatus), new(AppTelemetry.Held, trace.Held),
+                new(AppTelemetry.RetryAfter, answer.RetryAfterSeconds));
+        }
+        return answer;
+    }
+
+    /// <summary>What a poll's span says, filled in as the poll is answered.</summary>
+    private sealed class PollTrace(DateTimeOffset arrived)
+    {
+        public DateTimeOffset Arrived { get; } = arrived;
+        public string? TraceParent { get; set; }
+        public string? RuntimeStatus { get; set; }
+        public bool Held { get; set; }
+    }
+
+    private async Task<RunStatusAnswer> AnswerAsync(RunStatusQuery query, IRunInstanceReader instances, PollTrace trace, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(query.Token))
         {
@@ -42,6 +71,8 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
         // Before the first read: a commit between it and a hold's wait must not be missed.
         using var subscription = commits.Subscribe(query.InstanceId);
         var instance = await instances.GetAsync(query.InstanceId, cancellationToken);
+        trace.TraceParent = instance is null ? null : RequestOf(instance)?.TraceParent;
+        trace.RuntimeStatus = instance?.RuntimeStatus;
         if (!IsUnfinished(instance))
             return Final(query, instance);
 
@@ -50,6 +81,7 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
         var pollChangeAt = ChangeAt(expectedChange?.At, poll.CustomStatus);
         if (HoldUntil(poll, pollChangeAt, expectedChange) is { } holdUntil)
         {
+            trace.Held = true;
             // Lateness counts from the expected change, or from the run's start while it decides: a poll that follows a
             // held one does not start again at the shortest interval.
             var due = pollChangeAt ?? instance.CreatedAt;
@@ -62,6 +94,7 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
                     : NextReadAfter(due, now, holdUntil, options.HoldPollInterval);
                 await subscription.WaitAsync(wait, time, cancellationToken);
                 instance = await instances.GetAsync(query.InstanceId, cancellationToken);
+                trace.RuntimeStatus = instance?.RuntimeStatus;
                 if (!IsUnfinished(instance))
                     return Final(query, instance);
             }

@@ -2,6 +2,10 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Expressions;
+using ActivityContext = System.Diagnostics.ActivityContext;
+using ActivityKind = System.Diagnostics.ActivityKind;
+using ActivityLink = System.Diagnostics.ActivityLink;
+using ActivityStatusCode = System.Diagnostics.ActivityStatusCode;
 
 namespace DataFactory.Runner.Run;
 
@@ -28,6 +32,12 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         var start = time.GetUtcNow();
         var record = new PipelineRun { RunId = runId, PipelineName = pipeline.Name, ParentRunId = parentRunId, RunStart = start };
         PipelineRunState? state = null;
+        // The run's own trace (RunnerTelemetry.ContextOf); a child pipeline's run links to the activity that started it.
+        var caller = System.Diagnostics.Activity.Current;
+        using var span = RunnerTelemetry.Source.StartActivity($"pipeline run {pipeline.Name}", ActivityKind.Internal,
+            RunnerTelemetry.ContextOf(runId) ?? caller?.Context ?? default,
+            [new(RunnerTelemetry.PipelineName, pipeline.Name), new(RunnerTelemetry.PipelineRunId, runId), new(RunnerTelemetry.ParentRunId, parentRunId)],
+            caller is null || RunnerTelemetry.ContextOf(runId) is null ? null : [new ActivityLink(caller.Context)], start);
         try
         {
             var bound = RunParameters.Bind(pipeline, parameters ?? new Dictionary<string, JsonNode?>());
@@ -75,6 +85,10 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
         }
         record.RunEnd = time.GetUtcNow();
         record.DurationInMs = (long)(record.RunEnd.Value - start).TotalMilliseconds;
+        span?.SetTag(RunnerTelemetry.PipelineStatus, record.Status.ToString());
+        if (record.Status != RunState.Succeeded)
+            span?.SetStatus(ActivityStatusCode.Error, record.Error?.ErrorCode ?? record.Status.ToString());
+        RunnerTelemetry.End(span, time);
         _options.PipelineRunEnded?.Invoke(record, state?.Variables.ToDictionary(v => v.Key, v => v.Value?.DeepClone()) ?? []);
         return record;
     }
@@ -222,6 +236,9 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
                 ActivityRunStart = time.GetUtcNow(),
             };
             AddRun(scope, run);
+            var span = RunnerTelemetry.Source.StartActivity($"activity {activity.Name}", ActivityKind.Internal, default(ActivityContext),
+                [new(RunnerTelemetry.ActivityName, activity.Name), new(RunnerTelemetry.ActivityType, activity.Type), new(RunnerTelemetry.ActivityRunId, run.ActivityRunId),
+                    new(RunnerTelemetry.ActivityAttempt, attempt), new(RunnerTelemetry.ActivityScope, scope.Path)], startTime: run.ActivityRunStart);
             ActivityOutcome outcome;
             using var timeoutSource = new CancellationTokenSource(timeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
@@ -249,6 +266,10 @@ public sealed class PipelineRunner(HttpClient http, TimeProvider time, RunnerOpt
             run.ActivityRunEnd = time.GetUtcNow();
             run.DurationInMs = (long)(run.ActivityRunEnd.Value - run.ActivityRunStart).TotalMilliseconds;
             _options.ActivityRunEnded?.Invoke(scope.State.Record, run);
+            span?.SetTag(RunnerTelemetry.ActivityStatus, outcome.Status.ToString());
+            if (outcome.Error is { } failure)
+                span?.SetStatus(ActivityStatusCode.Error, failure.ErrorCode);
+            RunnerTelemetry.End(span, time);
             if (outcome.Status == RunState.Succeeded || attempt > retries)
                 return outcome;
             await Task.Delay(interval, time, cancellationToken);

@@ -4,6 +4,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DataFactory.Pipelines.Model;
 using DataFactory.Runner.Expressions;
+using ActivityContext = System.Diagnostics.ActivityContext;
+using ActivityKind = System.Diagnostics.ActivityKind;
+using ActivityStatusCode = System.Diagnostics.ActivityStatusCode;
+using SpanActivity = System.Diagnostics.Activity;
 
 namespace DataFactory.Runner.Run;
 
@@ -43,32 +47,45 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         var callUrl = web.Policy?.SecureInput == true ? "***" : Redacted(url);
         var (response, wait) = await SendRecordedAsync(web, run, new HttpMethod(method), url, callUrl, headers, body, requestTimeout, r => details.Call = r, cancellationToken, authorization);
         var polls = 0;
-        while (wait is { } delay && response.Headers.Location is { } location)
+        try
         {
-            response.Dispose();
-            await Task.Delay(delay, time, cancellationToken);
-            polls++;
-            // Status polls carry neither the activity's headers nor an Authorization header: a Location status URL carries
-            // its own credential (Durable Functions' built-in URL the system key, this app's own a per-run token), and
-            // the call's credentials (a function key header, a bearer token) have no business going to whatever host the
-            // Location names. Data Factory does not document what its polls send; sending nothing is the strict reading,
-            // so a status URL that works here cannot rely on the call's credentials.
-            var pollUrl = location.IsAbsoluteUri ? location : new Uri(url, location);
-            (response, wait) = await SendRecordedAsync(web, run, HttpMethod.Get, pollUrl, web.Policy?.SecureOutput == true ? "***" : Redacted(pollUrl),
-                [], null, requestTimeout, r => details.Polls = details.Polls.Add(r), cancellationToken);
+            return await FollowAsync();
         }
-        using (response)
+        finally
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            SpanActivity.Current?.SetTag(RunnerTelemetry.WebPolls, polls);
+            RunnerTelemetry.PollsPerCall.Record(polls, new KeyValuePair<string, object?>(RunnerTelemetry.ActivityName, web.Name));
+        }
+
+        async Task<JsonNode?> FollowAsync()
+        {
+            while (wait is { } delay && response.Headers.Location is { } location)
             {
-                throw PipelineRunner.Fail(web, ((int)response.StatusCode).ToString(),
-                    $"{method} {Redacted(url)} answered {(int)response.StatusCode} {response.ReasonPhrase}{(polls > 0 ? $" after {polls} status poll(s)" : "")}: {Truncate(text)}");
+                response.Dispose();
+                await Task.Delay(delay, time, cancellationToken);
+                polls++;
+                // Status polls carry neither the activity's headers nor an Authorization header: a Location status URL carries
+                // its own credential (Durable Functions' built-in URL the system key, this app's own a per-run token), and
+                // the call's credentials (a function key header, a bearer token) have no business going to whatever host the
+                // Location names. Data Factory does not document what its polls send; sending nothing is the strict reading,
+                // so a status URL that works here cannot rely on the call's credentials.
+                var pollUrl = location.IsAbsoluteUri ? location : new Uri(url, location);
+                (response, wait) = await SendRecordedAsync(web, run, HttpMethod.Get, pollUrl, web.Policy?.SecureOutput == true ? "***" : Redacted(pollUrl),
+                    [], null, requestTimeout, r => details.Polls = details.Polls.Add(r), cancellationToken, poll: polls);
             }
-            var output = ParseBody(text);
-            output["ADFWebActivityResponseHeaders"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
-                .Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(string.Join(",", h.Value)))));
-            return output;
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw PipelineRunner.Fail(web, ((int)response.StatusCode).ToString(),
+                        $"{method} {Redacted(url)} answered {(int)response.StatusCode} {response.ReasonPhrase}{(polls > 0 ? $" after {polls} status poll(s)" : "")}: {Truncate(text)}");
+                }
+                var output = ParseBody(text);
+                output["ADFWebActivityResponseHeaders"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
+                    .Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(string.Join(",", h.Value)))));
+                return output;
+            }
         }
     }
 
@@ -109,17 +126,23 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
     /// </summary>
     private async Task<(HttpResponseMessage Response, TimeSpan? Wait)> SendRecordedAsync(WebActivity web, ActivityRun run, HttpMethod method, Uri url, string recordedUrl,
         Dictionary<string, string> headers, JsonNode? body, TimeSpan timeout, Action<WebRequestRecord> record, CancellationToken cancellationToken,
-        string? authorization = null)
+        string? authorization = null, int? poll = null)
     {
         var sentAt = time.GetUtcNow();
+        // A client span per request: the call, or the poll-th status poll. The URL as the run record shows it.
+        var span = RunnerTelemetry.Source.StartActivity(poll is null ? method.Method : $"{method.Method} (poll)", ActivityKind.Client, default(ActivityContext),
+            [new("http.request.method", method.Method), new("url.full", recordedUrl), new("server.address", url.Host), new("server.port", url.Port),
+                new(RunnerTelemetry.WebPoll, poll)], startTime: sentAt);
         HttpResponseMessage response;
         try
         {
             response = await SendAsync(web, run, method, url, headers, body, timeout, cancellationToken, authorization);
         }
-        catch
+        catch (Exception e)
         {
             record(new WebRequestRecord(sentAt, method.Method, recordedUrl, null, null, null));
+            span?.SetStatus(ActivityStatusCode.Error, e is ActivityFailedException failed ? failed.Error.ErrorCode : e.GetType().Name);
+            RunnerTelemetry.End(span, time);
             throw;
         }
         var retryAfter = response.Headers.RetryAfter?.Delta;
@@ -128,6 +151,12 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
             : null;
         record(new WebRequestRecord(sentAt, method.Method, recordedUrl, (int)response.StatusCode,
             retryAfter is { } seconds ? (int)seconds.TotalSeconds : null, wait?.TotalSeconds));
+        span?.SetTag("http.response.status_code", (int)response.StatusCode);
+        if (retryAfter is { } after)
+            span?.SetTag("http.response.header.retry-after", new[] { ((int)after.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        if ((int)response.StatusCode >= 400)
+            span?.SetStatus(ActivityStatusCode.Error);
+        RunnerTelemetry.End(span, time);
         return (response, wait);
     }
 
@@ -154,6 +183,10 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         }
         using var timeoutSource = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        // The request carries what the activity's headers say, as Data Factory sends them: not the runner's own spans'
+        // context, which HttpClient would add (traceparent) while a span is current.
+        var current = SpanActivity.Current;
+        SpanActivity.Current = null;
         try
         {
             return await http.SendAsync(request, linked.Token);
@@ -166,6 +199,10 @@ internal sealed class WebCall(HttpClient http, TimeProvider time, RunnerOptions 
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
             throw PipelineRunner.Fail(web, "RequestFailed", $"{method} {Redacted(url)} failed: {e.Message}");
+        }
+        finally
+        {
+            SpanActivity.Current = current;
         }
     }
 
