@@ -42,24 +42,11 @@ public sealed class AspireDashboardTests
 
         // Stopped: the CLI, and the dashboard it ran, no longer listen.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await AcceptsConnectionsAsync(frontend))
+        while (await LocalProcesses.AcceptsConnectionsAsync(frontend))
         {
             Assert.True(DateTime.UtcNow < deadline, $"the dashboard still listens on {frontend}");
             await Task.Delay(100);
         }
     }
 
-    private static async Task<bool> AcceptsConnectionsAsync(int port)
-    {
-        using var client = new System.Net.Sockets.TcpClient();
-        try
-        {
-            await client.ConnectAsync(System.Net.IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -251,20 +251,7 @@ public sealed class LocalCommandTests
         // Nothing listens on them any more. Not "the port can be bound": with other test projects running beside this
         // one, a freed port is soon some other connection's local (ephemeral) port, which makes a bind fail.
         foreach (var port in azurite.Groups.Values.Skip(1).Append(host.Groups[1]).Select(g => int.Parse(g.Value)))
-            Assert.False(await AcceptsConnectionsAsync(port), $"port {port} still accepts connections");
+            Assert.False(await LocalProcesses.AcceptsConnectionsAsync(port), $"port {port} still accepts connections");
     }
 
-    private static async Task<bool> AcceptsConnectionsAsync(int port)
-    {
-        using var client = new System.Net.Sockets.TcpClient();
-        try
-        {
-            await client.ConnectAsync(System.Net.IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace LocalTooling;
 
@@ -81,7 +79,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         while (true)
         {
             if (listening.TryGetValue("Blob", out var b) && listening.TryGetValue("Queue", out var q) && listening.TryGetValue("Table", out var t)
-                && await IsListeningAsync(b) && await IsListeningAsync(q) && await IsListeningAsync(t))
+                && await LocalProcesses.AcceptsConnectionsAsync(b) && await LocalProcesses.AcceptsConnectionsAsync(q) && await LocalProcesses.AcceptsConnectionsAsync(t))
                 return new AzuriteServer(process, b, q, t, location, deleteLocation: temporary);
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -102,21 +100,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            LocalProcesses.Signal(_process.Id, LocalProcesses.SIGINT);
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _process.WaitForExitAsync(grace.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        _process.Dispose();
+        await LocalProcesses.StopAsync(_process, _process.Id, LocalProcesses.SIGINT, TimeSpan.FromSeconds(5));
         // A temporary data folder holds nothing anyone can use after the server stops (each test run left one, megabytes each).
         if (_deleteLocation)
         {
@@ -155,18 +139,4 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         LocalProcesses.IsFree(10000) && LocalProcesses.IsFree(10001) && LocalProcesses.IsFree(10002)
             ? (10000, 10001, 10002)
             : (0, 0, 0);
-
-    private static async Task<bool> IsListeningAsync(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -74,6 +74,44 @@ public static partial class LocalProcesses
         }
     }
 
+    /// <summary>Whether something on loopback accepts a connection on <paramref name="port"/> (within 10 s).</summary>
+    public static async Task<bool> AcceptsConnectionsAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Stops a child the way it asks to be stopped: <paramref name="signal"/> to <paramref name="target"/> (its pid, or
+    /// minus its process group's), then, after <paramref name="grace"/>, kills its whole tree. Disposes it.
+    /// </summary>
+    public static async Task StopAsync(System.Diagnostics.Process process, int target, int signal, TimeSpan grace)
+    {
+        if (!process.HasExited)
+        {
+            Signal(target, signal);
+            using var timeout = new CancellationTokenSource(grace);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        process.Dispose();
+    }
+
     /// <summary>Sends a POSIX signal (Process.Kill only sends SIGKILL).</summary>
     public static void Signal(int processId, int signal) => _ = kill(processId, signal);
 

@@ -78,21 +78,7 @@ public sealed class AspireDashboard : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            // Its own session (setsid): the group is the CLI and the dashboard process it runs.
-            LocalProcesses.Signal(-_process.Id, LocalProcesses.SIGTERM);
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await _process.WaitForExitAsync(grace.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        _process.Dispose();
+        // Its own session (setsid): the group is the CLI and the dashboard process it runs.
+        await LocalProcesses.StopAsync(_process, -_process.Id, LocalProcesses.SIGTERM, TimeSpan.FromSeconds(30));
     }
 }
