@@ -77,6 +77,9 @@ public sealed class EndToEndTests : EndToEndTestBase
         Assert.All(report.Runs, r => Assert.Equal("OK", Assert.Single(r.Operations, o => o.Status == "OK").Status));
         Assert.Equal(report.Runs.Sum(r => r.Attempts), report.Totals.FunctionStarts);
         Assert.Equal(report.Totals.FunctionStarts - 6, report.Totals.Conflicts);
+        // Conflicts mean a run waited while another held the key: at least two of a key's three at once.
+        Assert.InRange(report.Longest!.Runs, 2, 3);
+        Assert.Equal(0, report.RunsWaiting[^1].Runs);
         Assert.Equal(3, report.Totals.IdealSeconds);
         Assert.All(runs, r => Assert.Equal(r.Record.Output!["instanceId"]!.GetValue<string>(),
             report.Runs.Single(x => x.RunId == r.Record.RunId).Operations.Single(o => o.Status == "OK").InstanceId));

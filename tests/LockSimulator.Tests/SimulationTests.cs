@@ -23,6 +23,23 @@ public sealed class SimulationTests
     }
 
     [Theory]
+    [InlineData(ScenarioMode.Queue)]
+    [InlineData(ScenarioMode.Conflict)]
+    public void The_report_shows_how_many_runs_waited_over_time_and_the_longest_line(ScenarioMode mode)
+    {
+        // Twelve runs at once on three keys: each key's four runs wait together at the start, then one by one less.
+        var report = new Simulation(Scenario(12, 3, 1, mode), PlatformModel.For(Profile.Local)).Run(new Arrivals());
+
+        Assert.Equal(4, report.Longest!.Runs);
+        Assert.Equal(report.Runs.Min(r => r.StartedAt), report.Longest.At);
+        Assert.Equal(12, report.RunsWaiting.Max(w => w.Runs));
+        Assert.Equal(0, report.RunsWaiting[^1].Runs);
+        Assert.All(report.RunsWaiting, w => Assert.InRange(w.Runs, 0, 12));
+        // The last run to get a lock stopped waiting at the last change.
+        Assert.Equal(report.Runs.Max(r => r.Operations.Single(o => o.Status == "OK").LockAcquiredAt), report.RunsWaiting[^1].At);
+    }
+
+    [Theory]
     [InlineData(ScenarioMode.Conflict, RetryStrategy.Hint)]
     [InlineData(ScenarioMode.Conflict, RetryStrategy.Fixed)]
     [InlineData(ScenarioMode.Queue, RetryStrategy.Hint)]

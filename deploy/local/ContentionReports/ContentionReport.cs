@@ -80,10 +80,26 @@ public sealed class ContentionReport
     /// <summary>A Wait Before Retry after a Conflict.</summary>
     public sealed record Wait([property: JsonPropertyName("from")] DateTimeOffset From, [property: JsonPropertyName("to")] DateTimeOffset To);
 
+    /// <summary>How many runs waited for a lock at an instant, from then on: a run waits from its start until its call that
+    /// got the lock acquired it, or until it ended without (queue mode: its time in line; conflict mode: its
+    /// conflicts and the waits between them).</summary>
+    public sealed record Waiting([property: JsonPropertyName("at")] DateTimeOffset At, [property: JsonPropertyName("runs")] int Runs);
+
+    /// <summary>The most runs that waited for one key's lock at once, and when.</summary>
+    public sealed record LongestLine(
+        [property: JsonPropertyName("lockKey")] string LockKey,
+        [property: JsonPropertyName("runs")] int Runs,
+        [property: JsonPropertyName("at")] DateTimeOffset At);
+
     [JsonPropertyName("summary")] public required Summary Totals { get; init; }
     [JsonPropertyName("breakdown")] public required Breakdown? Makespan { get; init; }
     [JsonPropertyName("runs")] public required IReadOnlyList<Run> Runs { get; init; }
     [JsonPropertyName("overlapDetails")] public required IReadOnlyList<string> OverlapDetails { get; init; }
+
+    /// <summary>Runs waiting for a lock over time, all keys together: one point per change.</summary>
+    [JsonPropertyName("waiting")] public required IReadOnlyList<Waiting> RunsWaiting { get; init; }
+
+    [JsonPropertyName("longestLine")] public required LongestLine? Longest { get; init; }
 
     public static ContentionReport From(IReadOnlyList<(int Run, string LockKey, PipelineRun Record)> runs, ScenarioOptions options) =>
         FromRuns([.. runs.OrderBy(r => r.Run).Select(r => ToRun(r.Run, r.LockKey, r.Record))], options);
@@ -112,7 +128,28 @@ public sealed class ContentionReport
             Makespan = BreakdownOf(reportRuns, start, end),
             Runs = reportRuns,
             OverlapDetails = overlaps,
+            RunsWaiting = WaitingOverTime(reportRuns),
+            Longest = reportRuns.GroupBy(r => r.LockKey)
+                .Select(key => WaitingOverTime([.. key]).MaxBy(w => w.Runs) is { Runs: > 0 } most ? new LongestLine(key.Key, most.Runs, most.At) : null)
+                .OfType<LongestLine>().OrderByDescending(l => l.Runs).ThenBy(l => l.At).FirstOrDefault(),
         };
+    }
+
+    private static List<Waiting> WaitingOverTime(IReadOnlyList<Run> runs)
+    {
+        var changes = runs.SelectMany(r => new[]
+        {
+            (At: r.StartedAt, Change: 1),
+            (At: r.Operations.FirstOrDefault(o => o.Status == "OK")?.LockAcquiredAt ?? r.EndedAt ?? r.StartedAt, Change: -1),
+        });
+        var waiting = new List<Waiting>();
+        var count = 0;
+        foreach (var instant in changes.GroupBy(c => c.At).OrderBy(g => g.Key))
+        {
+            count += instant.Sum(c => c.Change);
+            waiting.Add(new Waiting(instant.Key, count));
+        }
+        return waiting;
     }
 
     private static Breakdown? BreakdownOf(IReadOnlyList<Run> runs, DateTimeOffset start, DateTimeOffset end)

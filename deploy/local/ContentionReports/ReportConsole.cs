@@ -36,6 +36,9 @@ public static class ReportConsole
                 $"{b.RepeatConflicts} conflicts after a run's first" + (b.AverageReturnDelaySeconds is { } d ? $", runs called again {d} s after retryAt on average" : "") +
                 (b.QueueOrderInversions is { } n ? (n == 0 ? ", queued runs got the lock in the order they joined the line" : $", [red]{n} pairs of queued runs got the lock out of join order[/]") : ""));
         }
+        if (report.Longest is { } line)
+            AnsiConsole.MarkupLine($"At most {report.RunsWaiting.Max(w => w.Runs)} runs waited for a lock at once; the longest line: " +
+                $"{line.Runs} on key {Markup.Escape(line.LockKey)}, {(line.At - report.Runs.Min(r => r.StartedAt)).TotalSeconds:0.0} s from the start");
         var failed = report.Runs.Where(r => r.Error is not null).ToList();
         // Thousands of simulated failures say one thing: the first few and how many.
         foreach (var run in failed.Take(10))
