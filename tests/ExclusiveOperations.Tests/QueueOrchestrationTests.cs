@@ -51,6 +51,8 @@ public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLife
         var holderId = await StartAsync(GatedOperation.OperationName, "handover-key", [], mode: null);
         await WaitUntilAsync(async () => await Locks.PeekAsync("handover-key") is not null, "the holder's lock");
         var queuedId = await StartAsync("wait", "handover-key", new JsonObject { ["seconds"] = 0.2 });
+        // Its caller polls, as a Web activity would: on a slow machine the test's steps can outlast CallerGoneAfter.
+        await using var caller = KeepPolling(queuedId);
         OperationOutcome? status = null;
         await WaitUntilAsync(async () =>
         {
@@ -95,20 +97,10 @@ public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLife
     {
         var outside = new StorageLock(azurite.Blobs.GetBlobContainerClient(_lockContainer), new LockOptions { TimeToLive = TimeSpan.FromMinutes(10) }, TimeProvider.System);
         await outside.TryAcquireAsync("gone-key", "someone-else", "wait", TimeSpan.FromMinutes(5));
-        var polls = _host.Services.GetRequiredService<RunPolls>();
 
         var goneId = await StartAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
         var polledId = await StartAsync("wait", "gone-key", new JsonObject { ["seconds"] = 0 });
-        using var stopPolling = new CancellationTokenSource();
-        var poller = Task.Run(async () =>
-        {
-            // What the status endpoint records for a caller that keeps polling (once a second, as a Web activity would).
-            while (!stopPolling.IsCancellationRequested)
-            {
-                await polls.RecordAsync(polledId, DateTimeOffset.UtcNow);
-                await Task.Delay(TimeSpan.FromSeconds(1), stopPolling.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        });
+        var poller = KeepPolling(polledId);
 
         var gone = await OutcomeAsync(goneId);
         Assert.Equal(OperationStatus.Abandoned, gone.Status);
@@ -120,9 +112,35 @@ public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal([polledId], (await Locks.QueueAsync("gone-key")).Select(r => r.InstanceId));
         await outside.ReleaseAsync("gone-key", "someone-else");
         var polled = await OutcomeAsync(polledId);
-        await stopPolling.CancelAsync();
-        await poller;
+        await poller.DisposeAsync();
         Assert.Equal(OperationStatus.Ok, polled.Status);
+    }
+
+    /// <summary>What the status endpoint records for a caller that keeps polling (once a second, as a Web activity would),
+    /// until disposed.</summary>
+    private IAsyncDisposable KeepPolling(string instanceId)
+    {
+        var polls = _host.Services.GetRequiredService<RunPolls>();
+        var stop = new CancellationTokenSource();
+        var poller = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await polls.RecordAsync(instanceId, DateTimeOffset.UtcNow);
+                await Task.Delay(TimeSpan.FromSeconds(1), stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+        return new Poller(stop, poller);
+    }
+
+    private sealed class Poller(CancellationTokenSource stop, Task polling) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await polling;
+            stop.Dispose();
+        }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
