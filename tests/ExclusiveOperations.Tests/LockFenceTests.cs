@@ -74,7 +74,7 @@ public sealed class LockFenceTests(AzuriteFixture azurite)
             // Each period the keeper renews: the lock is then good for a whole lifetime from that instant.
             time.Advance(fence.RenewEvery);
             var expected = time.GetUtcNow() + Lifetime;
-            await WaitUntilAsync(async () => (await locks.PeekAsync("k"))!.ExpiresAt == expected, $"renewal {renewal}");
+            await Eventually.TrueAsync(async () => (await locks.PeekAsync("k"))!.ExpiresAt == expected, $"renewal {renewal}");
         }
         Assert.False(keeper.Lost.IsCancellationRequested);
 
@@ -82,7 +82,7 @@ public sealed class LockFenceTests(AzuriteFixture azurite)
         await locks.ReleaseAsync("k", "long");
         await locks.TryAcquireAsync("k", "other", "wait", TimeSpan.FromSeconds(1));
         time.Advance(fence.RenewEvery);
-        await WaitUntilAsync(() => Task.FromResult(keeper.Lost.IsCancellationRequested), "the keeper to report the lock lost");
+        await Eventually.TrueAsync(() => Task.FromResult(keeper.Lost.IsCancellationRequested), "the keeper to report the lock lost");
         Assert.Equal("other", (await locks.PeekAsync("k"))!.HolderId);
     }
 
@@ -147,16 +147,5 @@ public sealed class LockFenceTests(AzuriteFixture azurite)
         Assert.Contains("wait list of lock key 'k' is full (3 callers", turnedAway.Detail);
         Assert.True(turnedAway.RetryAt > inLine[^1].RetryAt, "after everyone in line");
         Assert.Equal(["caller-0", "caller-1", "caller-2"], (await locks.WaitersAsync("k")).Select(w => w.CallerId));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            await Task.Delay(20);
-        }
     }
 }

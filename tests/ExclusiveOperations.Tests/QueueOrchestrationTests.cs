@@ -49,12 +49,12 @@ public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLife
     {
         // A conflict-mode holder: its release hands over like any other.
         var holderId = await StartAsync(GatedOperation.OperationName, "handover-key", [], mode: null);
-        await WaitUntilAsync(async () => await Locks.PeekAsync("handover-key") is not null, "the holder's lock");
+        await Eventually.TrueAsync(async () => await Locks.PeekAsync("handover-key") is not null, "the holder's lock");
         var queuedId = await StartAsync("wait", "handover-key", new JsonObject { ["seconds"] = 0.2 });
         // Its caller polls, as a Web activity would: on a slow machine the test's steps can outlast CallerGoneAfter.
         await using var caller = KeepPolling(queuedId);
         OperationOutcome? status = null;
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             status = (await Client.GetInstanceAsync(queuedId, getInputsAndOutputs: true))?.ReadCustomStatusAs<OperationOutcome>();
             return status is not null;
@@ -140,17 +140,6 @@ public sealed class QueueOrchestrationTests(AzuriteFixture azurite) : IAsyncLife
             await stop.CancelAsync();
             await polling;
             stop.Dispose();
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            await Task.Delay(50);
         }
     }
 }

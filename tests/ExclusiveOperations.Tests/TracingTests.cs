@@ -80,7 +80,7 @@ public sealed class TracingTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var (holderTrace, conflictTrace) = (NewTrace(), NewTrace());
         var holderId = await StartAsync(GatedOperation.OperationName, "traced-conflict", holderTrace);
-        await WaitUntilAsync(async () => await Locks.PeekAsync("traced-conflict") is not null, "the holder's lock");
+        await Eventually.TrueAsync(async () => await Locks.PeekAsync("traced-conflict") is not null, "the holder's lock");
         var refusedId = await StartAsync("wait", "traced-conflict", conflictTrace);
         Assert.Equal(OperationStatus.Conflict, (await OutcomeAsync(refusedId)).Status);
         await Client.RaiseEventAsync(holderId, GatedOperation.OpenEvent);
@@ -106,9 +106,9 @@ public sealed class TracingTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var (holderTrace, queuedTrace) = (NewTrace(), NewTrace());
         var holderId = await StartAsync(GatedOperation.OperationName, "traced-queue", holderTrace);
-        await WaitUntilAsync(async () => await Locks.PeekAsync("traced-queue") is not null, "the holder's lock");
+        await Eventually.TrueAsync(async () => await Locks.PeekAsync("traced-queue") is not null, "the holder's lock");
         var queuedId = await StartAsync("wait", "traced-queue", queuedTrace, LockMode.Queue);
-        await WaitUntilAsync(async () => (await Locks.QueueAsync("traced-queue")).Count == 1, "the queued run in line");
+        await Eventually.TrueAsync(async () => (await Locks.QueueAsync("traced-queue")).Count == 1, "the queued run in line");
         await Client.RaiseEventAsync(holderId, GatedOperation.OpenEvent);
         await OutcomeAsync(holderId);
         var queued = await OutcomeAsync(queuedId);
@@ -126,16 +126,5 @@ public sealed class TracingTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(OperationStatus.Ok, Only(spans, "orchestration ExclusiveOperation").GetTagItem(AppTelemetry.Outcome));
         // The holder's release names the run it handed the lock to.
         Assert.Equal(queuedId, Only(Trace(holderTrace), "lock release").GetTagItem(AppTelemetry.HandedTo));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            await Task.Delay(50);
-        }
     }
 }
