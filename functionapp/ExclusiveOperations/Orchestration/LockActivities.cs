@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ExclusiveOperations.Locking;
 using ExclusiveOperations.Telemetry;
 using Microsoft.DurableTask;
@@ -15,27 +14,6 @@ namespace ExclusiveOperations.Orchestration;
 /// <param name="TraceParent">The run's trace context (from its input): the lock's spans join its trace.</param>
 public sealed record LockActivityInput(string LockKey, string HolderId, string Operation, TimeSpan ExpectedDuration, TimeSpan Lifetime, string? CallerId = null,
     string? TraceParent = null);
-
-/// <summary>The lock's spans (docs/tracing.md): a span per lock call, with what the caller learnt from its result.</summary>
-internal static class LockSpans
-{
-    public static Activity? Start(string name, string lockKey, string holderId, string? traceParent)
-    {
-        var span = AppTelemetry.Start(name, traceParent);
-        span?.SetTag(AppTelemetry.LockKey, lockKey);
-        span?.SetTag(AppTelemetry.InstanceId, holderId);
-        return span;
-    }
-
-    public static void Turn(Activity? span, QueueTurn turn)
-    {
-        if (span is null)
-            return;
-        span.SetTag(AppTelemetry.Outcome, turn.Outcome.ToString());
-        span.SetTag(AppTelemetry.Position, turn.Position);
-        span.SetTag(AppTelemetry.Generation, turn.Holder?.Generation);
-    }
-}
 
 /// <summary>Tries once to take the lock; never waits (a refused run ends with Conflict).</summary>
 public sealed class TryAcquireLockActivity(StorageLock locks) : TaskActivity<LockActivityInput, LockAttempt>
@@ -102,7 +80,7 @@ public sealed class ReleaseLockActivity(StorageLock locks, ILockHandover handove
         {
             // A repeated release (the activity delivered again) tells again: the next run waits for one event and ignores more.
             var sent = await tell.TellAsync(next, cancellationToken);
-            span?.SetTag("exclusive_operations.lock.handover_sent", sent);
+            span?.SetTag(AppTelemetry.HandoverSent, sent);
             return release with { HandoverSent = sent };
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -29,6 +29,7 @@ public static class AppTelemetry
     public const string Mode = "exclusive_operations.mode";
     public const string Holder = "exclusive_operations.lock.holder";
     public const string HandedTo = "exclusive_operations.lock.handed_to";
+    public const string HandoverSent = "exclusive_operations.lock.handover_sent";
     public const string RetryAfter = "http.response.header.retry-after";
     public const string Held = "exclusive_operations.status.held";
     public const string RuntimeStatus = "exclusive_operations.runtime_status";
