@@ -111,7 +111,7 @@ public sealed class SimulationTests
         // One call and five activities per queued run; every Conflict costs a call, an orchestration and seven activities.
         Assert.Equal(5, PerSuccess(queue, "Data Factory activity runs"));
         Assert.True(PerSuccess(conflict, "Data Factory activity runs") > 2 * PerSuccess(queue, "Data Factory activity runs"));
-        Assert.True(conflict.PricedPer1000 > queue.PricedPer1000);
+        Assert.All(conflict.Plans, plan => Assert.True(plan.PricedPer1000 > queue.Plans.Single(p => p.Plan == plan.Plan).PricedPer1000, plan.Plan));
     }
 
     [Fact]
@@ -122,7 +122,29 @@ public sealed class SimulationTests
         var cost = CostReport.From(simulation.Run(new Arrivals()), simulation.Billable, PlatformModel.For(Profile.Local), prices);
 
         Assert.All(prices.Prices.Values, price => Assert.False(string.IsNullOrWhiteSpace(price.Source)));
-        Assert.Equal(prices.Prices.Count(p => p.Value.Value is null && p.Key != "flexConsumptionInstanceMemoryGb"),
-            cost.Unpriced.Select(u => u[(u.LastIndexOf('(') + 1)..^1]).Distinct().Count());
+        Assert.Equal(prices.Prices.Where(p => p.Value.Value is null).Select(p => p.Key).Order(),
+            cost.Plans.SelectMany(p => p.Unpriced).Select(u => u[(u.LastIndexOf('(') + 1)..^1]).Distinct().Order());
+    }
+
+    [Fact]
+    public void Each_plan_pays_the_common_lines_and_only_its_own()
+    {
+        var prices = new PriceList("USD", "test", new Dictionary<string, Price>
+        {
+            ["adfActivityRunsPer1000"] = new(1, "test"),
+            ["flexConsumptionGbSecond"] = new(1, "test"),
+            ["elasticPremiumEp1Hour"] = new(3600, "test"),
+        });
+        var simulation = new Simulation(Scenario(4, 1, 1, ScenarioMode.Queue), PlatformModel.For(Profile.Local));
+        var report = simulation.Run(new Arrivals());
+        var cost = CostReport.From(report, simulation.Billable, PlatformModel.For(Profile.Local), prices);
+        double Line(string what) => cost.Lines.Single(l => l.What.StartsWith(what, StringComparison.Ordinal)).CostPer1000!.Value;
+
+        var flex = cost.Plans.Single(p => p.Plan == CostReport.FlexConsumption);
+        var premium = cost.Plans.Single(p => p.Plan == CostReport.ElasticPremium);
+        Assert.Equal(Line("Data Factory activity runs") + Line("Flex Consumption GB-s"), flex.PricedPer1000, 3);
+        Assert.Equal(Line("Data Factory activity runs") + Line("Elastic Premium"), premium.PricedPer1000, 3);
+        Assert.Contains(flex.Unpriced, u => u.StartsWith("function executions", StringComparison.Ordinal));
+        Assert.DoesNotContain(premium.Unpriced, u => u.StartsWith("function executions", StringComparison.Ordinal));
     }
 }

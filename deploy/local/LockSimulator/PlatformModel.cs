@@ -59,8 +59,14 @@ public sealed class PlatformModel
     /// <summary>A Web activity's status poll: request and answer.</summary>
     public double PollSeconds => this["webPoll"];
 
-    /// <summary>How many steps run at once (0: unbounded): more queue for a core.</summary>
+    /// <summary>How many executions run at once (0: unbounded): more queue for a core.</summary>
     public int Cores => (int)this["cores"];
+
+    /// <summary>Core time one storage transaction takes from the app's cores (the local emulator shares them; Azure's storage does not).</summary>
+    public double StorageCpuSeconds => this["storageCpu"];
+
+    /// <summary>Core time one pipeline activity takes from the app's cores (the local runner shares them; Data Factory does not).</summary>
+    public double RunnerCpuSeconds => this["runnerCpu"];
 
     /// <summary>A Web activity's wait before the first poll of a 202 that carries no Retry-After.</summary>
     public double FirstPollSeconds => this["webFirstPoll"];
@@ -77,10 +83,10 @@ public sealed class PlatformModel
                     : "ASSUMED: Data Factory does not document its per-activity latency; about a second is typical, override it",
                 "from one activity's end to the next one's start"),
             new("adfWaitGranularity", 1, behaviour + " (a Wait takes whole seconds)", "a Wait's granularity"),
-            new("http", local ? 0.01 : 0.05,
-                local ? "calibrated: first call to first lock 0.13 s in the 1 s columns (five activities, a request, two steps), " + bench
+            new("http", 0.05,
+                local ? "calibrated: a call took 0.15-0.17 s from its request to its lock decision after the start storm (report.json of ./build.sh local --strategy fixed, 2026-12-07; the starter's own work is a durableStep on a core)"
                     : "ASSUMED: one in-region HTTPS request, override it",
-                "one HTTP request between the pipeline and the function, with the function's own work"),
+                "one HTTP request between the pipeline and the function, on its way (the starter's work is a durableStep)"),
             new("maxQueuePollingInterval", local ? 0.5 : 2,
                 local ? "docs/configuration.md (LocalHost__MaxQueuePollingInterval, fast profile)" : "functionapp/FunctionApp/host.json (maxQueuePollingInterval 00:00:02)",
                 "longest idle poll back-off of a task hub queue"),
@@ -99,9 +105,17 @@ public sealed class PlatformModel
             new("webPoll", local ? 0.01 : 0.05, local ? "calibrated like http (loopback), " + bench : "ASSUMED: one in-region HTTPS request, override it",
                 "a Web activity's status poll, request and answer"),
             new("cores", local ? 2 : 0,
-                local ? "this machine: 2 cores run the host's steps (the 6-key bench started 60 runs in 0.55-0.72 s), " + bench
+                local ? "this machine: 2 cores run the host, Azurite and the runner (60 runs started at once took 2.2-3.4 s to their first releases), " + bench
                     : "0: unbounded (the plan scales out; Flex Consumption and Elastic Premium add instances under load)",
-                "cores that run orchestration steps and activities at once (0: unbounded); a count, not seconds"),
+                "cores that run the starters, status polls, orchestration steps and activities (0: unbounded); a count, not seconds"),
+            new("storageCpu", local ? 0.001 : 0,
+                local ? "bench-host: Azurite used 35-43 ms of CPU per orchestration for about 40 requests, on the host's cores (docs/benchmarks.md, what bounds the rate)"
+                    : "0: Azure Storage runs on its own machines",
+                "core time each storage transaction takes from the cores that run the steps (with cores > 0)"),
+            new("runnerCpu", local ? 0.005 : 0,
+                local ? "the local pipeline runner runs on the same cores, about adfActivity of work per activity; calibrated: fixed and hint on 6 keys, docs/simulator.md"
+                    : "0: Data Factory runs on its own machines",
+                "core time each pipeline activity takes from the cores that run the steps (with cores > 0)"),
             new("webFirstPoll", 1,
                 local ? "the local runner's DefaultPollInterval (pipelines/DataFactory.Runner RunnerOptions): the starter's 202 has no Retry-After"
                     : "ASSUMED: how soon Data Factory polls a 202 without Retry-After is not documented (" + behaviour + "), override it",

@@ -23,12 +23,17 @@ var scheduleFile = new Option<string?>("--schedule") { Description = "Arrivals f
 var prices = new Option<string?>("--prices") { Description = "A prices JSON file instead of the one shipped (prices.json)." };
 var queueTimeout = new Option<double?>("--queue-timeout") { Description = "Queue mode: each run's queueTimeout in seconds (default: the app's DefaultQueueTimeout, 1 h)." };
 var seed = new Option<int>("--seed") { Description = "The random seed (latencies, jitter, arrivals).", DefaultValueFactory = _ => 1 };
+var seeds = new Option<int>("--seeds")
+{
+    Description = "Also runs the scenario with the next seeds, this many in all, and prints the mean and range of its figures (the reports are the first seed's).",
+    DefaultValueFactory = _ => 1,
+};
 
 var root = new RootCommand(
     "The lock simulator: the lock's own decisions (LockProtocol) on virtual time, with a latency model of Data Factory, Durable Functions " +
     "(Azure Storage backend) and storage; the same summary and report.json as ./build.sh local, plus billable counts and their cost.")
 {
-    runs, keys, seconds, mode, strategy, waitSeconds, jitterSeconds, maxAttempts, report, profile, set, showModel, rate, scheduleFile, prices, queueTimeout, seed,
+    runs, keys, seconds, mode, strategy, waitSeconds, jitterSeconds, maxAttempts, report, profile, set, showModel, rate, scheduleFile, prices, queueTimeout, seed, seeds,
 };
 root.SetAction(parse =>
 {
@@ -65,6 +70,7 @@ root.SetAction(parse =>
     }
     if (parse.GetValue(rate) is <= 0) problems.Add("--rate must be positive.");
     if (parse.GetValue(queueTimeout) is < 1) problems.Add("--queue-timeout must be at least 1 second.");
+    if (parse.GetValue(seeds) < 1) problems.Add("--seeds must be at least 1.");
     if (problems.Count > 0)
     {
         problems.ForEach(Console.Error.WriteLine);
@@ -73,7 +79,8 @@ root.SetAction(parse =>
     var priceList = PriceList.Load(parse.GetValue(prices) ?? Path.Combine(AppContext.BaseDirectory, "prices.json"));
 
     var clock = Stopwatch.StartNew();
-    var simulation = new Simulation(options, model, parse.GetValue(seed), parse.GetValue(queueTimeout) is { } timeout ? TimeSpan.FromSeconds(timeout) : null);
+    TimeSpan? timeout = parse.GetValue(queueTimeout) is { } limit ? TimeSpan.FromSeconds(limit) : null;
+    var simulation = new Simulation(options, model, parse.GetValue(seed), timeout);
     var result = simulation.Run(arrivals);
     var cost = CostReport.From(result, simulation.Billable, model, priceList);
     clock.Stop();
@@ -92,6 +99,8 @@ root.SetAction(parse =>
     else
         ReportConsole.PrintTotals(result);
     CostReport.Print(cost);
+    if (parse.GetValue(seeds) > 1)
+        Console.WriteLine(SeedSpread.Run(options, model, arrivals, parse.GetValue(seed), parse.GetValue(seeds), timeout));
     Console.WriteLine($"Reports: {Path.Combine(folder, "report.json")}, {Path.Combine(folder, "cost.json")}");
     return result.Totals.Overlaps == 0 ? 0 : 1;
 });

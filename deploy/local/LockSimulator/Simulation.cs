@@ -82,6 +82,7 @@ public sealed class Simulation
     private readonly double[] _queueLastBusy = new double[Queues];
     private readonly TimeSpan _queueTimeout;
     private PriorityQueue<int, double>? _cores;
+    private long _transactionsOnCores;
     private long _seq;
     private double _now;
 
@@ -175,16 +176,32 @@ public sealed class Simulation
         return Run(dequeued) - _now;
     }
 
-    /// <summary>When a step dequeued at <paramref name="at"/> is done: it waits for a free core (when cores are bounded).</summary>
-    private double Run(double at)
+    /// <summary>
+    /// When an execution that can start at <paramref name="at"/> is done: with bounded cores it waits for the first free
+    /// one. It takes 0.5 to 1.5 times <paramref name="seconds"/>: equal durations would keep runs that started together in
+    /// lockstep, calling again at the same instants forever, which measured runs do not (docs/simulator.md, calibration).
+    /// </summary>
+    private double Run(double at, double seconds)
     {
+        var duration = seconds * (0.5 + _random.NextDouble());
         if (_model.Cores <= 0)
-            return at + _model.StepSeconds;
+            return at + duration;
         _cores ??= new PriorityQueue<int, double>(Enumerable.Range(0, _model.Cores).Select(i => (i, 0.0)));
         _cores.TryDequeue(out var core, out var free);
-        var done = Math.Max(at, free) + _model.StepSeconds;
+        var done = Math.Max(at, free) + duration;
         _cores.Enqueue(core, done);
         return done;
+    }
+
+    private double Run(double at) => Run(at, _model.StepSeconds);
+
+    /// <summary>The storage transactions an event made take storageCpu each from the cores (the local emulator shares them).</summary>
+    private void StorageOnCores()
+    {
+        var made = Billable.StorageTransactions - _transactionsOnCores;
+        _transactionsOnCores += made;
+        if (made > 0 && _model.StorageCpuSeconds > 0)
+            Run(_now, made * _model.StorageCpuSeconds);
     }
 
     /// <summary>The run's control-queue partition; by its number, not a string hash (randomized per process: one seed, one report).</summary>
@@ -207,9 +224,12 @@ public sealed class Simulation
         return Hop(0);
     }
 
+    /// <summary>Pipeline activities: billed, and where the runner shares the cores (runnerCpu), their work takes core time.</summary>
     private void Activities(int count)
     {
         Billable.ActivityRuns += count;
+        if (_model.RunnerCpuSeconds > 0)
+            Run(_now, count * _model.RunnerCpuSeconds);
     }
 
     public ContentionReport Run(Arrivals arrivals)
@@ -226,6 +246,7 @@ public sealed class Simulation
         {
             _now = at.At;
             action();
+            StorageOnCores();
         }
         var makespan = runs.Max(r => r.EndedAt ?? r.StartedAt) - runs.Min(r => r.StartedAt);
         Billable.IdleQueuePolls = (long)(Queues * makespan / _model.MaxQueuePolling);
@@ -254,8 +275,9 @@ public sealed class Simulation
         Billable.TaskHubTransactions += 2; // instance row, start message history
         _lastPoll[op.InstanceId] = _now;
         op.Deadline = _now + _queueTimeout.TotalSeconds;
-        Schedule(_now + _model.HttpSeconds + _model.FirstPollSeconds, () => Poll(op));
-        var started = _now + _model.HttpSeconds;
+        // The request's way, then the starter's work: a step on a core like every execution (a start storm delays the holders' steps too).
+        var started = Run(_now + _model.HttpSeconds, _model.StepSeconds);
+        Schedule(started + _model.FirstPollSeconds, () => Poll(op));
         Schedule(started, () => Schedule(_now + Episode(op), () => Schedule(_now + Activity() + _model.StorageSeconds, () => Decide(op))));
     }
 
@@ -403,9 +425,10 @@ public sealed class Simulation
         Billable.TaskHubTransactions++; // the status read
         _lastPoll[op.InstanceId] = _now;
         if (Queue) Billable.PollRecordTransactions++;
+        var served = Run(_now, _model.PollSeconds);
         if (op.CompletedAt is not null)
         {
-            Answer(op, _now + _model.PollSeconds, _now);
+            Answer(op, served, _now);
             return;
         }
         var changeAt = ChangeAt(op);
@@ -477,10 +500,11 @@ public sealed class Simulation
             Schedule(_now + 4 * _model.ActivitySeconds, () => End(run, "LockNotAcquired"));
             return;
         }
-        var wait = _options.Strategy == RetryStrategy.Hint && op.RetryAfterSeconds is { } hint
-            ? hint
-            : _options.WaitSeconds + _random.Next((_options.JitterSeconds ?? 5) + 1);
         var from = _now + 3 * _model.ActivitySeconds;
+        // As the generated Wait: until the hint's retryAt, whole seconds from the Wait's own start (at least 1).
+        double wait = _options.Strategy != RetryStrategy.Hint ? _options.WaitSeconds + _random.Next((_options.JitterSeconds ?? 5) + 1)
+            : op.RetryAt is { } retryAt ? Math.Max(1, Math.Ceiling(retryAt - from))
+            : op.RetryAfterSeconds ?? _options.WaitSeconds;
         var to = from + Math.Ceiling(wait / _model.WaitGranularity) * _model.WaitGranularity;
         run.Waits.Add(new ContentionReport.Wait(At(from), At(to)));
         Billable.WaitActivitySeconds += to - from;
