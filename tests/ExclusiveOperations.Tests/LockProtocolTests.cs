@@ -276,4 +276,25 @@ public sealed class LockProtocolTests
         Assert.Equal(new ExpectedTurn(Ms(10_000), InLine: false), LockProtocol.ExpectedTurn(state, "a", Ms(4_000)));
         Assert.Null(LockProtocol.ExpectedTurn(state, "z", Ms(4_000)));
     }
+
+    [Fact]
+    public void A_turn_after_a_capped_hint_is_planned_from_the_capped_callers_turn_not_from_when_it_was_told_to_come_back()
+    {
+        // Found by the simulator: 100 hinted runs on a key came back every one to four turns instead of every 5 minutes,
+        // because the turns after a capped hint were planned from the capped instant.
+        var protocol = new LockProtocol("k", new LockOptions { MaxRetryAfter = TimeSpan.FromSeconds(60) }, new QueueOptions());
+        AcquireRequest Hinted(string caller) => new($"{caller}-1", "wait", TimeSpan.FromSeconds(20), caller, TimeSpan.FromHours(1));
+        var state = Apply(new LockState(), protocol.Acquire(new LockState(), Hinted("a"), Ms(0), new Polls()));
+        foreach (var caller in new[] { "b", "c", "d", "e" })
+            state = Apply(state, protocol.Acquire(state, Hinted(caller), Ms(0), new Polls()));
+        var d = state.Waiters.Single(w => w.CallerId == "d");
+        Assert.Equal(Ms(60_000), d.RetryAt); // capped: its turn is later
+        Assert.True(d.TurnAt > d.RetryAt);
+
+        // E comes back as told, before D: its turn follows D's, one granularity, D's 20 s and the margin after it.
+        var back = protocol.Acquire(state, Hinted("e") with { HolderId = "e-2" }, Ms(61_000), new Polls());
+
+        Assert.False(back.Answer.Acquired);
+        Assert.Equal(d.TurnAt!.Value.AddSeconds(1 + 20 + 0.25), back.Answer.RetryAt);
+    }
 }

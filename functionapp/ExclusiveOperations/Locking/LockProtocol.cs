@@ -100,9 +100,10 @@ public sealed class LockProtocol(string lockKey, LockOptions options, QueueOptio
                     state.Waiters.Add(new LockWaiter(callerId!, now, request.ExpectedDuration.TotalSeconds, now));
                     position = state.Waiters.Count - 1;
                 }
-                retryAt = plan.RetryAtFor(position, liveHolder);
+                var turn = plan.TurnFor(position, liveHolder);
+                retryAt = plan.Clamp(turn);
                 state.Waiters[position] = new LockWaiter(callerId!, retryAt, request.ExpectedDuration.TotalSeconds,
-                    plan.LatestReturn(retryAt) + options.WaiterGrace);
+                    plan.LatestReturn(retryAt) + options.WaiterGrace, turn);
             }
             var queued = state.Queue.Count;
             return new LockStep<LockAttempt>(

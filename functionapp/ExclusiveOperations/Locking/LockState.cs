@@ -55,11 +55,18 @@ public sealed class LockState
 /// <param name="ExpectedSeconds">How long the caller's operation expects to hold the lock.</param>
 /// <param name="ReturnBy">The latest the caller should be back, plus a grace period; after it the caller is presumed
 /// gone and loses its place.</param>
+/// <param name="TurnAt">When the caller's turn is planned: later than <paramref name="RetryAt"/> when the hint was capped
+/// (MaxRetryAfter); the turns after it are planned from it. Null in records written before it existed: RetryAt.</param>
 public sealed record LockWaiter(
     [property: JsonPropertyName("callerId")] string CallerId,
     [property: JsonPropertyName("retryAt")] DateTimeOffset RetryAt,
     [property: JsonPropertyName("expectedSeconds")] double ExpectedSeconds,
-    [property: JsonPropertyName("returnBy")] DateTimeOffset ReturnBy);
+    [property: JsonPropertyName("returnBy")] DateTimeOffset ReturnBy,
+    [property: JsonPropertyName("turnAt")] DateTimeOffset? TurnAt = null)
+{
+    [JsonIgnore]
+    public DateTimeOffset PlannedTurn => TurnAt ?? RetryAt;
+}
 
 /// <param name="HolderId">Who released.</param>
 /// <param name="Generation">The generation it released.</param>

@@ -39,19 +39,23 @@ internal sealed class TurnPlan(LockState state, LockOptions options, DateTimeOff
     /// <summary>True while <paramref name="waiter"/>'s turn is kept for it (it is not overdue yet).</summary>
     public bool HasItsTurnKept(LockWaiter waiter) => now <= LatestReturn(waiter.RetryAt) + options.TurnReservation;
 
-    /// <summary>When the caller at <paramref name="position"/> of the wait list should come back.</summary>
-    public DateTimeOffset RetryAtFor(int position, LockHolder? liveHolder)
+    /// <summary>
+    /// When the caller at <paramref name="position"/> of the wait list has its turn: after the holder, and after the turn
+    /// of the caller before it. Not clamped: a caller far down a long list is told to come back at most MaxRetryAfter from
+    /// now (<see cref="Clamp"/>), but the turns after its own are planned from its turn, not from when it was told.
+    /// </summary>
+    public DateTimeOffset TurnFor(int position, LockHolder? liveHolder)
     {
         var margin = options.TurnMargin.TotalSeconds;
         // The caller must not be seen before the holder releases: it is seen EarliestDelay after retryAt at the earliest.
-        var retryAt = FreeAt(liveHolder) + TimeSpan.FromSeconds(margin - EarliestDelay);
+        var turn = FreeAt(liveHolder) + TimeSpan.FromSeconds(margin - EarliestDelay);
         if (position > 0)
         {
             var before = state.Waiters[position - 1];
-            var afterBefore = before.RetryAt + TimeSpan.FromSeconds(Granularity + before.ExpectedSeconds + Overshoot + margin);
-            if (afterBefore > retryAt) retryAt = afterBefore;
+            var afterBefore = before.PlannedTurn + TimeSpan.FromSeconds(Granularity + before.ExpectedSeconds + Overshoot + margin);
+            if (afterBefore > turn) turn = afterBefore;
         }
-        return Clamp(retryAt);
+        return turn;
     }
 
     /// <summary>When a caller that goes by no wait list should come back: after the holder and every waiting turn.</summary>
@@ -60,7 +64,8 @@ internal sealed class TurnPlan(LockState state, LockOptions options, DateTimeOff
         var free = FreeAt(liveHolder);
         if (state.Waiters.Count == 0) return Clamp(free);
         // Runs queued after the last waiter was told go before it too: whichever ends later.
-        var afterLast = LatestReturn(state.Waiters[^1].RetryAt) + TimeSpan.FromSeconds(state.Waiters[^1].ExpectedSeconds + Overshoot + options.TurnMargin.TotalSeconds);
+        var last = state.Waiters[^1];
+        var afterLast = LatestReturn(last.PlannedTurn) + TimeSpan.FromSeconds(last.ExpectedSeconds + Overshoot + options.TurnMargin.TotalSeconds);
         return Clamp(afterLast > free ? afterLast : free);
     }
 
@@ -88,7 +93,7 @@ internal sealed class TurnPlan(LockState state, LockOptions options, DateTimeOff
     }
 
     /// <summary>At least a second from now (the shortest wait a pipeline can take), at most MaxRetryAfter.</summary>
-    private DateTimeOffset Clamp(DateTimeOffset retryAt)
+    public DateTimeOffset Clamp(DateTimeOffset retryAt)
     {
         var soonest = now + TimeSpan.FromSeconds(1);
         var latest = now + options.MaxRetryAfter;
