@@ -275,7 +275,8 @@ public sealed class Simulation
         Billable.TaskHubTransactions += 2; // instance row, start message history
         _lastPoll[op.InstanceId] = _now;
         op.Deadline = _now + _queueTimeout.TotalSeconds;
-        // The request's way, then the starter's work: a step on a core like every execution (a start storm delays the holders' steps too).
+        // The request's way, then the starter's work: a step on a core like every execution (a start storm delays
+        // the holders' steps too).
         var started = Run(_now + _model.HttpSeconds, _model.StepSeconds);
         Schedule(started + _model.FirstPollSeconds, () => Poll(op));
         Schedule(started, () => Schedule(_now + Episode(op), () => Schedule(_now + Activity() + _model.StorageSeconds, () => Decide(op))));
