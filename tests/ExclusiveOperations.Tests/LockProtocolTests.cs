@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ExclusiveOperations.Contracts;
 using ExclusiveOperations.Locking;
 
@@ -131,13 +132,13 @@ public sealed class LockProtocolTests
     public void A_decision_never_changes_the_state_it_is_given()
     {
         var held = Protocol.Acquire(new LockState(), Acquire("a"), Ms(0), new Polls()).Write!;
-        var before = System.Text.Json.JsonSerializer.Serialize(held);
+        var before = JsonSerializer.Serialize(held);
 
         Protocol.Acquire(held, Acquire("b", "run-b"), Ms(10), new Polls());
         Protocol.JoinQueue(held, Join("q"), Ms(20), new Polls());
         Protocol.Release(held, "a", Ms(30), new Polls());
 
-        Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(held));
+        Assert.Equal(before, JsonSerializer.Serialize(held));
     }
 
     [Fact]
@@ -296,5 +297,55 @@ public sealed class LockProtocolTests
 
         Assert.False(back.Answer.Acquired);
         Assert.Equal(d.TurnAt!.Value.AddSeconds(1 + 20 + 0.25), back.Answer.RetryAt);
+    }
+
+    [Fact]
+    public void A_turn_after_a_hint_raised_to_the_one_second_minimum_follows_the_instant_that_caller_was_told()
+    {
+        // The holder overran: the first waiter's planned turn is within a second, so it is told to come back in 1 s,
+        // and the next one must not be planned before that waiter can be back and done.
+        AcquireRequest Hinted(string caller, double seconds) => new($"{caller}-1", "wait", TimeSpan.FromSeconds(seconds), caller, TimeSpan.FromHours(1));
+        var state = Apply(new LockState(), Protocol.Acquire(new LockState(), Hinted("a", 1), Ms(0), new Polls()));
+        state = Apply(state, Protocol.Acquire(state, Hinted("b", 5), Ms(10_000), new Polls()));
+        var b = state.Waiters.Single();
+        Assert.Equal(Ms(11_000), b.RetryAt);
+        Assert.True(b.TurnAt < b.RetryAt);
+
+        var c = Protocol.Acquire(state, Hinted("c", 5), Ms(10_000), new Polls());
+
+        Assert.Equal(Ms(11_000).AddSeconds(1 + 5 + 0.25), c.Answer.RetryAt);
+    }
+
+    [Fact]
+    public void A_caller_without_a_place_in_line_is_told_to_come_after_the_last_waiters_planned_turn_not_its_capped_hint()
+    {
+        var protocol = new LockProtocol("k", new LockOptions { MaxRetryAfter = TimeSpan.FromSeconds(60) }, new QueueOptions());
+        AcquireRequest Request(string holder, string? caller) => new(holder, "wait", TimeSpan.FromSeconds(20), caller, TimeSpan.FromHours(1));
+        var state = Apply(new LockState(), protocol.Acquire(new LockState(), Request("a-1", "a"), Ms(0), new Polls()));
+        foreach (var caller in new[] { "b", "c", "d" })
+            state = Apply(state, protocol.Acquire(state, Request($"{caller}-1", caller), Ms(0), new Polls()));
+        var d = state.Waiters[^1];
+        Assert.True(d.TurnAt > d.RetryAt);
+
+        var anonymous = protocol.Acquire(state, Request("x-1", caller: null), Ms(30_000), new Polls());
+
+        // After D's latest return (a granularity after its turn), its 20 s and the margin.
+        Assert.Equal(d.TurnAt!.Value.AddSeconds(1 + 20 + 0.25), anonymous.Answer.RetryAt);
+    }
+
+    [Fact]
+    public void A_waiters_planned_turn_survives_the_blobs_json_and_a_record_written_before_it_existed_reads_as_its_retry_instant()
+    {
+        // StorageLock's options: web defaults, unknown properties skipped (an older version reading a newer blob).
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var waiter = new LockWaiter("run-1", Ms(60_000), 20, Ms(91_000), Ms(62_750));
+
+        var roundTrip = JsonSerializer.Deserialize<LockWaiter>(JsonSerializer.Serialize(waiter, json), json);
+        var older = JsonSerializer.Deserialize<LockWaiter>(
+            """{"callerId":"run-1","retryAt":"2026-01-01T00:01:00+00:00","expectedSeconds":20,"returnBy":"2026-01-01T00:01:31+00:00"}""", json);
+
+        Assert.Equal(waiter, roundTrip);
+        Assert.Null(older!.TurnAt);
+        Assert.Equal(Ms(60_000), older.PlannedTurn);
     }
 }

@@ -55,8 +55,8 @@ public sealed class LockState
 /// <param name="ExpectedSeconds">How long the caller's operation expects to hold the lock.</param>
 /// <param name="ReturnBy">The latest the caller should be back, plus a grace period; after it the caller is presumed
 /// gone and loses its place.</param>
-/// <param name="TurnAt">When the caller's turn is planned: later than <paramref name="RetryAt"/> when the hint was capped
-/// (MaxRetryAfter); the turns after it are planned from it. Null in records written before it existed: RetryAt.</param>
+/// <param name="TurnAt">When the caller's turn was planned, before the hint was capped (MaxRetryAfter) or raised to the
+/// 1 s minimum; the turns after it are planned from <see cref="PlannedTurn"/>. Null in records written before it existed.</param>
 public sealed record LockWaiter(
     [property: JsonPropertyName("callerId")] string CallerId,
     [property: JsonPropertyName("retryAt")] DateTimeOffset RetryAt,
@@ -64,8 +64,9 @@ public sealed record LockWaiter(
     [property: JsonPropertyName("returnBy")] DateTimeOffset ReturnBy,
     [property: JsonPropertyName("turnAt")] DateTimeOffset? TurnAt = null)
 {
+    /// <summary>The turn the next ones are planned after: the caller cannot be back before it was told, so never earlier than RetryAt.</summary>
     [JsonIgnore]
-    public DateTimeOffset PlannedTurn => TurnAt ?? RetryAt;
+    public DateTimeOffset PlannedTurn => TurnAt is { } turn && turn > RetryAt ? turn : RetryAt;
 }
 
 /// <param name="HolderId">Who released.</param>
