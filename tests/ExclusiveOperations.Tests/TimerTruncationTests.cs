@@ -43,11 +43,7 @@ public sealed class TimerTruncationTests
     [Fact]
     public async Task A_wait_ends_past_its_end_with_one_timer_and_one_activity_for_the_last_second()
     {
-        var context = new TruncatingTimersContext((_, _, _) => true);
-        var fence = new LockFence("key", "instance", 1, Timings.Lifetime, Timings.RenewEvery);
-        var request = new OperationRequest("wait", "key", new JsonObject { ["seconds"] = 2.5 });
-
-        await new WaitOperation().RunAsync(new OperationContext(context, request, fence));
+        var context = await WaitAsync(2.5);
 
         Assert.Equal(["timer", FunctionNames.WaitRemainder], context.Steps);
         Assert.InRange(context.Now - context.Start, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(2.6));
@@ -56,14 +52,19 @@ public sealed class TimerTruncationTests
     [Fact]
     public async Task A_wait_longer_than_the_renewal_interval_renews_the_lock_between_timers()
     {
-        var context = new TruncatingTimersContext((_, _, _) => true);
-        var fence = new LockFence("key", "instance", 1, Timings.Lifetime, Timings.RenewEvery);
-        var request = new OperationRequest("wait", "key", new JsonObject { ["seconds"] = 45 });
-
-        await new WaitOperation().RunAsync(new OperationContext(context, request, fence));
+        var context = await WaitAsync(45);
 
         Assert.Equal(["timer", FunctionNames.RenewLock, "timer", FunctionNames.RenewLock, "timer", FunctionNames.WaitRemainder], context.Steps);
         Assert.InRange(context.Now - context.Start, TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(45.2));
+    }
+
+    /// <summary>The wait operation of <paramref name="seconds"/> (as written in code: an int or a double) under a fresh lock, on timers that fire truncated.</summary>
+    private static async Task<TruncatingTimersContext> WaitAsync(JsonNode seconds)
+    {
+        var context = new TruncatingTimersContext((_, _, _) => true);
+        var fence = new LockFence("key", "instance", 1, Timings.Lifetime, Timings.RenewEvery);
+        await new WaitOperation().RunAsync(new OperationContext(context, new OperationRequest("wait", "key", new JsonObject { ["seconds"] = seconds }), fence));
+        return context;
     }
 
     private static ExclusiveOperationOrchestrator Orchestrator() =>
