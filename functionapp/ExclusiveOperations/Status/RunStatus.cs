@@ -131,8 +131,9 @@ public sealed class RunStatus(RunStatusOptions options, IStatusTokens tokens, IR
     /// run only while it holds the lock (its status says Running, or the lock says it holds it before its status does: one
     /// told to come back at a whole second past its end learned of it up to a second late): waiting in line or still
     /// joining it, its next change is a turn, not its end, and the hook's estimate was made for what it was at the poll
-    /// (a run held into the line would be answered Queued without its turn). The hold lasts until a second after the expected change (the orchestration's own completion takes a few
-    /// hundred ms), at most HoldPollFor after the poll arrived.
+    /// (a run held into the line would be answered Queued without its turn). The hold lasts until a second after the
+    /// expected change (the orchestration's own completion takes a few hundred ms), at most HoldPollFor after the poll
+    /// arrived.
     /// </summary>
     private DateTimeOffset? HoldUntil(RunPoll poll, DateTimeOffset? changeAt, RunChange? expectedChange)
     {
