@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Tests.Shared;
 
@@ -10,31 +11,21 @@ internal sealed class ScriptedServer : IAsyncDisposable
 {
     public sealed record Answer(int Status, string Body = "", Dictionary<string, string>? Headers = null, TimeSpan? Delay = null, bool Hang = false);
 
-    private readonly HttpListener _listener;
+    private readonly WebApplication _app;
     private readonly ConcurrentQueue<Answer> _answers = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
 
     public ScriptedServer()
     {
-        // HttpListener cannot bind port 0: a free port is picked first, and another process may take it before the
-        // listener binds it (tests run in parallel); then another port, a few times.
-        for (var attempt = 1; ; attempt++)
-        {
-            BaseUrl = new Uri($"http://127.0.0.1:{FreePort()}/");
-            _listener = new HttpListener();
-            _listener.Prefixes.Add(BaseUrl.ToString());
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                _listener.Close();
-            }
-        }
-        _loop = Task.Run(ServeAsync);
+        // Kestrel binds port 0 itself: no free port is picked beforehand that a parallel test could take first.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        _app = builder.Build();
+        _app.Urls.Add("http://127.0.0.1:0");
+        _app.Run(AnswerAsync);
+        _app.StartAsync().GetAwaiter().GetResult();
+        // After the start, Urls holds the address Kestrel bound, with its port.
+        BaseUrl = new Uri(_app.Urls.Single().TrimEnd('/') + "/");
     }
 
     public Uri BaseUrl { get; }
@@ -47,29 +38,12 @@ internal sealed class ScriptedServer : IAsyncDisposable
         return this;
     }
 
-    private async Task ServeAsync()
+    private async Task AnswerAsync(HttpContext context)
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(() => AnswerAsync(context));
-        }
-    }
-
-    private async Task AnswerAsync(HttpListenerContext context)
-    {
-        using var reader = new StreamReader(context.Request.InputStream);
+        using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
-        Requests.Enqueue((context.Request.HttpMethod, context.Request.Url!.PathAndQuery, body,
-            context.Request.Headers.AllKeys.ToDictionary(k => k!, k => context.Request.Headers[k]!)));
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        Requests.Enqueue((context.Request.Method, context.Request.Path + context.Request.QueryString, body, headers));
         var answer = _answers.TryDequeue(out var next) ? next : new Answer(599, "no scripted answer left");
         try
         {
@@ -79,39 +53,21 @@ internal sealed class ScriptedServer : IAsyncDisposable
                 await Task.Delay(delay, _stop.Token);
             context.Response.StatusCode = answer.Status;
             foreach (var (name, value) in answer.Headers ?? [])
-                context.Response.AddHeader(name, value.Replace("{base}", BaseUrl.ToString().TrimEnd('/')));
-            var bytes = Encoding.UTF8.GetBytes(answer.Body);
+                context.Response.Headers.Append(name, value.Replace("{base}", BaseUrl.ToString().TrimEnd('/')));
             context.Response.ContentType = "application/json";
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
+            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(answer.Body));
         }
         catch (OperationCanceledException)
         {
-            context.Response.Abort();
+            context.Abort();
         }
-        catch (HttpListenerException)
-        {
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
-        try
-        {
-            await _loop;
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        _listener.Close();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _stop.Dispose();
     }
 }
