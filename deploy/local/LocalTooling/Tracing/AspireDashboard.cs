@@ -32,6 +32,22 @@ public sealed class AspireDashboard : IAsyncDisposable
     /// <param name="repositoryRoot">Where the tool manifest is found (the tool is run from there).</param>
     public static async Task<AspireDashboard> StartAsync(string repositoryRoot, CancellationToken cancellationToken = default)
     {
+        // The ports are picked before the dashboard binds them, so a parallel process can take one first: then new
+        // ports, a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(repositoryRoot, cancellationToken);
+            }
+            catch (PortInUseException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static async Task<AspireDashboard> StartOnFreePortsAsync(string repositoryRoot, CancellationToken cancellationToken)
+    {
         var (frontend, grpc, http) = (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
         var start = LocalProcesses.StartInfo("dotnet",
             ["aspire", "dashboard", "run", "--frontend-url", $"http://127.0.0.1:{frontend}", "--otlp-grpc-url", $"http://127.0.0.1:{grpc}",
@@ -48,6 +64,8 @@ public sealed class AspireDashboard : IAsyncDisposable
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (true)
             {
+                if (process.HasExited && output.Any(line => line.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
+                    throw new PortInUseException($"The Aspire dashboard could not bind its ports.\n{string.Join('\n', output)}");
                 if (process.HasExited)
                     throw new InvalidOperationException($"The Aspire dashboard exited ({process.ExitCode}); did 'dotnet tool restore' run?\n{string.Join('\n', output)}");
                 try
