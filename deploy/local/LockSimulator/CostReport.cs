@@ -86,7 +86,7 @@ public sealed record CostReport(
     {
         Console.WriteLine($"Billable, per successful run and per 1,000 (prices of {cost.PricesRetrieved}, {cost.Currency}):");
         foreach (var line in cost.Lines)
-            Console.WriteLine($"  {line.What}: {line.PerSuccess} per run, {line.Per1000} per 1,000" + (line.CostPer1000 is { } c ? $" = {c:0.####} per 1,000" : ""));
+            Console.WriteLine($"  {line.What}: {line.PerSuccess} per run, {line.Per1000} per 1,000" + (line.CostPer1000 is { } c ? $" = {c:0.####} {cost.Currency} per 1,000" : ""));
         foreach (var plan in cost.Plans)
             Console.WriteLine($"  priced part on {plan.Plan}: {plan.PricedPer1000:0.####} {cost.Currency} per 1,000 successful runs" +
                 (plan.Unpriced.Count > 0 ? $"; not priced (no source found, see prices.json): {string.Join("; ", plan.Unpriced)}" : ""));
