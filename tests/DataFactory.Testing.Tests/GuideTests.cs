@@ -44,8 +44,9 @@ public sealed partial class GuideTests : IDisposable
         var test = await DotnetAsync(_folder.FullName, "test", "Pipelines.Tests", "-c", "Release", "--logger", "console;verbosity=normal");
 
         Assert.True(test.ExitCode == 0, $"dotnet test of the guide's project failed:\n{test.Output}");
-        Assert.Matches(@"Passed WaitForOkTests\.Calls_again_after_an_hour_until_the_answer_is_OK \[\d+ ms\]", test.Output);
-        Assert.Matches(@"Total tests: 1\s+Passed: 1\s", test.Output);
+        // Whatever it took: the logger writes "[< 1 ms]", "[640 ms]" or, on a loaded machine, "[1 s]".
+        Assert.True(Regex.IsMatch(test.Output, @"Passed WaitForOkTests\.Calls_again_after_an_hour_until_the_answer_is_OK \[[^\]]+\]")
+            && Regex.IsMatch(test.Output, @"Total tests: 1\s+Passed: 1\s"), $"the guide's test did not pass alone:\n{test.Output}");
     }
 
     /// <summary>One package holds the library, the runner and the model, and the README; its one dependency is the runner's.</summary>
