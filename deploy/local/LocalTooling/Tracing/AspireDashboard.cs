@@ -30,7 +30,11 @@ public sealed class AspireDashboard : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <param name="repositoryRoot">Where the tool manifest is found (the tool is run from there).</param>
-    public static async Task<AspireDashboard> StartAsync(string repositoryRoot, CancellationToken cancellationToken = default)
+    public static Task<AspireDashboard> StartAsync(string repositoryRoot, CancellationToken cancellationToken = default) =>
+        StartAsync(repositoryRoot, LocalProcesses.FreePort, cancellationToken);
+
+    /// <param name="pickPort">Where the ports come from: a free one each call (tests hand a taken one).</param>
+    internal static async Task<AspireDashboard> StartAsync(string repositoryRoot, Func<int> pickPort, CancellationToken cancellationToken)
     {
         // The ports are picked before the dashboard binds them, so a parallel process can take one first: then new
         // ports, a few times.
@@ -38,7 +42,7 @@ public sealed class AspireDashboard : IAsyncDisposable
         {
             try
             {
-                return await StartOnFreePortsAsync(repositoryRoot, cancellationToken);
+                return await StartOnPortsAsync(repositoryRoot, pickPort, cancellationToken);
             }
             catch (PortInUseException) when (attempt < 5)
             {
@@ -46,9 +50,9 @@ public sealed class AspireDashboard : IAsyncDisposable
         }
     }
 
-    private static async Task<AspireDashboard> StartOnFreePortsAsync(string repositoryRoot, CancellationToken cancellationToken)
+    private static async Task<AspireDashboard> StartOnPortsAsync(string repositoryRoot, Func<int> pickPort, CancellationToken cancellationToken)
     {
-        var (frontend, grpc, http) = (LocalProcesses.FreePort(), LocalProcesses.FreePort(), LocalProcesses.FreePort());
+        var (frontend, grpc, http) = (pickPort(), pickPort(), pickPort());
         var start = LocalProcesses.StartInfo("dotnet",
             ["aspire", "dashboard", "run", "--frontend-url", $"http://127.0.0.1:{frontend}", "--otlp-grpc-url", $"http://127.0.0.1:{grpc}",
              "--otlp-http-url", $"http://127.0.0.1:{http}", "--allow-anonymous", "--non-interactive", "--nologo"]);
@@ -64,7 +68,8 @@ public sealed class AspireDashboard : IAsyncDisposable
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (true)
             {
-                if (process.HasExited && output.Any(line => line.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
+                // Aspire.Cli 13.6.5 prints "Dashboard could not start because a configured port is already in use."
+                if (process.HasExited && output.Any(line => line.Contains("already in use", StringComparison.OrdinalIgnoreCase)))
                     throw new PortInUseException($"The Aspire dashboard could not bind its ports.\n{string.Join('\n', output)}");
                 if (process.HasExited)
                     throw new InvalidOperationException($"The Aspire dashboard exited ({process.ExitCode}); did 'dotnet tool restore' run?\n{string.Join('\n', output)}");
