@@ -60,6 +60,25 @@ public static partial class LocalProcesses
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Starts something on ports picked beforehand (<see cref="FreePort"/>): another process can take one between the
+    /// pick and the bind, so when <paramref name="start"/> throws <see cref="PortInUseException"/> it is called again
+    /// (it picks new ports), up to <paramref name="attempts"/> times in all.
+    /// </summary>
+    public static async Task<T> OnFreePortsAsync<T>(Func<Task<T>> start, int attempts = 5)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await start();
+            }
+            catch (PortInUseException) when (attempt < attempts)
+            {
+            }
+        }
+    }
+
     public static bool IsFree(int port)
     {
         try

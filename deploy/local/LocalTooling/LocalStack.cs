@@ -114,9 +114,9 @@ public sealed class LocalStack : IAsyncDisposable
         if (options.AddressSettings is null && pfx is null)
             return (await LocalHostProcess.StartAsync(azurite.ConnectionString, options.TaskHub, options.Settings, options.Port, keys, secrets, cancellationToken), null);
 
-        // The settings name the ports, so they are picked here, not by the host; another process can take one between the
-        // pick and the bind: then new ports, a few times (not when the caller chose the port).
-        for (var attempt = 1; ; attempt++)
+        // The settings name the ports, so they are picked here, not by the host: new ones when one was taken before the
+        // host bound it (not when the caller chose the port).
+        return await LocalProcesses.OnFreePortsAsync(async () =>
         {
             var httpPort = options.Port ?? LocalProcesses.FreePort();
             var baseUrl = new Uri($"http://127.0.0.1:{httpPort}");
@@ -129,14 +129,8 @@ public sealed class LocalStack : IAsyncDisposable
                 settings["urls"] = $"{baseUrl.ToString().TrimEnd('/')};{managementEndpoint.ToString().TrimEnd('/')}";
                 settings["Kestrel:Certificates:Default:Path"] = pfx!;
             }
-            try
-            {
-                return (await LocalHostProcess.StartAsync(azurite.ConnectionString, options.TaskHub, settings, httpPort, keys, secrets, cancellationToken), managementEndpoint);
-            }
-            catch (PortInUseException) when (attempt < 5 && options.Port is null)
-            {
-            }
-        }
+            return (await LocalHostProcess.StartAsync(azurite.ConnectionString, options.TaskHub, settings, httpPort, keys, secrets, cancellationToken), managementEndpoint);
+        }, attempts: options.Port is null ? 5 : 1);
     }
 
     /// <summary>A self-signed certificate for 127.0.0.1 and localhost, valid for a day, its private key readable by the owner only.</summary>

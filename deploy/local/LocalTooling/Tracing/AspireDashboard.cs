@@ -34,21 +34,8 @@ public sealed class AspireDashboard : IAsyncDisposable
         StartAsync(repositoryRoot, LocalProcesses.FreePort, cancellationToken);
 
     /// <param name="pickPort">Where the ports come from: a free one each call (tests hand a taken one).</param>
-    internal static async Task<AspireDashboard> StartAsync(string repositoryRoot, Func<int> pickPort, CancellationToken cancellationToken)
-    {
-        // The ports are picked before the dashboard binds them, so a parallel process can take one first: then new
-        // ports, a few times.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await StartOnPortsAsync(repositoryRoot, pickPort, cancellationToken);
-            }
-            catch (PortInUseException) when (attempt < 5)
-            {
-            }
-        }
-    }
+    internal static Task<AspireDashboard> StartAsync(string repositoryRoot, Func<int> pickPort, CancellationToken cancellationToken) =>
+        LocalProcesses.OnFreePortsAsync(() => StartOnPortsAsync(repositoryRoot, pickPort, cancellationToken));
 
     private static async Task<AspireDashboard> StartOnPortsAsync(string repositoryRoot, Func<int> pickPort, CancellationToken cancellationToken)
     {
